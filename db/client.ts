@@ -1,0 +1,117 @@
+import { fileURLToPath } from "node:url";
+import type { Logger } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+/** What every service is typed against: the same code runs on PGlite, node-postgres and Neon. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type DriverName = "pglite" | "node-postgres" | "neon-serverless";
+
+export interface DatabaseHandle {
+  db: Database;
+  driver: DriverName;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+
+/**
+ * Counts the statements Drizzle sends. Round trips are the cost on Neon, so tests and the
+ * benchmark read this to hold each read to one statement and each write to one transaction.
+ */
+export const statementCounter = { count: 0 };
+const countingLogger: Logger = {
+  logQuery() {
+    statementCounter.count++;
+  },
+};
+const config = { schema, casing: "snake_case" as const, logger: countingLogger };
+
+/** Netlify DB names its database NETLIFY_DATABASE_URL; DATABASE_URL wins when both are set. */
+export function databaseUrl(): string | undefined {
+  return process.env.DATABASE_URL || process.env.NETLIFY_DATABASE_URL || undefined;
+}
+
+export function driverFor(url: string | undefined): DriverName {
+  if (!url) return "pglite";
+  // NEON_WS_PROXY routes the production driver to any Postgres through a WebSocket proxy (CI).
+  if (process.env.NEON_WS_PROXY) return "neon-serverless";
+  return new URL(url).hostname.endsWith(".neon.tech") ? "neon-serverless" : "node-postgres";
+}
+
+/** Servers that accept any user (Netlify DB's local emulation) hand out URLs without one. */
+function withDefaultUser(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.username) parsed.username = "postgres";
+  return parsed.toString();
+}
+
+export async function connect(url = databaseUrl()): Promise<DatabaseHandle> {
+  const driver = driverFor(url);
+  if (driver === "pglite" || !url) {
+    const [{ PGlite }, { drizzle }, { migrate }] = await Promise.all([
+      import("@electric-sql/pglite"),
+      import("drizzle-orm/pglite"),
+      import("drizzle-orm/pglite/migrator"),
+    ]);
+    const client = new PGlite(process.env.PGLITE_DATA_DIR || "memory://");
+    const db = drizzle({ client, ...config });
+    return {
+      db,
+      driver,
+      migrate: () => migrate(db, { migrationsFolder }),
+      close: () => client.close(),
+    };
+  }
+  if (driver === "neon-serverless") {
+    const [{ Pool, neonConfig }, { drizzle }, { migrate }, { default: ws }] = await Promise.all([
+      import("@neondatabase/serverless"),
+      import("drizzle-orm/neon-serverless"),
+      import("drizzle-orm/neon-serverless/migrator"),
+      import("ws"),
+    ]);
+    neonConfig.webSocketConstructor = ws;
+    const proxy = process.env.NEON_WS_PROXY;
+    if (proxy) {
+      neonConfig.wsProxy = (host, port) => `${proxy}/v2?address=${host}:${port}`;
+      neonConfig.useSecureWebSocket = false;
+      neonConfig.pipelineConnect = false;
+      neonConfig.pipelineTLS = false;
+    }
+    // Neon's default write coalescing adds a tick of latency to every round trip.
+    neonConfig.coalesceWrites = false;
+    const pool = new Pool({ connectionString: url });
+    const db = drizzle({ client: pool, ...config });
+    return { db, driver, migrate: () => migrate(db, { migrationsFolder }), close: () => pool.end() };
+  }
+  const [{ default: pg }, { drizzle }, { migrate }] = await Promise.all([
+    import("pg"),
+    import("drizzle-orm/node-postgres"),
+    import("drizzle-orm/node-postgres/migrator"),
+  ]);
+  // A function instance serves one request at a time; a small pool keeps transactions concurrent.
+  const pool = new pg.Pool({ connectionString: withDefaultUser(url), max: Number(process.env.DATABASE_POOL_MAX ?? 5) });
+  const db = drizzle({ client: pool, ...config });
+  return { db, driver, migrate: () => migrate(db, { migrationsFolder }), close: () => pool.end() };
+}
+
+let shared: Promise<DatabaseHandle> | undefined;
+
+/** The process-wide connection, opened on first use and kept across warm invocations. */
+export function getDatabase(): Promise<DatabaseHandle> {
+  shared ??= connect();
+  return shared;
+}
+
+export async function getDb(): Promise<Database> {
+  return (await getDatabase()).db;
+}
+
+/** Closes the shared connection (tests, scripts); the next getDb() opens a new one. */
+export async function closeDatabase(): Promise<void> {
+  const handle = shared;
+  shared = undefined;
+  if (handle) await (await handle).close();
+}

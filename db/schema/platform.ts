@@ -1,0 +1,178 @@
+import { relations, sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+export const ROLES = [
+  "owner",
+  "admin",
+  "sales_manager",
+  "sales_rep",
+  "agent",
+  "qa_supervisor",
+  "compliance_officer",
+  "operations",
+] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What an API key may do. `ai-agent` is spec 000's "service role" for AI agents. */
+export const API_KEY_SCOPES = ["read", "write", "sync", "ai-agent"] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export const roleEnum = pgEnum("user_role", ROLES);
+
+const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
+const updatedAt = () =>
+  timestamp({ withTimezone: true })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date());
+
+/** The business: spec 000's business (profiles.business_id), spec 003's tenant. */
+export const tenants = pgTable("tenants", {
+  id: uuid().primaryKey().defaultRandom(),
+  name: text().notNull(),
+  website: text(),
+  subscriptionPlan: text().notNull().default("free"),
+  onboarded: boolean().notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    // Login is by email alone, so an address belongs to one user across all tenants.
+    email: text().notNull(),
+    name: text().notNull(),
+    role: roleEnum().notNull(),
+    passwordHash: text().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("users_email_key").on(sql`lower(${t.email})`), index().on(t.tenantId)],
+);
+
+/** Refresh tokens are stored hashed; each login starts a family, each refresh rotates within it. */
+export const refreshTokens = pgTable(
+  "refresh_tokens",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    familyId: uuid().notNull(),
+    tokenHash: text().notNull().unique(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    revokedAt: timestamp({ withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index().on(t.familyId)],
+);
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    /** The first characters of the key, shown in lists so people can tell keys apart. */
+    prefix: text().notNull(),
+    keyHash: text().notNull().unique(),
+    scopes: text().array().$type<ApiKeyScope[]>().notNull(),
+    createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    lastUsedAt: timestamp({ withTimezone: true }),
+    expiresAt: timestamp({ withTimezone: true }),
+    revokedAt: timestamp({ withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index().on(t.tenantId)],
+);
+
+/** Provider configuration per tenant; secret fields inside the JSON are encrypted (shared/crypto). */
+export const tenantSettings = pgTable("tenant_settings", {
+  tenantId: uuid()
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  whatsappConfig: jsonb().$type<Record<string, unknown>>(),
+  webhookConfig: jsonb().$type<Record<string, unknown>>(),
+  retellConfig: jsonb().$type<Record<string, unknown>>(),
+  updatedAt: updatedAt(),
+});
+
+export const userPreferences = pgTable("user_preferences", {
+  userId: uuid()
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  tenantId: uuid()
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  preferences: jsonb().$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    actorType: text().$type<"user" | "api_key" | "public" | "system">().notNull(),
+    actorId: text(),
+    action: text().notNull(),
+    entityType: text().notNull(),
+    entityId: text().notNull(),
+    before: jsonb(),
+    after: jsonb(),
+    requestId: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [index().on(t.tenantId, t.createdAt.desc())],
+);
+
+/** Fixed-window counters for the Postgres-backed limiter (login, register, public writes). */
+export const rateLimits = pgTable("rate_limits", {
+  key: text().primaryKey(),
+  hits: integer().notNull(),
+  windowStart: timestamp({ withTimezone: true }).notNull(),
+});
+
+export const tenantsRelations = relations(tenants, ({ many, one }) => ({
+  users: many(users),
+  apiKeys: many(apiKeys),
+  settings: one(tenantSettings),
+}));
+
+export const usersRelations = relations(users, ({ one }) => ({
+  tenant: one(tenants, { fields: [users.tenantId], references: [tenants.id] }),
+  preferences: one(userPreferences),
+}));
+
+export const apiKeysRelations = relations(apiKeys, ({ one }) => ({
+  tenant: one(tenants, { fields: [apiKeys.tenantId], references: [tenants.id] }),
+}));
+
+export const userPreferencesRelations = relations(userPreferences, ({ one }) => ({
+  user: one(users, { fields: [userPreferences.userId], references: [users.id] }),
+}));

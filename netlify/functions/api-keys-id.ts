@@ -1,0 +1,17 @@
+import type { Config } from "@netlify/functions";
+import { revokeApiKey } from "../../services/platform/api-keys";
+import { idParams } from "../../services/platform/schemas";
+import { ADMINS } from "../../shared/auth/roles";
+import { operation, route } from "../../shared/http/route";
+
+export const config = { path: "/api/api-keys/:id" } satisfies Config;
+
+export default route(config, {
+  DELETE: operation({
+    summary: "Revoke an API key",
+    access: { roles: ADMINS },
+    params: idParams,
+    status: 204,
+    handler: ({ ctx, params }) => revokeApiKey(ctx, params.id),
+  }),
+});

@@ -1,0 +1,33 @@
+import type { Config } from "@netlify/functions";
+import {
+  apiKey,
+  createApiKey,
+  createApiKeyBody,
+  createdApiKey,
+  listApiKeys,
+  listApiKeysQuery,
+} from "../../services/platform/api-keys";
+import { ADMINS } from "../../shared/auth/roles";
+import { operation, route } from "../../shared/http/route";
+
+export const config = { path: "/api/api-keys" } satisfies Config;
+
+export default route(config, {
+  GET: operation({
+    summary: "List API keys",
+    access: { roles: ADMINS },
+    query: listApiKeysQuery,
+    response: apiKey,
+    paginated: true,
+    handler: ({ ctx, query }) => listApiKeys(ctx, query),
+  }),
+  POST: operation({
+    summary: "Create an API key",
+    description: "The key is in this response only. Send it as `x-api-key`; scope `ai-agent` is for AI agents.",
+    access: { roles: ADMINS },
+    body: createApiKeyBody,
+    response: createdApiKey,
+    status: 201,
+    handler: ({ ctx, body }) => createApiKey(ctx, body),
+  }),
+});

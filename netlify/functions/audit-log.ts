@@ -1,0 +1,18 @@
+import type { Config } from "@netlify/functions";
+import { auditEntry, auditQuery, listAuditLog } from "../../services/platform/audit";
+import { AUDITORS } from "../../shared/auth/roles";
+import { operation, route } from "../../shared/http/route";
+
+export const config = { path: "/api/audit-log" } satisfies Config;
+
+export default route(config, {
+  GET: operation({
+    summary: "Who changed what, and when",
+    description: "Newest first. Settings, users and API keys record their state before and after each change.",
+    access: { roles: AUDITORS, scopes: ["read"] },
+    query: auditQuery,
+    response: auditEntry,
+    paginated: true,
+    handler: ({ ctx, query }) => listAuditLog(ctx, query),
+  }),
+});

@@ -1,0 +1,22 @@
+import type { Config } from "@netlify/functions";
+import { login, loginBody } from "../../services/platform/auth";
+import { session } from "../../services/platform/schemas";
+import { operation, route } from "../../shared/http/route";
+
+export const config = {
+  path: "/api/auth/login",
+  rateLimit: { windowLimit: 60, windowSize: 60, aggregateBy: ["ip", "domain"] },
+} satisfies Config;
+
+export default route(config, {
+  POST: operation({
+    summary: "Sign in with email and password",
+    description:
+      "After 10 failed attempts for one email from one IP within 15 minutes, answers 429 until the window ends.",
+    access: "public",
+    body: loginBody,
+    response: session,
+    rateLimited: true,
+    handler: ({ ctx, body }) => login(ctx, body),
+  }),
+});

@@ -1,0 +1,21 @@
+import type { Config } from "@netlify/functions";
+import { refresh, refreshBody } from "../../services/platform/auth";
+import { session } from "../../services/platform/schemas";
+import { operation, route } from "../../shared/http/route";
+
+export const config = {
+  path: "/api/auth/refresh",
+  rateLimit: { windowLimit: 60, windowSize: 60, aggregateBy: ["ip", "domain"] },
+} satisfies Config;
+
+export default route(config, {
+  POST: operation({
+    summary: "Exchange a refresh token for a new session",
+    description:
+      "The refresh token is rotated: the one presented is spent. Presenting a spent token revokes every token of its session.",
+    access: "public",
+    body: refreshBody,
+    response: session,
+    handler: ({ ctx, body }) => refresh(ctx, body),
+  }),
+});

@@ -1,0 +1,22 @@
+import type { Config } from "@netlify/functions";
+import { register, registerBody } from "../../services/platform/auth";
+import { session } from "../../services/platform/schemas";
+import { operation, route } from "../../shared/http/route";
+
+export const config = {
+  path: "/api/auth/register",
+  rateLimit: { windowLimit: 20, windowSize: 60, aggregateBy: ["ip", "domain"] },
+} satisfies Config;
+
+export default route(config, {
+  POST: operation({
+    summary: "Register a business and its owner",
+    description: "Creates a tenant and its first user (role owner) and signs that user in.",
+    access: "public",
+    body: registerBody,
+    response: session,
+    status: 201,
+    rateLimited: true,
+    handler: ({ ctx, body }) => register(ctx, body),
+  }),
+});

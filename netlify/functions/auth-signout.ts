@@ -1,0 +1,18 @@
+import type { Config } from "@netlify/functions";
+import { refreshBody, signout } from "../../services/platform/auth";
+import { MEMBERS } from "../../shared/auth/roles";
+import { operation, route } from "../../shared/http/route";
+
+export const config = { path: "/api/auth/signout" } satisfies Config;
+
+export default route(config, {
+  POST: operation({
+    summary: "Sign out",
+    description:
+      "Revokes the session the refresh token belongs to. The access token expires on its own within 15 minutes.",
+    access: MEMBERS,
+    body: refreshBody,
+    status: 204,
+    handler: ({ ctx, body }) => signout(ctx, body),
+  }),
+});

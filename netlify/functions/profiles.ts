@@ -1,0 +1,23 @@
+import type { Config } from "@netlify/functions";
+import { getProfile, profile, updateProfile, updateProfileBody } from "../../services/platform/profiles";
+import { MEMBERS } from "../../shared/auth/roles";
+import { operation, route } from "../../shared/http/route";
+
+export const config = { path: "/api/profiles" } satisfies Config;
+
+export default route(config, {
+  GET: operation({
+    summary: "Your profile and business",
+    access: MEMBERS,
+    response: profile,
+    handler: ({ ctx }) => getProfile(ctx),
+  }),
+  PUT: operation({
+    summary: "Update your profile",
+    description: "Anyone may change their own name; businessName, website and onboarded need the owner or admin role.",
+    access: MEMBERS,
+    body: updateProfileBody,
+    response: profile,
+    handler: ({ ctx, body }) => updateProfile(ctx, body),
+  }),
+});

@@ -1,0 +1,24 @@
+import type { Config } from "@netlify/functions";
+import { getSettings, settings, settingsPatch, updateSettings } from "../../services/platform/settings";
+import { ADMINS } from "../../shared/auth/roles";
+import { operation, route } from "../../shared/http/route";
+
+export const config = { path: "/api/settings" } satisfies Config;
+
+export default route(config, {
+  GET: operation({
+    summary: "The tenant's provider settings",
+    description: "Secrets are write-only: reads show a masked hint.",
+    access: { roles: ADMINS },
+    response: settings,
+    handler: ({ ctx }) => getSettings(ctx),
+  }),
+  PATCH: operation({
+    summary: "Change provider settings",
+    description: "WhatsApp, webhook and Retell sections merge field by field; secrets are encrypted at rest.",
+    access: { roles: ADMINS },
+    body: settingsPatch,
+    response: settings,
+    handler: ({ ctx, body }) => updateSettings(ctx, body),
+  }),
+});

@@ -1,0 +1,29 @@
+import type { Config } from "@netlify/functions";
+import {
+  getPreferences,
+  preferences,
+  updatePreferences,
+  updatePreferencesBody,
+} from "../../services/platform/preferences";
+import { MEMBERS } from "../../shared/auth/roles";
+import { operation, route } from "../../shared/http/route";
+
+export const config = { path: "/api/user-preferences" } satisfies Config;
+
+export default route(config, {
+  GET: operation({
+    summary: "Your preferences",
+    description: "Preferences never saved read as spec 000's defaults.",
+    access: MEMBERS,
+    response: preferences,
+    handler: ({ ctx }) => getPreferences(ctx),
+  }),
+  PUT: operation({
+    summary: "Change some of your preferences",
+    description: "Only the keys given change; the rest keep their values.",
+    access: MEMBERS,
+    body: updatePreferencesBody,
+    response: preferences,
+    handler: ({ ctx, body }) => updatePreferences(ctx, body),
+  }),
+});

@@ -1,0 +1,34 @@
+import type { Config } from "@netlify/functions";
+import { idParams, user } from "../../services/platform/schemas";
+import { deleteUser, getUser, updateUser, updateUserBody } from "../../services/platform/users";
+import { ADMINS } from "../../shared/auth/roles";
+import { operation, route } from "../../shared/http/route";
+
+export const config = { path: "/api/users/:id" } satisfies Config;
+
+export default route(config, {
+  GET: operation({
+    summary: "One user",
+    access: { scopes: ["read"] },
+    params: idParams,
+    response: user,
+    handler: ({ ctx, params }) => getUser(ctx, params.id),
+  }),
+  PUT: operation({
+    summary: "Change a user's email, name, role or password",
+    description: "Admins cannot change owners or grant the owner role; a tenant always keeps one owner (422).",
+    access: { roles: ADMINS },
+    params: idParams,
+    body: updateUserBody,
+    response: user,
+    handler: ({ ctx, params, body }) => updateUser(ctx, params.id, body),
+  }),
+  DELETE: operation({
+    summary: "Remove a user",
+    description: "Nobody can remove themselves; admins cannot remove owners; the last owner stays (422).",
+    access: { roles: ADMINS },
+    params: idParams,
+    status: 204,
+    handler: ({ ctx, params }) => deleteUser(ctx, params.id),
+  }),
+});

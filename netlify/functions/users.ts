@@ -1,0 +1,27 @@
+import type { Config } from "@netlify/functions";
+import { user } from "../../services/platform/schemas";
+import { createUser, createUserBody, listUsers, listUsersQuery } from "../../services/platform/users";
+import { ADMINS } from "../../shared/auth/roles";
+import { operation, route } from "../../shared/http/route";
+
+export const config = { path: "/api/users" } satisfies Config;
+
+export default route(config, {
+  GET: operation({
+    summary: "List the tenant's users",
+    access: { scopes: ["read"] },
+    query: listUsersQuery,
+    response: user,
+    paginated: true,
+    handler: ({ ctx, query }) => listUsers(ctx, query),
+  }),
+  POST: operation({
+    summary: "Add a user to the tenant",
+    description: "Only an owner can create another owner.",
+    access: { roles: ADMINS },
+    body: createUserBody,
+    response: user,
+    status: 201,
+    handler: ({ ctx, body }) => createUser(ctx, body),
+  }),
+});

@@ -1,0 +1,95 @@
+import { and, desc, eq, gte, lte } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../../db/client";
+import { auditLog } from "../../db/schema";
+import type { Caller, ServiceContext } from "../../shared/context";
+import { toPage, totalCount } from "./pagination";
+import { pageQuery } from "./schemas";
+
+export interface AuditEntry {
+  action: string;
+  entityType: string;
+  entityId: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+function actor(caller: Caller): { actorType: "user" | "api_key" | "public"; actorId: string | null } {
+  if (caller.kind === "user") return { actorType: "user", actorId: caller.userId };
+  if (caller.kind === "apiKey") return { actorType: "api_key", actorId: caller.apiKeyId };
+  return { actorType: "public", actorId: null };
+}
+
+/** Written with the change it describes, inside the same transaction. */
+export async function recordAudit(
+  db: Database,
+  ctx: Pick<ServiceContext<Caller>, "caller" | "requestId">,
+  tenantId: string,
+  entry: AuditEntry,
+): Promise<void> {
+  await db.insert(auditLog).values({
+    tenantId,
+    ...actor(ctx.caller),
+    ...entry,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+    requestId: ctx.requestId,
+  });
+}
+
+export const auditQuery = pageQuery.extend({
+  entityType: z.string().max(100).optional(),
+  entityId: z.string().max(200).optional(),
+  action: z.string().max(100).optional(),
+  actorId: z.string().max(200).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+});
+
+export const auditEntry = z
+  .object({
+    id: z.number().int(),
+    actorType: z.enum(["user", "api_key", "public", "system"]),
+    actorId: z.string().nullable(),
+    action: z.string(),
+    entityType: z.string(),
+    entityId: z.string(),
+    before: z.unknown(),
+    after: z.unknown(),
+    requestId: z.string().nullable(),
+    createdAt: z.date(),
+  })
+  .meta({ id: "AuditEntry" });
+
+/** Newest first; one statement with the total from a window count. */
+export async function listAuditLog(ctx: ServiceContext, query: z.infer<typeof auditQuery>) {
+  const where = and(
+    eq(auditLog.tenantId, ctx.caller.tenantId),
+    query.entityType ? eq(auditLog.entityType, query.entityType) : undefined,
+    query.entityId ? eq(auditLog.entityId, query.entityId) : undefined,
+    query.action ? eq(auditLog.action, query.action) : undefined,
+    query.actorId ? eq(auditLog.actorId, query.actorId) : undefined,
+    query.from ? gte(auditLog.createdAt, query.from) : undefined,
+    query.to ? lte(auditLog.createdAt, query.to) : undefined,
+  );
+  const rows = await ctx.db
+    .select({
+      id: auditLog.id,
+      actorType: auditLog.actorType,
+      actorId: auditLog.actorId,
+      action: auditLog.action,
+      entityType: auditLog.entityType,
+      entityId: auditLog.entityId,
+      before: auditLog.before,
+      after: auditLog.after,
+      requestId: auditLog.requestId,
+      createdAt: auditLog.createdAt,
+      total: totalCount,
+    })
+    .from(auditLog)
+    .where(where)
+    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+    .limit(query.limit)
+    .offset(query.offset);
+  return toPage(rows, query, () => ctx.db.$count(auditLog, where));
+}

@@ -1,0 +1,164 @@
+import { and, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../../db/client";
+import { refreshTokens, tenants, users } from "../../db/schema";
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../shared/auth/passwords";
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  REFRESH_TOKEN_TTL_SECONDS,
+  randomToken,
+  sha256,
+  signAccessToken,
+} from "../../shared/auth/tokens";
+import type { Caller, ServiceContext, UserCaller } from "../../shared/context";
+import { conflict, isUniqueViolation, unauthorized } from "../../shared/errors";
+import { recordAudit } from "./audit";
+import { check, consume, LOGIN_FAILURES, REGISTRATIONS, reset } from "./rate-limit";
+import { email, password } from "./schemas";
+import { tenantColumns, userColumns } from "./users";
+
+export const registerBody = z.object({
+  tenantName: z.string().trim().min(1).max(200).describe("The business's name"),
+  name: z.string().trim().min(1).max(200),
+  email,
+  password,
+});
+export const loginBody = z.object({ email, password: z.string().min(1).max(200) });
+export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
+
+type PublicContext = ServiceContext<Caller>;
+type Account = NonNullable<Awaited<ReturnType<typeof findUser>>>;
+
+async function findUser(db: Database, where: SQL | undefined) {
+  const [row] = await db
+    .select({ user: userColumns, tenant: tenantColumns, passwordHash: users.passwordHash })
+    .from(users)
+    .innerJoin(tenants, eq(tenants.id, users.tenantId))
+    .where(where);
+  return row;
+}
+
+/** A new refresh token in `familyId` (a new family at login) and a fresh access token. */
+async function issueSession(db: Database, account: Account, familyId?: string) {
+  const refreshToken = randomToken();
+  const refreshTokenExpiresAt = new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000);
+  await db.insert(refreshTokens).values({
+    tenantId: account.tenant.id,
+    userId: account.user.id,
+    familyId: familyId ?? crypto.randomUUID(),
+    tokenHash: sha256(refreshToken),
+    expiresAt: refreshTokenExpiresAt,
+  });
+  const accessToken = await signAccessToken({
+    userId: account.user.id,
+    tenantId: account.tenant.id,
+    role: account.user.role,
+  });
+  return {
+    user: account.user,
+    tenant: account.tenant,
+    tokenType: "Bearer" as const,
+    accessToken,
+    accessTokenExpiresAt: new Date(Date.now() + ACCESS_TOKEN_TTL_SECONDS * 1000),
+    refreshToken,
+    refreshTokenExpiresAt,
+  };
+}
+
+/** Creates a tenant and its owner and signs the owner in. Rate limited per client IP. */
+export async function register(ctx: PublicContext, input: z.infer<typeof registerBody>) {
+  await consume(ctx.db, `register:${ctx.ip}`, REGISTRATIONS);
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const [tenant] = await tx.insert(tenants).values({ name: input.tenantName }).returning(tenantColumns);
+      if (!tenant) throw new Error("tenant insert returned no row");
+      const [user] = await tx
+        .insert(users)
+        .values({ tenantId: tenant.id, email: input.email, name: input.name, role: "owner", passwordHash })
+        .returning(userColumns);
+      if (!user) throw new Error("user insert returned no row");
+      const actorCtx = {
+        ...ctx,
+        caller: { kind: "user", userId: user.id, tenantId: tenant.id, role: "owner" } as UserCaller,
+      };
+      await recordAudit(tx, actorCtx, tenant.id, {
+        action: "tenant.registered",
+        entityType: "tenant",
+        entityId: tenant.id,
+        after: { tenant, user },
+      });
+      return issueSession(tx, { user, tenant, passwordHash });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict("An account with this email already exists");
+    throw error;
+  }
+}
+
+/**
+ * Failed attempts are counted per email and IP; past the limit the caller waits, even with the
+ * right password. A miss costs the same time as a wrong password, so emails cannot be probed.
+ */
+export async function login(ctx: PublicContext, input: z.infer<typeof loginBody>) {
+  const limitKey = `login:${input.email}:${ctx.ip}`;
+  await check(ctx.db, limitKey, LOGIN_FAILURES);
+  const account = await findUser(ctx.db, eq(sql`lower(${users.email})`, input.email));
+  const valid = await verifyPassword(input.password, account?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  if (!account || !valid) {
+    await consume(ctx.db, limitKey, LOGIN_FAILURES);
+    throw unauthorized("Invalid email or password");
+  }
+  await reset(ctx.db, limitKey);
+  return issueSession(ctx.db, account);
+}
+
+/**
+ * Rotates a refresh token: the presented one is spent and a new one in the same family is
+ * issued. Presenting a spent token again means it leaked, so its whole family is revoked.
+ */
+export async function refresh(ctx: PublicContext, input: z.infer<typeof refreshBody>) {
+  const tokenHash = sha256(input.refreshToken);
+  const session = await ctx.db.transaction(async (tx) => {
+    const [spent] = await tx
+      .update(refreshTokens)
+      .set({ revokedAt: sql`now()` })
+      .where(
+        and(
+          eq(refreshTokens.tokenHash, tokenHash),
+          isNull(refreshTokens.revokedAt),
+          gt(refreshTokens.expiresAt, sql`now()`),
+        ),
+      )
+      .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
+    if (!spent) return undefined;
+    const account = await findUser(tx, eq(users.id, spent.userId));
+    return account && issueSession(tx, account, spent.familyId);
+  });
+  if (session) return session;
+  await revokeFamilyOf(ctx.db, tokenHash);
+  throw unauthorized("Refresh token is invalid, expired or already used");
+}
+
+async function revokeFamilyOf(db: Database, tokenHash: string, userId?: string): Promise<void> {
+  const family = db
+    .select({ familyId: refreshTokens.familyId })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.tokenHash, tokenHash), userId ? eq(refreshTokens.userId, userId) : undefined));
+  await db
+    .update(refreshTokens)
+    .set({ revokedAt: sql`coalesce(${refreshTokens.revokedAt}, now())` })
+    .where(sql`${refreshTokens.familyId} in ${family}`);
+}
+
+/** Ends the session the refresh token belongs to (its whole family). Idempotent. */
+export async function signout(ctx: ServiceContext<UserCaller>, input: z.infer<typeof refreshBody>): Promise<void> {
+  await revokeFamilyOf(ctx.db, sha256(input.refreshToken), ctx.caller.userId);
+}
+
+/** The signed-in user and their tenant: one statement. */
+export async function me(ctx: ServiceContext<UserCaller>) {
+  const account = await findUser(ctx.db, and(eq(users.id, ctx.caller.userId), eq(users.tenantId, ctx.caller.tenantId)));
+  if (!account) throw unauthorized("This user no longer exists");
+  return { user: account.user, tenant: account.tenant };
+}

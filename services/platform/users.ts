@@ -1,0 +1,158 @@
+import { and, eq, getTableColumns, ilike, ne, or } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../../db/client";
+import { tenants, users } from "../../db/schema";
+import { hashPassword } from "../../shared/auth/passwords";
+import type { ServiceContext, UserCaller } from "../../shared/context";
+import { conflict, forbidden, isUniqueViolation, notFound, unprocessable } from "../../shared/errors";
+import { recordAudit } from "./audit";
+import { toPage, totalCount } from "./pagination";
+import { email, pageQuery, password, role } from "./schemas";
+
+const { passwordHash: _secret, ...publicUserColumns } = getTableColumns(users);
+/** Every column a caller may see; the password hash is never selected. */
+export const userColumns = publicUserColumns;
+export const tenantColumns = {
+  id: tenants.id,
+  name: tenants.name,
+  website: tenants.website,
+  subscriptionPlan: tenants.subscriptionPlan,
+  onboarded: tenants.onboarded,
+  createdAt: tenants.createdAt,
+};
+
+export const listUsersQuery = pageQuery.extend({
+  role: role.optional(),
+  search: z.string().trim().min(1).max(200).optional().describe("Matches name or email"),
+});
+export const createUserBody = z.object({ email, name: z.string().trim().min(1).max(200), role, password });
+export const updateUserBody = z
+  .object({ email, name: z.string().trim().min(1).max(200), role, password })
+  .partial()
+  .refine((value) => Object.keys(value).length > 0, "Give at least one field to change");
+
+export async function listUsers(ctx: ServiceContext, query: z.infer<typeof listUsersQuery>) {
+  const pattern = query.search && `%${query.search.replace(/[\\%_]/g, "\\$&")}%`;
+  const where = and(
+    eq(users.tenantId, ctx.caller.tenantId),
+    query.role ? eq(users.role, query.role) : undefined,
+    pattern ? or(ilike(users.name, pattern), ilike(users.email, pattern)) : undefined,
+  );
+  const rows = await ctx.db
+    .select({ ...userColumns, total: totalCount })
+    .from(users)
+    .where(where)
+    .orderBy(users.createdAt, users.id)
+    .limit(query.limit)
+    .offset(query.offset);
+  return toPage(rows, query, () => ctx.db.$count(users, where));
+}
+
+export async function getUser(ctx: ServiceContext, id: string) {
+  const [user] = await ctx.db
+    .select(userColumns)
+    .from(users)
+    .where(and(eq(users.id, id), eq(users.tenantId, ctx.caller.tenantId)));
+  if (!user) throw notFound("User");
+  return user;
+}
+
+/** Owners may grant and change any role; admins may not touch owners or make new ones. */
+function assertMayManage(caller: UserCaller, targetRole: string, newRole?: string): void {
+  if (caller.role === "owner") return;
+  if (targetRole === "owner" || newRole === "owner")
+    throw forbidden("Only an owner can grant, change or remove the owner role");
+}
+
+export async function createUser(ctx: ServiceContext<UserCaller>, input: z.infer<typeof createUserBody>) {
+  assertMayManage(ctx.caller, input.role);
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const [user] = await tx
+        .insert(users)
+        .values({ tenantId: ctx.caller.tenantId, email: input.email, name: input.name, role: input.role, passwordHash })
+        .returning(userColumns);
+      if (!user) throw new Error("user insert returned no row");
+      await recordAudit(tx, ctx, ctx.caller.tenantId, {
+        action: "user.created",
+        entityType: "user",
+        entityId: user.id,
+        after: user,
+      });
+      return user;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict("A user with this email already exists");
+    throw error;
+  }
+}
+
+/** Locks the tenant's owners so concurrent demotions cannot leave it without one. */
+async function otherOwnerExists(tx: Database, tenantId: string, userId: string): Promise<boolean> {
+  const owners = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.role, "owner"), ne(users.id, userId)))
+    .for("update");
+  return owners.length > 0;
+}
+
+async function lockUser(tx: Database, tenantId: string, id: string) {
+  const [user] = await tx
+    .select(userColumns)
+    .from(users)
+    .where(and(eq(users.id, id), eq(users.tenantId, tenantId)))
+    .for("update");
+  if (!user) throw notFound("User");
+  return user;
+}
+
+export async function updateUser(ctx: ServiceContext<UserCaller>, id: string, input: z.infer<typeof updateUserBody>) {
+  const { tenantId } = ctx.caller;
+  const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const before = await lockUser(tx, tenantId, id);
+      assertMayManage(ctx.caller, before.role, input.role);
+      if (
+        before.role === "owner" &&
+        input.role &&
+        input.role !== "owner" &&
+        !(await otherOwnerExists(tx, tenantId, id))
+      ) {
+        throw unprocessable("A tenant must keep at least one owner");
+      }
+      const [after] = await tx
+        .update(users)
+        .set({ email: input.email, name: input.name, role: input.role, passwordHash })
+        .where(and(eq(users.id, id), eq(users.tenantId, tenantId)))
+        .returning(userColumns);
+      await recordAudit(tx, ctx, tenantId, {
+        action: passwordHash ? "user.updated_with_password" : "user.updated",
+        entityType: "user",
+        entityId: id,
+        before,
+        after,
+      });
+      return after;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict("A user with this email already exists");
+    throw error;
+  }
+}
+
+export async function deleteUser(ctx: ServiceContext<UserCaller>, id: string): Promise<void> {
+  const { tenantId } = ctx.caller;
+  if (id === ctx.caller.userId) throw unprocessable("You cannot delete yourself");
+  await ctx.db.transaction(async (tx) => {
+    const before = await lockUser(tx, tenantId, id);
+    assertMayManage(ctx.caller, before.role);
+    if (before.role === "owner" && !(await otherOwnerExists(tx, tenantId, id))) {
+      throw unprocessable("A tenant must keep at least one owner");
+    }
+    await tx.delete(users).where(and(eq(users.id, id), eq(users.tenantId, tenantId)));
+    await recordAudit(tx, ctx, tenantId, { action: "user.deleted", entityType: "user", entityId: id, before });
+  });
+}

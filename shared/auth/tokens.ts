@@ -1,0 +1,52 @@
+import { createHash, randomBytes } from "node:crypto";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import type { Role } from "../../db/schema";
+import { env } from "../config/env";
+import { unauthorized } from "../errors";
+
+const ISSUER = "frontdesk";
+const AUDIENCE = "frontdesk-api";
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
+
+export interface AccessClaims {
+  userId: string;
+  tenantId: string;
+  role: Role;
+}
+
+const key = () => new TextEncoder().encode(env.jwtSecret);
+
+export async function signAccessToken(claims: AccessClaims, ttlSeconds = ACCESS_TOKEN_TTL_SECONDS): Promise<string> {
+  return new SignJWT({ tid: claims.tenantId, role: claims.role })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(claims.userId)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(key());
+}
+
+/** Verifies signature, algorithm, issuer, audience and expiry; any failure is a 401. */
+export async function verifyAccessToken(token: string): Promise<AccessClaims> {
+  try {
+    const { payload } = await jwtVerify(token, key(), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
+    if (typeof payload.sub !== "string" || typeof payload.tid !== "string" || typeof payload.role !== "string") {
+      throw unauthorized("Invalid access token");
+    }
+    return { userId: payload.sub, tenantId: payload.tid, role: payload.role as Role };
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw unauthorized("Access token expired");
+    throw unauthorized("Invalid access token");
+  }
+}
+
+/** An opaque random token (refresh tokens, API keys): high entropy, so a plain SHA-256 is a safe index. */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString("base64url");
+}
+
+export function sha256(value: string): string {
+  return createHash("sha256").update(value).digest("hex");
+}

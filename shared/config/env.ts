@@ -1,0 +1,40 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Settings read from the environment at the moment they are needed, so tests and scripts can
+ * set them before first use. Secrets are required in production; elsewhere a fixed development
+ * value keeps `npm start` working with no setup (and says so once).
+ */
+const isProduction = () => process.env.NODE_ENV === "production";
+const warned = new Set<string>();
+
+function secret(name: string, minLength: number): string {
+  const value = process.env[name];
+  if (value && value.length >= minLength) return value;
+  if (isProduction()) {
+    throw new Error(`${name} must be set to at least ${minLength} characters in production`);
+  }
+  if (!warned.has(name) && process.env.LOG_LEVEL !== "silent") {
+    warned.add(name);
+    console.warn(JSON.stringify({ level: "warn", msg: `${name} is not set; using an insecure development value` }));
+  }
+  return createHash("sha256").update(`frontdesk-development-${name}`).digest("base64url");
+}
+
+export const env = {
+  get jwtSecret(): string {
+    return secret("JWT_SECRET", 32);
+  },
+  get encryptionKey(): string {
+    return secret("ENCRYPTION_KEY", 32);
+  },
+  /** Comma-separated origins allowed by CORS; unset allows any origin (credentials are headers, not cookies). */
+  get allowedOrigins(): string[] | undefined {
+    const value = process.env.ALLOWED_ORIGINS?.trim();
+    return value ? value.split(",").map((origin) => origin.trim()) : undefined;
+  },
+  get logLevel(): "info" | "error" | "silent" {
+    const level = process.env.LOG_LEVEL;
+    return level === "silent" || level === "error" ? level : "info";
+  },
+};

@@ -1,0 +1,180 @@
+import { randomUUID } from "node:crypto";
+import type { Context } from "@netlify/functions";
+import { z } from "zod";
+import { type Database, getDb } from "../../db/client";
+import type { ApiKeyScope } from "../../db/schema";
+import { type Access, authenticate, authorize } from "../auth/authenticate";
+import type { AuthenticatedCaller, Caller, Page, ServiceContext, UserCaller } from "../context";
+import { AppError } from "../errors";
+import { corsHeaders, preflight } from "./cors";
+import { errorResponse } from "./errors";
+import { logRequest } from "./log";
+
+export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+export type Method = (typeof METHODS)[number];
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Public operations may be called by anyone; API keys reach only operations that name scopes. */
+type CallerFor<A extends Access> = A extends "public"
+  ? Caller
+  : A extends { scopes: readonly ApiKeyScope[] }
+    ? AuthenticatedCaller
+    : UserCaller;
+
+export interface HandlerInput<A extends Access, P, Q, B> {
+  ctx: ServiceContext<CallerFor<A>>;
+  params: P;
+  query: Q;
+  body: B;
+  request: Request;
+}
+
+/**
+ * One HTTP method of a route: who may call it, the shapes of what comes in and goes out, and
+ * the one service call it makes. The same declaration drives validation and the OpenAPI document.
+ */
+export interface Operation<A extends Access = Access, P = unknown, Q = unknown, B = unknown, R = unknown> {
+  summary: string;
+  description?: string;
+  access: A;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** The schema of `data`; for paginated operations, of one item. The output is parsed through it. */
+  response?: z.ZodType;
+  /** The handler returns `{ items, total }`; the response adds `pagination` from `limit`/`offset`. */
+  paginated?: boolean;
+  status?: 200 | 201 | 202 | 204;
+  /** Documents the 429 of operations guarded by the Postgres limiter. */
+  rateLimited?: boolean;
+  /** For routes whose answer is not the JSON envelope (docs page, CSV). */
+  produces?: string;
+  handler(input: HandlerInput<A, P, Q, B>): Promise<R | Response> | R | Response;
+}
+
+/** Declares one operation; a function so TypeScript infers params/query/body from the schemas. */
+export function operation<const A extends Access, P = undefined, Q = undefined, B = undefined, R = unknown>(
+  definition: Operation<A, P, Q, B, R>,
+): Operation<A, P, Q, B, R> {
+  return definition;
+}
+
+export interface RouteDefinition {
+  path: string;
+  operations: Partial<Record<Method, Operation<Access, any, any, any, any>>>;
+}
+
+export type RouteHandler = ((request: Request, context: Context) => Promise<Response>) & {
+  definition: RouteDefinition;
+};
+
+/**
+ * Turns a route's declaration into its Netlify handler: answers other methods 405 with Allow,
+ * authenticates, authorizes, validates, calls, serialises and maps every error to the envelope.
+ */
+export function route(config: { path: string }, operations: RouteDefinition["operations"]): RouteHandler {
+  const allow = [...Object.keys(operations), "OPTIONS"].join(", ");
+
+  const handler = async (request: Request, context: Context): Promise<Response> => {
+    const started = performance.now();
+    const requestId = request.headers.get("x-nf-request-id") ?? context?.requestId ?? randomUUID();
+    let tenantId: string | undefined;
+    let response: Response;
+    try {
+      if (request.method === "OPTIONS") {
+        response = preflight(allow);
+      } else {
+        const op = operations[request.method as Method];
+        if (!op) throw new AppError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on this path`);
+        const database = lazy(getDb);
+        const caller = await authenticate(request, op.access, database);
+        authorize(caller, op.access);
+        if (caller.kind !== "public") tenantId = caller.tenantId;
+        const params = parse(op.params, context?.params ?? {}, "params");
+        const query = parse(op.query, searchParams(new URL(request.url)), "query");
+        const body = op.body ? parse(op.body, await readJson(request), "body") : undefined;
+        const ip = context?.ip || request.headers.get("x-nf-client-connection-ip") || "unknown";
+        const ctx = { db: await database(), caller, requestId, ip } as ServiceContext<never>;
+        const result = await op.handler({ ctx, params, query, body, request });
+        response = result instanceof Response ? result : serialize(op, result, query);
+      }
+    } catch (error) {
+      response = errorResponse(error, requestId, { method: request.method, url: request.url });
+      if (response.status === 405) response.headers.set("allow", allow);
+    }
+    response.headers.set("x-request-id", requestId);
+    for (const [name, value] of corsHeaders(request)) response.headers.set(name, value);
+    logRequest({ requestId, method: request.method, url: request.url, status: response.status, started, tenantId });
+    return response;
+  };
+
+  return Object.assign(handler, { definition: { path: config.path, operations } });
+}
+
+function lazy(open: () => Promise<Database>): () => Promise<Database> {
+  let db: Promise<Database> | undefined;
+  return () => {
+    db ??= open();
+    return db;
+  };
+}
+
+function parse<T>(schema: z.ZodType<T> | undefined, input: unknown, where: "params" | "query" | "body"): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new AppError(
+    "VALIDATION_FAILED",
+    `The request ${where} is invalid`,
+    result.error.issues.map((issue) => ({
+      path: [where, ...issue.path.map(String)].join("."),
+      message: issue.message,
+      code: issue.code,
+    })),
+  );
+}
+
+/** Query strings become an object; a repeated key becomes an array. */
+function searchParams(url: URL): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of url.searchParams) {
+    const existing = out[key];
+    out[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return out;
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
+  if (bytes.byteLength === 0) return {};
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON (Content-Type: application/json)");
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new AppError("INVALID_JSON", "The request body is not valid JSON");
+  }
+}
+
+const tooLarge = () => new AppError("PAYLOAD_TOO_LARGE", `The request body must be at most ${MAX_BODY_BYTES} bytes`);
+
+function serialize(op: Operation<Access, any, any, any, any>, result: unknown, query: unknown): Response {
+  const status = op.status ?? 200;
+  if (status === 204) return new Response(null, { status });
+  if (op.paginated) {
+    const { items, total } = result as Page<unknown>;
+    const { limit, offset } = query as { limit: number; offset: number };
+    const data = op.response ? z.array(op.response).parse(items) : items;
+    return Response.json(
+      { data, pagination: { total, limit, offset, hasMore: offset + items.length < total } },
+      { status },
+    );
+  }
+  return Response.json({ data: op.response ? op.response.parse(result) : result }, { status });
+}

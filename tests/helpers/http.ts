@@ -1,0 +1,80 @@
+import type { Context } from "@netlify/functions";
+import { statementCounter } from "../../db/client";
+import type { RouteHandler } from "../../shared/http/route";
+
+export interface FunctionModule {
+  default: RouteHandler;
+  config: { path: string };
+}
+
+export interface CallOptions {
+  method?: string;
+  /** The request path; defaults to the function's own config.path. */
+  path?: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** A raw body, sent as it is (for malformed JSON and media-type tests). */
+  rawBody?: string | Uint8Array;
+  token?: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+  /** Client IP as Netlify reports it; random by default so rate limits don't couple tests. */
+  ip?: string;
+}
+
+export interface CallResult<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+  /** Statements Drizzle sent while handling this request. */
+  statements: number;
+}
+
+/** Netlify's `config.path` matching: `:name` segments become context.params; anything else must match. */
+export function matchPath(pattern: string, pathname: string): Record<string, string> | undefined {
+  const want = pattern.split("/");
+  const got = pathname.split("/");
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, segment] of want.entries()) {
+    const actual = got[index] ?? "";
+    if (segment.startsWith(":")) params[segment.slice(1)] = decodeURIComponent(actual);
+    else if (segment !== actual) return undefined;
+  }
+  return params;
+}
+
+const randomIp = () => `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`;
+
+/** Calls a function's real default export in-process, with params derived from its own config.path. */
+export async function call<T = any>(fn: FunctionModule, options: CallOptions = {}): Promise<CallResult<T>> {
+  const path = options.path ?? fn.config.path;
+  const params = matchPath(fn.config.path, path);
+  if (!params) throw new Error(`${path} does not match ${fn.config.path}`);
+  const url = new URL(`http://localhost:8888${path}`);
+  for (const [key, value] of Object.entries(options.query ?? {})) {
+    if (value !== undefined) url.searchParams.set(key, String(value));
+  }
+  const headers = new Headers(options.headers);
+  if (options.token) headers.set("authorization", `Bearer ${options.token}`);
+  if (options.apiKey) headers.set("x-api-key", options.apiKey);
+  let body: string | Uint8Array | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  }
+  const request = new Request(url, { method: options.method ?? "GET", headers, body });
+  const context = { params, ip: options.ip ?? randomIp(), requestId: crypto.randomUUID() } as unknown as Context;
+  const before = statementCounter.count;
+  const response = await fn.default(request, context);
+  const statements = statementCounter.count - before;
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: parsed as T, text, statements };
+}

@@ -1,0 +1,15 @@
+import { afterAll, beforeAll, inject } from "vitest";
+import { closeDatabase, getDatabase } from "../../db/client";
+
+const databaseUrl = inject("databaseUrl");
+if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
+
+beforeAll(async () => {
+  const handle = await getDatabase();
+  // A server database was migrated once by the global setup; each PGlite worker starts empty.
+  if (handle.driver === "pglite") await handle.migrate();
+});
+
+afterAll(async () => {
+  await closeDatabase();
+});
