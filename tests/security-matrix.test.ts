@@ -1,0 +1,219 @@
+import { SignJWT } from "jose";
+import { beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "../db/client";
+import { ROLES, type Role } from "../db/schema";
+import { sql } from "drizzle-orm";
+import { type Account, addMember, createApiKey, registerTenant, unique } from "./helpers/fixtures";
+import { declaredOperations } from "./helpers/functions";
+import { type CallOptions, call } from "./helpers/http";
+
+/**
+ * The shared security matrix: every operation of every function, called as no one, with broken
+ * tokens, with the wrong role or key scope, and as another tenant. Tenant A owns the data;
+ * tenant B attacks it. Nothing of A may come back, and nothing of A may change.
+ */
+const operations = await declaredOperations();
+
+/** Operations anyone may call. Adding to this list is a security decision; review it as one. */
+const PUBLIC = new Set([
+  "GET /api/health",
+  "POST /api/auth/register",
+  "POST /api/auth/login",
+  "POST /api/auth/refresh",
+  "GET /api/openapi.json",
+  "GET /api/docs",
+]);
+
+interface World {
+  a: Account;
+  aMembers: Record<Role, Account>;
+  aKey: { id: string; key: string };
+  aReadOnlyKey: { id: string; key: string };
+  b: Account;
+  bKey: { id: string; key: string };
+}
+
+/** A valid request for each protected operation, aimed at tenant A's rows. */
+const FIXTURES: Record<string, (w: World) => CallOptions> = {
+  "POST /api/auth/signout": (w) => ({ body: { refreshToken: w.a.refreshToken } }),
+  "GET /api/auth/me": () => ({}),
+  "GET /api/profiles": () => ({}),
+  "PUT /api/profiles": () => ({ body: { name: "Mallory", businessName: "Hijacked" } }),
+  "GET /api/user-preferences": () => ({}),
+  "PUT /api/user-preferences": () => ({ body: { language: "fr" } }),
+  "GET /api/users": () => ({ query: { limit: 100 } }),
+  "POST /api/users": () => ({
+    body: { email: `${unique("matrix")}@example.test`, name: "New", role: "agent", password: "long enough pw" },
+  }),
+  "GET /api/users/:id": (w) => ({ path: `/api/users/${w.aMembers.agent.userId}` }),
+  "PUT /api/users/:id": (w) => ({ path: `/api/users/${w.aMembers.agent.userId}`, body: { name: "Hijacked" } }),
+  "DELETE /api/users/:id": (w) => ({ path: `/api/users/${w.aMembers.agent.userId}` }),
+  "GET /api/settings": () => ({}),
+  "PATCH /api/settings": () => ({ body: { webhookConfig: { enabled: false, verifyToken: "attacker-token-1234" } } }),
+  "GET /api/api-keys": () => ({ query: { includeRevoked: "true" } }),
+  "POST /api/api-keys": () => ({ body: { name: "matrix", scopes: ["read"] } }),
+  "DELETE /api/api-keys/:id": (w) => ({ path: `/api/api-keys/${w.aKey.id}` }),
+  "GET /api/audit-log": () => ({ query: { limit: 100 } }),
+};
+
+const protectedOperations = operations.filter(({ operation }) => operation.access !== "public");
+const secret = () => new TextEncoder().encode(process.env.JWT_SECRET);
+
+async function token(claims: { sub: string; tid: string; role: string }, options: { alg?: string; key?: Uint8Array; exp?: number } = {}) {
+  return new SignJWT({ tid: claims.tid, role: claims.role })
+    .setProtectedHeader({ alg: options.alg ?? "HS256" })
+    .setSubject(claims.sub)
+    .setIssuer("frontdesk")
+    .setAudience("frontdesk-api")
+    .setIssuedAt()
+    .setExpirationTime(options.exp ?? Math.floor(Date.now() / 1000) + 600)
+    .sign(options.key ?? secret());
+}
+
+function unsignedToken(claims: { sub: string; tid: string; role: string }): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  return `${encode({ alg: "none", typ: "JWT" })}.${encode({ ...claims, iss: "frontdesk", aud: "frontdesk-api", iat: now, exp: now + 600 })}.`;
+}
+
+/** Every tenant-owned row of tenant A, from every table with a tenant_id. */
+async function snapshotTenant(tenantId: string): Promise<Record<string, unknown[]>> {
+  const db = await getDb();
+  const tables = await db.execute<{ table_name: string }>(
+    sql`select table_name from information_schema.columns where column_name = 'tenant_id' and table_schema = 'public' order by table_name`,
+  );
+  const snapshot: Record<string, unknown[]> = {};
+  for (const { table_name } of tables.rows) {
+    const rows = await db.execute(sql`select * from ${sql.identifier(table_name)} where tenant_id = ${tenantId} order by 1`);
+    snapshot[table_name] = rows.rows;
+  }
+  return snapshot;
+}
+
+let world: World;
+
+beforeAll(async () => {
+  const a = await registerTenant("matrix-a");
+  const members = { owner: a } as Record<Role, Account>;
+  for (const role of ROLES.filter((r) => r !== "owner")) members[role] = await addMember(a, role);
+  const b = await registerTenant("matrix-b");
+  world = {
+    a,
+    aMembers: members,
+    aKey: await createApiKey(a, ["read", "write", "sync", "ai-agent"]),
+    aReadOnlyKey: await createApiKey(a, ["sync"]),
+    b,
+    bKey: await createApiKey(b, ["read", "write", "sync", "ai-agent"]),
+  };
+});
+
+/** Strings that identify tenant A; none may appear in an answer to anyone else. */
+function markersOfA(): string[] {
+  const members = Object.values(world.aMembers);
+  return [
+    world.a.tenantId,
+    world.a.tenantName,
+    ...members.flatMap((member) => [member.userId, member.email]),
+    world.aKey.id,
+    world.aKey.key.slice(0, 10),
+  ];
+}
+
+function expectNoLeak(text: string) {
+  for (const marker of markersOfA()) expect(text).not.toContain(marker);
+}
+
+describe("coverage", () => {
+  it("every protected operation has a fixture in the matrix", () => {
+    const missing = protectedOperations.map(({ key }) => key).filter((key) => !FIXTURES[key]);
+    expect(missing).toEqual([]);
+  });
+
+  it("every public operation is on the reviewed public list", () => {
+    const publicOps = operations.filter(({ operation }) => operation.access === "public").map(({ key }) => key);
+    expect(publicOps.filter((key) => !PUBLIC.has(key))).toEqual([]);
+  });
+});
+
+describe.each(protectedOperations)("$key", ({ key, module, method, operation }) => {
+  const request = (options: CallOptions = {}) => call(module, { method, ...FIXTURES[key]?.(world), ...options });
+  const claims = () => ({ sub: world.a.userId, tid: world.a.tenantId, role: "owner" });
+
+  it.each([
+    ["no credentials", () => request()],
+    ["a malformed bearer token", () => request({ headers: { authorization: "Bearer not.a.jwt" } })],
+    ["a non-bearer Authorization scheme", () => request({ headers: { authorization: `Basic ${btoa("a:b")}` } })],
+    ["an expired token", async () => request({ token: await token(claims(), { exp: Math.floor(Date.now() / 1000) - 60 }) })],
+    ["an alg:none token", () => request({ token: unsignedToken(claims()) })],
+    ["a token signed with another secret", async () => request({ token: await token(claims(), { key: new TextEncoder().encode("x".repeat(48)) }) })],
+    ["a token signed with HS512", async () => request({ token: await token(claims(), { alg: "HS512" }) })],
+    ["an unknown API key", () => request({ apiKey: "fd_not-a-real-key" })],
+  ])("answers 401 with %s", async (_name, send) => {
+    const response = await send();
+    expect(response.status).toBe(401);
+    expect(response.body.error.code).toBe("UNAUTHORIZED");
+    expectNoLeak(response.text);
+  });
+
+  const access = operation.access as { roles?: readonly Role[]; scopes?: readonly string[] };
+  const deniedRoles = ROLES.filter((role) => access.roles && !access.roles.includes(role));
+  if (deniedRoles.length > 0) {
+    it.each(deniedRoles)("answers 403 to the role %s", async (role) => {
+      const response = await request({ token: world.aMembers[role].accessToken });
+      expect(response.status).toBe(403);
+      expect(response.body.error.code).toBe("FORBIDDEN");
+    });
+  }
+
+  if (!access.scopes) {
+    it("answers 403 to an API key of the same tenant", async () => {
+      const response = await request({ apiKey: world.aKey.key });
+      expect(response.status).toBe(403);
+    });
+  } else if (!access.scopes.includes("sync")) {
+    it("answers 403 to an API key without the needed scope", async () => {
+      const response = await request({ apiKey: world.aReadOnlyKey.key });
+      expect(response.status).toBe(403);
+    });
+  }
+});
+
+describe("another tenant", () => {
+  let before: Record<string, unknown[]>;
+  beforeAll(async () => {
+    before = await snapshotTenant(world.a.tenantId);
+  });
+
+  describe.each(protectedOperations)("$key", ({ key, module, method, path, operation }) => {
+    const expectIsolated = (response: Awaited<ReturnType<typeof call>>) => {
+      if (path.includes(":")) {
+        expect(response.status).toBe(404);
+        expect(response.body.error.code).toBe("NOT_FOUND");
+      } else {
+        expect(response.status).toBeLessThan(500);
+      }
+      expectNoLeak(response.text);
+    };
+
+    it("as a user of another tenant (owner) gets nothing of tenant A", async () => {
+      expectIsolated(await call(module, { method, ...FIXTURES[key]?.(world), token: world.b.accessToken }));
+    });
+
+    const scopes = (operation.access as { scopes?: unknown }).scopes;
+    if (scopes) {
+      it("with another tenant's API key gets nothing of tenant A", async () => {
+        expectIsolated(await call(module, { method, ...FIXTURES[key]?.(world), apiKey: world.bKey.key }));
+      });
+    } else {
+      it("with another tenant's API key is refused", async () => {
+        const response = await call(module, { method, ...FIXTURES[key]?.(world), apiKey: world.bKey.key });
+        expect(response.status).toBe(403);
+        expectNoLeak(response.text);
+      });
+    }
+  });
+
+  it("changed not one row of tenant A", async () => {
+    expect(await snapshotTenant(world.a.tenantId)).toEqual(before);
+  });
+});
