@@ -1,11 +1,11 @@
+import { type SQL, sql } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../db/client";
 import { ROLES, type Role } from "../db/schema";
-import { sql } from "drizzle-orm";
 import { type Account, addMember, createApiKey, registerTenant, unique } from "./helpers/fixtures";
 import { declaredOperations } from "./helpers/functions";
-import { type CallOptions, call } from "./helpers/http";
+import { type CallOptions, type CallResult, call } from "./helpers/http";
 
 /**
  * The shared security matrix: every operation of every function, called as no one, with broken
@@ -59,7 +59,10 @@ const FIXTURES: Record<string, (w: World) => CallOptions> = {
 const protectedOperations = operations.filter(({ operation }) => operation.access !== "public");
 const secret = () => new TextEncoder().encode(process.env.JWT_SECRET);
 
-async function token(claims: { sub: string; tid: string; role: string }, options: { alg?: string; key?: Uint8Array; exp?: number } = {}) {
+async function token(
+  claims: { sub: string; tid: string; role: string },
+  options: { alg?: string; key?: Uint8Array; exp?: number } = {},
+) {
   return new SignJWT({ tid: claims.tid, role: claims.role })
     .setProtectedHeader({ alg: options.alg ?? "HS256" })
     .setSubject(claims.sub)
@@ -79,13 +82,13 @@ function unsignedToken(claims: { sub: string; tid: string; role: string }): stri
 /** Every tenant-owned row of tenant A, from every table with a tenant_id. */
 async function snapshotTenant(tenantId: string): Promise<Record<string, unknown[]>> {
   const db = await getDb();
-  const tables = await db.execute<{ table_name: string }>(
+  const rowsOf = async <T>(query: SQL) => ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+  const tables = await rowsOf<{ table_name: string }>(
     sql`select table_name from information_schema.columns where column_name = 'tenant_id' and table_schema = 'public' order by table_name`,
   );
   const snapshot: Record<string, unknown[]> = {};
-  for (const { table_name } of tables.rows) {
-    const rows = await db.execute(sql`select * from ${sql.identifier(table_name)} where tenant_id = ${tenantId} order by 1`);
-    snapshot[table_name] = rows.rows;
+  for (const { table_name } of tables) {
+    snapshot[table_name] = await rowsOf(sql`select * from ${sql.identifier(table_name)} where tenant_id = ${tenantId} order by 1`);
   }
   return snapshot;
 }
@@ -143,9 +146,15 @@ describe.each(protectedOperations)("$key", ({ key, module, method, operation }) 
     ["no credentials", () => request()],
     ["a malformed bearer token", () => request({ headers: { authorization: "Bearer not.a.jwt" } })],
     ["a non-bearer Authorization scheme", () => request({ headers: { authorization: `Basic ${btoa("a:b")}` } })],
-    ["an expired token", async () => request({ token: await token(claims(), { exp: Math.floor(Date.now() / 1000) - 60 }) })],
+    [
+      "an expired token",
+      async () => request({ token: await token(claims(), { exp: Math.floor(Date.now() / 1000) - 60 }) }),
+    ],
     ["an alg:none token", () => request({ token: unsignedToken(claims()) })],
-    ["a token signed with another secret", async () => request({ token: await token(claims(), { key: new TextEncoder().encode("x".repeat(48)) }) })],
+    [
+      "a token signed with another secret",
+      async () => request({ token: await token(claims(), { key: new TextEncoder().encode("x".repeat(48)) }) }),
+    ],
     ["a token signed with HS512", async () => request({ token: await token(claims(), { alg: "HS512" }) })],
     ["an unknown API key", () => request({ apiKey: "fd_not-a-real-key" })],
   ])("answers 401 with %s", async (_name, send) => {
@@ -185,7 +194,7 @@ describe("another tenant", () => {
   });
 
   describe.each(protectedOperations)("$key", ({ key, module, method, path, operation }) => {
-    const expectIsolated = (response: Awaited<ReturnType<typeof call>>) => {
+    const expectIsolated = (response: CallResult) => {
       if (path.includes(":")) {
         expect(response.status).toBe(404);
         expect(response.body.error.code).toBe("NOT_FOUND");

@@ -1,7 +1,7 @@
 import type { ApiKeyScope, Role } from "../../db/schema";
 import * as apiKeys from "../../netlify/functions/api-keys";
-import * as register from "../../netlify/functions/auth-register";
 import * as login from "../../netlify/functions/auth-login";
+import * as register from "../../netlify/functions/auth-register";
 import * as users from "../../netlify/functions/users";
 import { call } from "./http";
 
@@ -28,7 +28,10 @@ export async function registerTenant(label = "tenant"): Promise<Account> {
   const tenantName = unique(`${label} business`);
   const email = `${unique(label)}@example.test`.toLowerCase();
   const password = "correct horse battery";
-  const response = await call(register, { method: "POST", body: { tenantName, name: `${label} owner`, email, password } });
+  const response = await call(register, {
+    method: "POST",
+    body: { tenantName, name: `${label} owner`, email, password },
+  });
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.text}`);
   const session = response.body.data;
   return {

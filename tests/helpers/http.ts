@@ -14,7 +14,7 @@ export interface CallOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   /** A raw body, sent as it is (for malformed JSON and media-type tests). */
-  rawBody?: string | Uint8Array;
+  rawBody?: string;
   token?: string;
   apiKey?: string;
   headers?: Record<string, string>;
@@ -45,7 +45,8 @@ export function matchPath(pattern: string, pathname: string): Record<string, str
   return params;
 }
 
-const randomIp = () => `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`;
+const randomIp = () =>
+  `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`;
 
 /** Calls a function's real default export in-process, with params derived from its own config.path. */
 export async function call<T = any>(fn: FunctionModule, options: CallOptions = {}): Promise<CallResult<T>> {
@@ -59,7 +60,7 @@ export async function call<T = any>(fn: FunctionModule, options: CallOptions = {
   const headers = new Headers(options.headers);
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
   if (options.apiKey) headers.set("x-api-key", options.apiKey);
-  let body: string | Uint8Array | undefined = options.rawBody;
+  let body = options.rawBody;
   if (options.body !== undefined) {
     body = JSON.stringify(options.body);
     if (!headers.has("content-type")) headers.set("content-type", "application/json");

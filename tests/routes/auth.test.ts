@@ -5,7 +5,7 @@ import * as refresh from "../../netlify/functions/auth-refresh";
 import * as register from "../../netlify/functions/auth-register";
 import * as signout from "../../netlify/functions/auth-signout";
 import { registerTenant, unique } from "../helpers/fixtures";
-import { call } from "../helpers/http";
+import { type CallResult, call } from "../helpers/http";
 
 describe("POST /api/auth/register", () => {
   it("creates a tenant and its owner and returns a session", async () => {
@@ -34,7 +34,10 @@ describe("POST /api/auth/register", () => {
   });
 
   it("validates the body", async () => {
-    const res = await call(register, { method: "POST", body: { tenantName: "", email: "not-an-email", password: "short" } });
+    const res = await call(register, {
+      method: "POST",
+      body: { tenantName: "", email: "not-an-email", password: "short" },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("VALIDATION_FAILED");
     const paths = res.body.error.details.map((detail: { path: string }) => detail.path);
@@ -44,7 +47,7 @@ describe("POST /api/auth/register", () => {
   it("limits registrations per IP with 429 and Retry-After", async () => {
     const ip = `192.0.2.${Math.floor(Math.random() * 250)}`;
     const statuses: number[] = [];
-    let last: Awaited<ReturnType<typeof call>> | undefined;
+    let last: CallResult | undefined;
     for (let attempt = 0; attempt < 6; attempt++) {
       last = await call(register, {
         method: "POST",
@@ -62,7 +65,10 @@ describe("POST /api/auth/register", () => {
 describe("POST /api/auth/login", () => {
   it("signs in with the right password, case-insensitively by email", async () => {
     const owner = await registerTenant("login");
-    const res = await call(login, { method: "POST", body: { email: owner.email.toUpperCase(), password: owner.password } });
+    const res = await call(login, {
+      method: "POST",
+      body: { email: owner.email.toUpperCase(), password: owner.password },
+    });
     expect(res.status).toBe(200);
     expect(res.body.data.user.id).toBe(owner.userId);
     const who = await call(me, { token: res.body.data.accessToken });
@@ -72,7 +78,10 @@ describe("POST /api/auth/login", () => {
   it("answers the same 401 for a wrong password and an unknown email", async () => {
     const owner = await registerTenant("login401");
     const wrong = await call(login, { method: "POST", body: { email: owner.email, password: "wrong password" } });
-    const unknown = await call(login, { method: "POST", body: { email: `${unique("nobody")}@example.test`, password: "x" } });
+    const unknown = await call(login, {
+      method: "POST",
+      body: { email: `${unique("nobody")}@example.test`, password: "x" },
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrong.body).toEqual(unknown.body);
@@ -88,7 +97,11 @@ describe("POST /api/auth/login", () => {
     const locked = await call(login, { method: "POST", ip, body: { email: owner.email, password: owner.password } });
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(800);
-    const elsewhere = await call(login, { method: "POST", ip: "198.51.100.8", body: { email: owner.email, password: owner.password } });
+    const elsewhere = await call(login, {
+      method: "POST",
+      ip: "198.51.100.8",
+      body: { email: owner.email, password: owner.password },
+    });
     expect(elsewhere.status).toBe(200);
   });
 });
@@ -118,7 +131,11 @@ describe("POST /api/auth/refresh", () => {
 describe("POST /api/auth/signout", () => {
   it("revokes the session's refresh tokens", async () => {
     const owner = await registerTenant("signout");
-    const res = await call(signout, { method: "POST", token: owner.accessToken, body: { refreshToken: owner.refreshToken } });
+    const res = await call(signout, {
+      method: "POST",
+      token: owner.accessToken,
+      body: { refreshToken: owner.refreshToken },
+    });
     expect(res.status).toBe(204);
     expect(res.text).toBe("");
     const again = await call(refresh, { method: "POST", body: { refreshToken: owner.refreshToken } });
@@ -128,7 +145,11 @@ describe("POST /api/auth/signout", () => {
   it("cannot revoke another user's session", async () => {
     const victim = await registerTenant("victim");
     const attacker = await registerTenant("attacker");
-    const res = await call(signout, { method: "POST", token: attacker.accessToken, body: { refreshToken: victim.refreshToken } });
+    const res = await call(signout, {
+      method: "POST",
+      token: attacker.accessToken,
+      body: { refreshToken: victim.refreshToken },
+    });
     expect(res.status).toBe(204);
     const stillValid = await call(refresh, { method: "POST", body: { refreshToken: victim.refreshToken } });
     expect(stillValid.status).toBe(200);

@@ -1,0 +1,98 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getDb } from "../../db/client";
+import { tenantSettings } from "../../db/schema";
+import * as settings from "../../netlify/functions/settings";
+import { readProviderSettings } from "../../services/platform/settings";
+import { addMember, registerTenant } from "../helpers/fixtures";
+import { call } from "../helpers/http";
+
+const ACCESS_TOKEN = "EAAG-whatsapp-access-token-abcd1234";
+
+describe("/api/settings", () => {
+  it("reads empty sections for a new tenant", async () => {
+    const owner = await registerTenant("settings");
+    const res = await call(settings, { token: owner.accessToken });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ whatsappConfig: null, webhookConfig: null, retellConfig: null });
+    expect(res.statements).toBe(1);
+  });
+
+  it("encrypts secrets at rest, masks them on read and keeps them when omitted", async () => {
+    const owner = await registerTenant("secrets");
+    const patched = await call(settings, {
+      method: "PATCH",
+      token: owner.accessToken,
+      body: {
+        whatsappConfig: { phoneNumberId: "1098765", businessAccountId: "2233", accessToken: ACCESS_TOKEN },
+        retellConfig: { apiKey: "key_retell_0123456789" },
+      },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.data.whatsappConfig).toEqual({
+      phoneNumberId: "1098765",
+      businessAccountId: "2233",
+      accessToken: "••••1234",
+    });
+    expect(patched.text).not.toContain(ACCESS_TOKEN);
+
+    const db = await getDb();
+    const [stored] = await db.select().from(tenantSettings).where(eq(tenantSettings.tenantId, owner.tenantId));
+    expect(JSON.stringify(stored)).not.toContain(ACCESS_TOKEN);
+    expect(JSON.stringify(stored)).not.toContain("key_retell_0123456789");
+
+    // A field-level change leaves the secret alone; services can still decrypt it.
+    const changed = await call(settings, {
+      method: "PATCH",
+      token: owner.accessToken,
+      body: { whatsappConfig: { phoneNumberId: "555" } },
+    });
+    expect(changed.body.data.whatsappConfig).toMatchObject({ phoneNumberId: "555", accessToken: "••••1234" });
+    const decrypted = await readProviderSettings(db, owner.tenantId);
+    expect(decrypted.whatsappConfig?.accessToken).toBe(ACCESS_TOKEN);
+    expect(decrypted.retellConfig?.apiKey).toBe("key_retell_0123456789");
+
+    // null clears one field, or a whole section.
+    const cleared = await call(settings, {
+      method: "PATCH",
+      token: owner.accessToken,
+      body: { whatsappConfig: { accessToken: null }, retellConfig: null },
+    });
+    expect(cleared.body.data.whatsappConfig).toEqual({ phoneNumberId: "555", businessAccountId: "2233" });
+    expect(cleared.body.data.retellConfig).toBeNull();
+  });
+
+  it("records before and after in the audit log without secrets", async () => {
+    const owner = await registerTenant("settings-audit");
+    await call(settings, {
+      method: "PATCH",
+      token: owner.accessToken,
+      body: { webhookConfig: { verifyToken: "verify-me-please-9876", enabled: true } },
+    });
+    const db = await getDb();
+    const { auditLog } = await import("../../db/schema");
+    const rows = await db.select().from(auditLog).where(eq(auditLog.tenantId, owner.tenantId));
+    const entry = rows.find((row) => row.action === "settings.updated");
+    expect(entry?.after).toEqual({
+      whatsappConfig: null,
+      webhookConfig: { enabled: true, verifyToken: "••••9876" },
+      retellConfig: null,
+    });
+    expect(JSON.stringify(rows)).not.toContain("verify-me-please-9876");
+  });
+
+  it("refuses unknown sections and fields, and non-admins", async () => {
+    const owner = await registerTenant("settings-bad");
+    for (const body of [
+      {},
+      { slackConfig: {} },
+      { webhookConfig: { url: "x" } },
+      { whatsappConfig: { apiVersion: "latest" } },
+    ]) {
+      const res = await call(settings, { method: "PATCH", token: owner.accessToken, body });
+      expect(res.status).toBe(400);
+    }
+    const agent = await addMember(owner, "agent");
+    expect((await call(settings, { token: agent.accessToken })).status).toBe(403);
+  });
+});

@@ -1,0 +1,198 @@
+import { describe, expect, it } from "vitest";
+import * as login from "../../netlify/functions/auth-login";
+import * as users from "../../netlify/functions/users";
+import * as userById from "../../netlify/functions/users-id";
+import { addMember, createApiKey, registerTenant, unique } from "../helpers/fixtures";
+import { call } from "../helpers/http";
+
+const newUser = (role = "agent") => ({
+  email: `${unique("user")}@example.test`,
+  name: "New Person",
+  role,
+  password: "long enough pw",
+});
+
+describe("GET /api/users", () => {
+  it("lists the tenant's users with pagination in one statement", async () => {
+    const owner = await registerTenant("list");
+    for (let i = 0; i < 3; i++) await addMember(owner, "agent");
+    const page = await call(users, { token: owner.accessToken, query: { limit: 2, offset: 0 } });
+    expect(page.status).toBe(200);
+    expect(page.body.data).toHaveLength(2);
+    expect(page.body.pagination).toEqual({ total: 4, limit: 2, offset: 0, hasMore: true });
+    expect(page.statements).toBe(1);
+    const last = await call(users, { token: owner.accessToken, query: { limit: 2, offset: 2 } });
+    expect(last.body.pagination).toEqual({ total: 4, limit: 2, offset: 2, hasMore: false });
+    const past = await call(users, { token: owner.accessToken, query: { limit: 2, offset: 10 } });
+    expect(past.body).toMatchObject({ data: [], pagination: { total: 4, hasMore: false } });
+  });
+
+  it("filters by role and searches name or email", async () => {
+    const owner = await registerTenant("filter");
+    const agent = await addMember(owner, "agent");
+    await addMember(owner, "sales_rep");
+    const byRole = await call(users, { token: owner.accessToken, query: { role: "sales_rep" } });
+    expect(byRole.body.data.map((u: { role: string }) => u.role)).toEqual(["sales_rep"]);
+    const bySearch = await call(users, { token: owner.accessToken, query: { search: agent.email.slice(0, 12) } });
+    expect(bySearch.body.data.map((u: { id: string }) => u.id)).toEqual([agent.userId]);
+    const wildcard = await call(users, { token: owner.accessToken, query: { search: "%" } });
+    expect(wildcard.body.data).toEqual([]);
+  });
+
+  it("is readable with a read-scoped API key", async () => {
+    const owner = await registerTenant("keyread");
+    const { key } = await createApiKey(owner, ["read"]);
+    const res = await call(users, { apiKey: key });
+    expect(res.status).toBe(200);
+    expect(res.body.data[0].id).toBe(owner.userId);
+  });
+
+  it("rejects out-of-range paging", async () => {
+    const owner = await registerTenant("paging");
+    for (const query of [{ limit: 0 }, { limit: 101 }, { offset: -1 }, { limit: "ten" }]) {
+      const res = await call(users, { token: owner.accessToken, query });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe("VALIDATION_FAILED");
+    }
+  });
+});
+
+describe("POST /api/users", () => {
+  it("creates a user who can then sign in", async () => {
+    const owner = await registerTenant("create");
+    const input = newUser("sales_manager");
+    const res = await call(users, { method: "POST", token: owner.accessToken, body: input });
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({
+      email: input.email.toLowerCase(),
+      role: "sales_manager",
+      tenantId: owner.tenantId,
+    });
+    expect(res.text).not.toContain("passwordHash");
+    const signedIn = await call(login, { method: "POST", body: { email: input.email, password: input.password } });
+    expect(signedIn.status).toBe(200);
+  });
+
+  it("answers 409 for a taken email and 400 for an unknown role", async () => {
+    const owner = await registerTenant("create409");
+    const taken = await call(users, {
+      method: "POST",
+      token: owner.accessToken,
+      body: { ...newUser(), email: owner.email },
+    });
+    expect(taken.status).toBe(409);
+    const badRole = await call(users, { method: "POST", token: owner.accessToken, body: newUser("superuser") });
+    expect(badRole.status).toBe(400);
+  });
+
+  it("lets an admin create staff but not an owner", async () => {
+    const owner = await registerTenant("admincreate");
+    const admin = await addMember(owner, "admin");
+    expect((await call(users, { method: "POST", token: admin.accessToken, body: newUser("agent") })).status).toBe(201);
+    const res = await call(users, { method: "POST", token: admin.accessToken, body: newUser("owner") });
+    expect(res.status).toBe(403);
+  });
+});
+
+describe("/api/users/:id", () => {
+  it("reads, updates and deletes a user, auditing each change", async () => {
+    const owner = await registerTenant("crud");
+    const agent = await addMember(owner, "agent");
+    const path = `/api/users/${agent.userId}`;
+    const read = await call(userById, { path, token: owner.accessToken });
+    expect(read.body.data).toMatchObject({ id: agent.userId, role: "agent" });
+    expect(read.statements).toBe(1);
+
+    const updated = await call(userById, {
+      method: "PUT",
+      path,
+      token: owner.accessToken,
+      body: { role: "operations", name: "Ops" },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body.data).toMatchObject({ role: "operations", name: "Ops" });
+
+    const deleted = await call(userById, { method: "DELETE", path, token: owner.accessToken });
+    expect(deleted.status).toBe(204);
+    expect((await call(userById, { path, token: owner.accessToken })).status).toBe(404);
+  });
+
+  it("changes a password so the old one stops working", async () => {
+    const owner = await registerTenant("pw");
+    const agent = await addMember(owner, "agent");
+    await call(userById, {
+      method: "PUT",
+      path: `/api/users/${agent.userId}`,
+      token: owner.accessToken,
+      body: { password: "brand new password" },
+    });
+    expect((await call(login, { method: "POST", body: { email: agent.email, password: agent.password } })).status).toBe(
+      401,
+    );
+    expect(
+      (await call(login, { method: "POST", body: { email: agent.email, password: "brand new password" } })).status,
+    ).toBe(200);
+  });
+
+  it("keeps owners safe from admins and keeps at least one owner", async () => {
+    const owner = await registerTenant("owners");
+    const admin = await addMember(owner, "admin");
+    const ownerPath = `/api/users/${owner.userId}`;
+    const demote = await call(userById, {
+      method: "PUT",
+      path: ownerPath,
+      token: admin.accessToken,
+      body: { role: "agent" },
+    });
+    expect(demote.status).toBe(403);
+    const remove = await call(userById, { method: "DELETE", path: ownerPath, token: admin.accessToken });
+    expect(remove.status).toBe(403);
+    const promote = await call(userById, {
+      method: "PUT",
+      path: `/api/users/${admin.userId}`,
+      token: admin.accessToken,
+      body: { role: "owner" },
+    });
+    expect(promote.status).toBe(403);
+
+    const selfDemote = await call(userById, {
+      method: "PUT",
+      path: ownerPath,
+      token: owner.accessToken,
+      body: { role: "admin" },
+    });
+    expect(selfDemote.status).toBe(422);
+    expect(selfDemote.body.error.code).toBe("UNPROCESSABLE");
+    const selfDelete = await call(userById, { method: "DELETE", path: ownerPath, token: owner.accessToken });
+    expect(selfDelete.status).toBe(422);
+
+    // With a second owner, the first may step down.
+    await call(userById, {
+      method: "PUT",
+      path: `/api/users/${admin.userId}`,
+      token: owner.accessToken,
+      body: { role: "owner" },
+    });
+    const stepDown = await call(userById, {
+      method: "PUT",
+      path: ownerPath,
+      token: owner.accessToken,
+      body: { role: "admin" },
+    });
+    expect(stepDown.status).toBe(200);
+  });
+
+  it("validates the id and the body", async () => {
+    const owner = await registerTenant("validate");
+    expect((await call(userById, { path: "/api/users/not-a-uuid", token: owner.accessToken })).status).toBe(400);
+    const empty = await call(userById, {
+      method: "PUT",
+      path: `/api/users/${owner.userId}`,
+      token: owner.accessToken,
+      body: {},
+    });
+    expect(empty.status).toBe(400);
+    const missing = await call(userById, { path: `/api/users/${crypto.randomUUID()}`, token: owner.accessToken });
+    expect(missing.status).toBe(404);
+  });
+});
