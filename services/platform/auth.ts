@@ -14,7 +14,7 @@ import type { Caller, ServiceContext, UserCaller } from "../../shared/context";
 import { conflict, isUniqueViolation, unauthorized } from "../../shared/errors";
 import { recordAudit } from "./audit";
 import { check, consume, LOGIN_FAILURES, REGISTRATIONS, reset } from "./rate-limit";
-import { email, password } from "./schemas";
+import { email, password, type TenantRow, type UserRow } from "./schemas";
 import { tenantColumns, userColumns } from "./users";
 
 export const registerBody = z.object({
@@ -27,15 +27,16 @@ export const loginBody = z.object({ email, password: z.string().min(1).max(200) 
 export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
 
 type PublicContext = ServiceContext<Caller>;
-type Account = NonNullable<Awaited<ReturnType<typeof findUser>>>;
+type Account = { user: UserRow; tenant: TenantRow };
 
-async function findUser(db: Database, where: SQL | undefined) {
-  const [row] = await db
-    .select({ user: userColumns, tenant: tenantColumns, passwordHash: users.passwordHash })
+/** The user and their tenant; the password hash only when signing in needs it. */
+function findAccount(db: Database, where: SQL | undefined) {
+  return db
+    .select({ user: userColumns, tenant: tenantColumns })
     .from(users)
     .innerJoin(tenants, eq(tenants.id, users.tenantId))
-    .where(where);
-  return row;
+    .where(where)
+    .then(([row]) => row);
 }
 
 /** A new refresh token in `familyId` (a new family at login) and a fresh access token. */
@@ -88,7 +89,7 @@ export async function register(ctx: PublicContext, input: z.infer<typeof registe
         entityId: tenant.id,
         after: { tenant, user },
       });
-      return issueSession(tx, { user, tenant, passwordHash });
+      return issueSession(tx, { user, tenant });
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict("An account with this email already exists");
@@ -103,7 +104,11 @@ export async function register(ctx: PublicContext, input: z.infer<typeof registe
 export async function login(ctx: PublicContext, input: z.infer<typeof loginBody>) {
   const limitKey = `login:${input.email}:${ctx.ip}`;
   await check(ctx.db, limitKey, LOGIN_FAILURES);
-  const account = await findUser(ctx.db, eq(sql`lower(${users.email})`, input.email));
+  const [account] = await ctx.db
+    .select({ user: userColumns, tenant: tenantColumns, passwordHash: users.passwordHash })
+    .from(users)
+    .innerJoin(tenants, eq(tenants.id, users.tenantId))
+    .where(eq(sql`lower(${users.email})`, input.email));
   const valid = await verifyPassword(input.password, account?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!account || !valid) {
     await consume(ctx.db, limitKey, LOGIN_FAILURES);
@@ -132,7 +137,7 @@ export async function refresh(ctx: PublicContext, input: z.infer<typeof refreshB
       )
       .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
     if (!spent) return undefined;
-    const account = await findUser(tx, eq(users.id, spent.userId));
+    const account = await findAccount(tx, eq(users.id, spent.userId));
     return account && issueSession(tx, account, spent.familyId);
   });
   if (session) return session;
@@ -158,7 +163,10 @@ export async function signout(ctx: ServiceContext<UserCaller>, input: z.infer<ty
 
 /** The signed-in user and their tenant: one statement. */
 export async function me(ctx: ServiceContext<UserCaller>) {
-  const account = await findUser(ctx.db, and(eq(users.id, ctx.caller.userId), eq(users.tenantId, ctx.caller.tenantId)));
+  const account = await findAccount(
+    ctx.db,
+    and(eq(users.id, ctx.caller.userId), eq(users.tenantId, ctx.caller.tenantId)),
+  );
   if (!account) throw unauthorized("This user no longer exists");
   return { user: account.user, tenant: account.tenant };
 }

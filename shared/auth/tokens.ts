@@ -15,7 +15,13 @@ export interface AccessClaims {
   role: Role;
 }
 
-const key = () => new TextEncoder().encode(env.jwtSecret);
+// Encoded once per secret: jose would otherwise import the HMAC key anew on every request.
+let cachedKey: { secret: string; key: Uint8Array } | undefined;
+function key(): Uint8Array {
+  const secret = env.jwtSecret;
+  if (cachedKey?.secret !== secret) cachedKey = { secret, key: new TextEncoder().encode(secret) };
+  return cachedKey.key;
+}
 
 export async function signAccessToken(claims: AccessClaims, ttlSeconds = ACCESS_TOKEN_TTL_SECONDS): Promise<string> {
   return new SignJWT({ tid: claims.tenantId, role: claims.role })

@@ -1,0 +1,357 @@
+/**
+ * `npm run bench`: the latency of a few routes called in-process (the function's default export,
+ * as Netlify invokes it), beside the raw driver running the same statements on the same database.
+ * The ratio is what the route layer, Zod, Drizzle and serialisation cost over the round trips.
+ *
+ * Database: with DATABASE_URL (or NETLIFY_DATABASE_URL), a fresh `frontdesk_bench_<ts>` on that
+ * server, dropped at the end; otherwise in-process PGlite in memory. Results are printed and
+ * written to bench/results/<timestamp>.json and bench/results/latest.json.
+ *
+ * Add a route by appending to `cases`: a request for the handler and the same statements for
+ * the raw driver (recorded from the service with `record`, so the SQL is Drizzle's own).
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import type { PGlite } from "@electric-sql/pglite";
+import type { Context } from "@netlify/functions";
+import type { Logger } from "drizzle-orm";
+import pg from "pg";
+import type { Database, DatabaseHandle } from "../db/client";
+import type { RouteHandler } from "../shared/http/route";
+
+// Set before the project's modules load: the scrypt cost is read once, at import. The bench
+// measures round trips, not password hashing, so the cost is low unless PASSWORD_HASH_COST says otherwise.
+// Without a server, PGlite stays in memory so a bench never writes into a development data dir.
+process.env.LOG_LEVEL = "silent";
+process.env.PASSWORD_HASH_COST ??= "10";
+process.env.PGLITE_DATA_DIR = "memory://";
+
+const { closeDatabase, databaseUrl, getDatabase, statementCounter } = await import("../db/client");
+const schema = await import("../db/schema");
+const { me } = await import("../services/platform/auth");
+const { createUser, listUsers, listUsersQuery } = await import("../services/platform/users");
+const { call, matchPath } = await import("../tests/helpers/http");
+const { registerTenant } = await import("../tests/helpers/fixtures");
+const authMe = await import("../netlify/functions/auth-me");
+const users = await import("../netlify/functions/users");
+
+const iterationsOverride = process.env.BENCH_ITERATIONS ? Number(process.env.BENCH_ITERATIONS) : undefined;
+if (iterationsOverride !== undefined && !(Number.isInteger(iterationsOverride) && iterationsOverride > 0)) {
+  throw new Error("BENCH_ITERATIONS must be a positive integer");
+}
+const READS = iterationsOverride ?? 300;
+const WRITES = iterationsOverride ?? 100;
+const SEEDED_USERS = 50;
+
+interface Case {
+  name: string;
+  iterations: number;
+  handler: RouteHandler;
+  /** A fresh request for one iteration; only the handler call is timed. */
+  request: () => Request;
+  status: number;
+  /** One iteration of the same statements on the raw driver. */
+  raw: () => Promise<unknown>;
+}
+
+interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+type Row = Record<string, unknown>;
+type Query = (sql: string, params: unknown[]) => Promise<Row[]>;
+
+/** The driver under Drizzle, used directly: one query per round trip, transactions as Drizzle runs them. */
+interface RawDriver {
+  query: Query;
+  transaction<T>(work: (query: Query) => Promise<T>): Promise<T>;
+}
+
+function rawDriver(handle: DatabaseHandle): RawDriver {
+  const client = (handle.db as any).$client;
+  if (handle.driver === "pglite") {
+    const pglite = client as PGlite;
+    return {
+      query: async (sql, params) => (await pglite.query<Row>(sql, params)).rows,
+      transaction: (work) =>
+        pglite.transaction((tx) => work(async (sql, params) => (await tx.query<Row>(sql, params)).rows)),
+    };
+  }
+  // node-postgres, or Neon's Pool, which has the same interface.
+  const pool = client as pg.Pool;
+  return {
+    query: async (sql, params) => (await pool.query(sql, params)).rows,
+    async transaction(work) {
+      const connection = await pool.connect();
+      try {
+        await connection.query("begin");
+        const result = await work(async (sql, params) => (await connection.query(sql, params)).rows);
+        await connection.query("commit");
+        return result;
+      } catch (error) {
+        await connection.query("rollback");
+        throw error;
+      } finally {
+        connection.release();
+      }
+    },
+  };
+}
+
+/**
+ * Runs a service against a second Drizzle instance on the same client whose logger records each
+ * statement with its parameters. BEGIN/COMMIT are left out: the raw driver wraps transactions itself.
+ */
+async function statementRecorder(handle: DatabaseHandle) {
+  let log: Statement[] = [];
+  const logger: Logger = { logQuery: (sql, params) => log.push({ sql, params }) };
+  const config = { client: (handle.db as any).$client, schema, casing: "snake_case" as const, logger };
+  const db: Database =
+    handle.driver === "pglite"
+      ? (await import("drizzle-orm/pglite")).drizzle(config)
+      : handle.driver === "neon-serverless"
+        ? (await import("drizzle-orm/neon-serverless")).drizzle(config)
+        : (await import("drizzle-orm/node-postgres")).drizzle(config);
+  return async <T>(work: (db: Database) => Promise<T>) => {
+    log = [];
+    const result = await work(db);
+    return { result, statements: log.filter((statement) => !/^(begin|commit)$/i.test(statement.sql)) };
+  };
+}
+
+/** Replaces `from` with `to` inside every string parameter (ids and emails, also inside JSON). */
+function substitute(params: unknown[], from: string, to: string): unknown[] {
+  return params.map((param) => (typeof param === "string" ? param.replaceAll(from, to) : param));
+}
+
+async function createServerDatabase(serverUrl: string): Promise<() => Promise<void>> {
+  const name = `frontdesk_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  process.env.DATABASE_URL = url.toString();
+  return async () => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    await client.query(`drop database if exists ${name} with (force)`);
+    await client.end();
+  };
+}
+
+const randomIp = () => `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.1`;
+
+/** Calls the function's default export as tests/helpers/http.ts does; returns the handler's time and statements. */
+async function invoke(benchCase: Case): Promise<{ ms: number; statements: number }> {
+  const request = benchCase.request();
+  const params = matchPath(benchCase.handler.definition.path, new URL(request.url).pathname);
+  if (!params) throw new Error(`${request.url} does not match ${benchCase.handler.definition.path}`);
+  const context = { params, ip: randomIp(), requestId: randomUUID() } as unknown as Context;
+  const before = statementCounter.count;
+  const started = performance.now();
+  const response = await benchCase.handler(request, context);
+  const ms = performance.now() - started;
+  const statements = statementCounter.count - before;
+  const body = await response.text();
+  if (response.status !== benchCase.status) throw new Error(`${benchCase.name} answered ${response.status}: ${body}`);
+  return { ms, statements };
+}
+
+async function time(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
+function summarize(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (quantile: number) => sorted[Math.max(0, Math.ceil(quantile * sorted.length) - 1)] ?? Number.NaN;
+  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  return { p50: round(at(0.5)), p95: round(at(0.95)), mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length) };
+}
+
+/** Warms up, then alternates handler and raw iterations so drift (GC, table growth) hits both alike. */
+async function measure(benchCase: Case) {
+  const warmup = Math.max(10, Math.round(benchCase.iterations / 10));
+  for (let i = 0; i < warmup; i++) {
+    await invoke(benchCase);
+    await benchCase.raw();
+  }
+  const handler: number[] = [];
+  const raw: number[] = [];
+  let statements = 0;
+  for (let i = 0; i < benchCase.iterations; i++) {
+    const run = await invoke(benchCase);
+    handler.push(run.ms);
+    statements += run.statements;
+    raw.push(await time(benchCase.raw));
+  }
+  const handlerStats = summarize(handler);
+  const rawStats = summarize(raw);
+  return {
+    route: benchCase.name,
+    iterations: benchCase.iterations,
+    warmup,
+    handler: handlerStats,
+    raw: rawStats,
+    ratio: Math.round((handlerStats.p50 / rawStats.p50) * 100) / 100,
+    statementsPerRequest: statements / benchCase.iterations,
+  };
+}
+
+type Result = Awaited<ReturnType<typeof measure>>;
+
+function table(results: Result[]): string {
+  const header = ["route", "p50 ms", "p95 ms", "raw p50 ms", "ratio", "statements/req"];
+  const rows = results.map((r) => [
+    r.route,
+    r.handler.p50.toFixed(3),
+    r.handler.p95.toFixed(3),
+    r.raw.p50.toFixed(3),
+    r.ratio.toFixed(2),
+    String(r.statementsPerRequest),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .join(" | ");
+  return [line(header), widths.map((width) => "-".repeat(width)).join("-|-"), ...rows.map(line)].join("\n");
+}
+
+const startedAt = new Date().toISOString();
+// Other processes skew the numbers; the load when the run began is recorded beside them.
+const [loadAverage] = loadavg();
+const serverUrl = databaseUrl();
+const dropDatabase = serverUrl ? await createServerDatabase(serverUrl) : undefined;
+try {
+  const handle = await getDatabase();
+  await handle.migrate();
+  const raw = rawDriver(handle);
+  const record = await statementRecorder(handle);
+
+  // One tenant with SEEDED_USERS users for the reads; the writes go to another so the list stays that size.
+  const owner = await registerTenant("bench");
+  let emails = 0;
+  const newUser = () => ({
+    email: `bench-${process.pid}-${++emails}@example.test`,
+    name: "Bench User",
+    role: "agent" as const,
+    password: "bench password",
+  });
+  for (let i = 1; i < SEEDED_USERS; i++) {
+    const created = await call(users, { method: "POST", token: owner.accessToken, body: newUser() });
+    if (created.status !== 201) throw new Error(`seeding failed: ${created.status} ${created.text}`);
+  }
+  const writer = await registerTenant("bench-writes");
+  const serviceContext = (db: Database, account: typeof owner) => ({
+    db,
+    caller: { kind: "user" as const, userId: account.userId, tenantId: account.tenantId, role: account.role },
+    requestId: randomUUID(),
+    ip: "127.0.0.1",
+  });
+  const get = (path: string, token: string) =>
+    new Request(`http://localhost:8888${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const post = (path: string, token: string, body: unknown) =>
+    new Request(`http://localhost:8888${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const replay = (statements: Statement[]) => async () => {
+    for (const statement of statements) await raw.query(statement.sql, statement.params);
+  };
+
+  const meStatements = (await record((db) => me(serviceContext(db, owner)))).statements;
+  const listStatements = (
+    await record((db) => listUsers(serviceContext(db, owner), listUsersQuery.parse({ limit: 20 })))
+  ).statements;
+  // The create's statements are replayed with a new email each time, and the audit row points at the new user.
+  const template = newUser();
+  const created = await record((db) => createUser(serviceContext(db, writer), template));
+  const [insertUser, insertAudit] = created.statements;
+  if (!insertUser || !insertAudit || created.statements.length !== 2) {
+    throw new Error(
+      `expected the create to insert a user and an audit row, got ${created.statements.length} statements`,
+    );
+  }
+
+  const cases: Case[] = [
+    {
+      name: "GET /api/auth/me",
+      iterations: READS,
+      handler: authMe.default,
+      request: () => get("/api/auth/me", owner.accessToken),
+      status: 200,
+      raw: replay(meStatements),
+    },
+    {
+      name: "GET /api/users?limit=20",
+      iterations: READS,
+      handler: users.default,
+      request: () => get("/api/users?limit=20", owner.accessToken),
+      status: 200,
+      raw: replay(listStatements),
+    },
+    {
+      name: "POST /api/users",
+      iterations: WRITES,
+      handler: users.default,
+      request: () => post("/api/users", writer.accessToken, newUser()),
+      status: 201,
+      raw: () =>
+        raw.transaction(async (query) => {
+          const email = newUser().email;
+          const [row] = await query(insertUser.sql, substitute(insertUser.params, template.email, email));
+          const auditParams = substitute(insertAudit.params, template.email, email);
+          await query(insertAudit.sql, substitute(auditParams, created.result.id, String(row?.id)));
+        }),
+    },
+  ];
+
+  const results: Result[] = [];
+  for (const benchCase of cases) results.push(await measure(benchCase));
+
+  const [version] = await raw.query("show server_version", []);
+  const report = {
+    startedAt,
+    machine: {
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      loadAverage,
+      driver: handle.driver,
+      serverVersion: version?.server_version,
+    },
+    settings: { passwordHashCost: Number(process.env.PASSWORD_HASH_COST), seededUsers: SEEDED_USERS },
+    results,
+  };
+  const { machine, settings } = report;
+  console.log(
+    `driver ${machine.driver} (Postgres ${machine.serverVersion}), node ${machine.node}, ` +
+      `${machine.cpus} cpus, load ${loadAverage?.toFixed(2)} at start`,
+  );
+  console.log(
+    `PASSWORD_HASH_COST=${settings.passwordHashCost} (scrypt N=2^cost; production uses 17), ` +
+      `${READS} iterations per read and ${WRITES} per create after warm-up\n`,
+  );
+  console.log(table(results));
+  console.log(
+    "\nratio = handler p50 / raw p50. statements/req counts what Drizzle sends; on PGlite a transaction's" +
+      "\nBEGIN/COMMIT run inside PGlite's own transaction() and are not counted.",
+  );
+  const file = `bench/results/${startedAt.replace(/[:.]/g, "-")}.json`;
+  await mkdir("bench/results", { recursive: true });
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  await writeFile(file, json);
+  await writeFile("bench/results/latest.json", json);
+  console.log(`\nwrote ${file} and bench/results/latest.json`);
+} finally {
+  await closeDatabase();
+  await dropDatabase?.();
+}
