@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { Logger } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { env } from "../shared/config/env";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -48,6 +49,15 @@ function withDefaultUser(url: string): string {
   return parsed.toString();
 }
 
+/**
+ * A pooled connection the server drops while idle (Neon suspending compute, a restart) is
+ * reported on the pool; without a listener that event would crash the process. The pool
+ * discards the connection and opens a new one on next use.
+ */
+function logIdleClientError(error: Error): void {
+  if (env.logLevel !== "silent") console.error(JSON.stringify({ level: "warn", msg: "database connection lost", error: error.message }));
+}
+
 export async function connect(url = databaseUrl()): Promise<DatabaseHandle> {
   const driver = driverFor(url);
   if (driver === "pglite" || !url) {
@@ -83,6 +93,7 @@ export async function connect(url = databaseUrl()): Promise<DatabaseHandle> {
     // Neon's default write coalescing adds a tick of latency to every round trip.
     neonConfig.coalesceWrites = false;
     const pool = new Pool({ connectionString: url });
+    pool.on("error", logIdleClientError);
     const db = drizzle({ client: pool, ...config });
     return { db, driver, migrate: () => migrate(db, { migrationsFolder }), close: () => pool.end() };
   }
@@ -93,6 +104,7 @@ export async function connect(url = databaseUrl()): Promise<DatabaseHandle> {
   ]);
   // A function instance serves one request at a time; a small pool keeps transactions concurrent.
   const pool = new pg.Pool({ connectionString: withDefaultUser(url), max: Number(process.env.DATABASE_POOL_MAX ?? 5) });
+  pool.on("error", logIdleClientError);
   const db = drizzle({ client: pool, ...config });
   return { db, driver, migrate: () => migrate(db, { migrationsFolder }), close: () => pool.end() };
 }
