@@ -16,7 +16,7 @@ import { cpus, loadavg } from "node:os";
 import type { PGlite } from "@electric-sql/pglite";
 import type { Context } from "@netlify/functions";
 import type { Logger } from "drizzle-orm";
-import pg from "pg";
+import type pg from "pg";
 import type { Database, DatabaseHandle } from "../db/client";
 import type { RouteHandler } from "../shared/http/route";
 
@@ -28,6 +28,7 @@ process.env.PASSWORD_HASH_COST ??= "10";
 process.env.PGLITE_DATA_DIR = "memory://";
 
 const { closeDatabase, databaseUrl, getDatabase, statementCounter } = await import("../db/client");
+const { createScratchDatabase } = await import("../db/scratch");
 const schema = await import("../db/schema");
 const { me } = await import("../services/platform/auth");
 const { createUser, listUsers, listUsersQuery } = await import("../services/platform/users");
@@ -126,23 +127,6 @@ function substitute(params: unknown[], from: string, to: string): unknown[] {
   return params.map((param) => (typeof param === "string" ? param.replaceAll(from, to) : param));
 }
 
-async function createServerDatabase(serverUrl: string): Promise<() => Promise<void>> {
-  const name = `frontdesk_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  process.env.DATABASE_URL = url.toString();
-  return async () => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.end();
-  };
-}
-
 const randomIp = () => `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.1`;
 
 /** Calls the function's default export as tests/helpers/http.ts does; returns the handler's time and statements. */
@@ -227,7 +211,8 @@ const startedAt = new Date().toISOString();
 // Other processes skew the numbers; the load when the run began is recorded beside them.
 const [loadAverage] = loadavg();
 const serverUrl = databaseUrl();
-const dropDatabase = serverUrl ? await createServerDatabase(serverUrl) : undefined;
+const scratch = serverUrl ? await createScratchDatabase(serverUrl, "frontdesk_bench") : undefined;
+if (scratch) process.env.DATABASE_URL = scratch.url;
 try {
   const handle = await getDatabase();
   await handle.migrate();
@@ -353,5 +338,5 @@ try {
   console.log(`\nwrote ${file} and bench/results/latest.json`);
 } finally {
   await closeDatabase();
-  await dropDatabase?.();
+  await scratch?.drop();
 }

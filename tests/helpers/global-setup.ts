@@ -1,5 +1,6 @@
-import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { connect } from "../../db/client";
+import { createScratchDatabase } from "../../db/scratch";
 
 /**
  * With a Postgres server (TEST_DATABASE_URL or DATABASE_URL), each run gets a fresh database,
@@ -8,26 +9,13 @@ import type { TestProject } from "vitest/node";
 export default async function setup(project: TestProject) {
   const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
   if (!serverUrl) return;
-  const name = `frontdesk_test_${Date.now()}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  process.env.DATABASE_URL = url.toString();
-  project.provide("databaseUrl", url.toString());
-  const { connect } = await import("../../db/client");
-  const handle = await connect(url.toString());
+  const scratch = await createScratchDatabase(serverUrl, "frontdesk_test");
+  process.env.DATABASE_URL = scratch.url;
+  project.provide("databaseUrl", scratch.url);
+  const handle = await connect(scratch.url);
   await handle.migrate();
   await handle.close();
-
-  return async () => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.end();
-  };
+  return scratch.drop;
 }
 
 declare module "vitest" {
