@@ -55,7 +55,8 @@ function withDefaultUser(url: string): string {
  * discards the connection and opens a new one on next use.
  */
 function logIdleClientError(error: Error): void {
-  if (env.logLevel !== "silent") console.error(JSON.stringify({ level: "warn", msg: "database connection lost", error: error.message }));
+  if (env.logLevel !== "silent")
+    console.error(JSON.stringify({ level: "warn", msg: "database connection lost", error: error.message }));
 }
 
 export async function connect(url = databaseUrl()): Promise<DatabaseHandle> {

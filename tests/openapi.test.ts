@@ -206,7 +206,7 @@ describe("GET /api/docs", () => {
 });
 
 describe("buildOpenApiDocument", () => {
-  const module = (path: string, operations: Parameters<typeof route>[1]) => ({
+  const module = (path: `/${string}`, operations: Parameters<typeof route>[1]) => ({
     default: route({ path }, operations),
   });
 

@@ -88,7 +88,9 @@ async function snapshotTenant(tenantId: string): Promise<Record<string, unknown[
   );
   const snapshot: Record<string, unknown[]> = {};
   for (const { table_name } of tables) {
-    snapshot[table_name] = await rowsOf(sql`select * from ${sql.identifier(table_name)} where tenant_id = ${tenantId} order by 1`);
+    snapshot[table_name] = await rowsOf(
+      sql`select * from ${sql.identifier(table_name)} where tenant_id = ${tenantId} order by 1`,
+    );
   }
   return snapshot;
 }

@@ -1,10 +1,9 @@
-import type { Config } from "@netlify/functions";
 import { revokeApiKey } from "../../services/platform/api-keys";
 import { idParams } from "../../services/platform/schemas";
 import { ADMINS } from "../../shared/auth/roles";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = { path: "/api/api-keys/:id" } satisfies Config;
+export const config: RouteConfig = { path: "/api/api-keys/:id" };
 
 export default route(config, {
   DELETE: operation({

@@ -1,4 +1,3 @@
-import type { Config } from "@netlify/functions";
 import {
   apiKey,
   createApiKey,
@@ -8,9 +7,9 @@ import {
   listApiKeysQuery,
 } from "../../services/platform/api-keys";
 import { ADMINS } from "../../shared/auth/roles";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = { path: "/api/api-keys" } satisfies Config;
+export const config: RouteConfig = { path: "/api/api-keys" };
 
 export default route(config, {
   GET: operation({

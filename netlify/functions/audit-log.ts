@@ -1,9 +1,8 @@
-import type { Config } from "@netlify/functions";
 import { auditEntry, auditQuery, listAuditLog } from "../../services/platform/audit";
 import { AUDITORS } from "../../shared/auth/roles";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = { path: "/api/audit-log" } satisfies Config;
+export const config: RouteConfig = { path: "/api/audit-log" };
 
 export default route(config, {
   GET: operation({

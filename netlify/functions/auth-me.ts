@@ -1,11 +1,10 @@
-import type { Config } from "@netlify/functions";
 import { z } from "zod";
 import { me } from "../../services/platform/auth";
 import { tenant, user } from "../../services/platform/schemas";
 import { MEMBERS } from "../../shared/auth/roles";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = { path: "/api/auth/me" } satisfies Config;
+export const config: RouteConfig = { path: "/api/auth/me" };
 
 export default route(config, {
   GET: operation({

@@ -1,12 +1,11 @@
-import type { Config } from "@netlify/functions";
 import { register, registerBody } from "../../services/platform/auth";
 import { session } from "../../services/platform/schemas";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = {
+export const config: RouteConfig = {
   path: "/api/auth/register",
   rateLimit: { windowLimit: 20, windowSize: 60, aggregateBy: ["ip", "domain"] },
-} satisfies Config;
+};
 
 export default route(config, {
   POST: operation({

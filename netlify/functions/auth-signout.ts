@@ -1,9 +1,8 @@
-import type { Config } from "@netlify/functions";
 import { refreshBody, signout } from "../../services/platform/auth";
 import { MEMBERS } from "../../shared/auth/roles";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = { path: "/api/auth/signout" } satisfies Config;
+export const config: RouteConfig = { path: "/api/auth/signout" };
 
 export default route(config, {
   POST: operation({

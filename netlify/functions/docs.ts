@@ -1,7 +1,6 @@
-import type { Config } from "@netlify/functions";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = { path: "/api/docs" } satisfies Config;
+export const config: RouteConfig = { path: "/api/docs" };
 
 /** Scalar's API reference, loaded by the browser from jsDelivr; it reads /api/openapi.json. */
 const page = `<!doctype html>

@@ -1,8 +1,7 @@
-import type { Config } from "@netlify/functions";
 import { checkHealth, health } from "../../services/platform/health";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = { path: "/api/health" } satisfies Config;
+export const config: RouteConfig = { path: "/api/health" };
 
 export default route(config, {
   GET: operation({

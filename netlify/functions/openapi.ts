@@ -1,9 +1,8 @@
-import type { Config } from "@netlify/functions";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { buildOpenApiDocument, type OpenApiDocument } from "../../shared/openapi/document";
 import { functionModules } from "../../shared/openapi/registry";
 
-export const config = { path: "/api/openapi.json" } satisfies Config;
+export const config: RouteConfig = { path: "/api/openapi.json" };
 
 /** Built on the first request, once every function module has loaded; the routes cannot change after. */
 let document: OpenApiDocument | undefined;

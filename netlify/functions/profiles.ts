@@ -1,9 +1,8 @@
-import type { Config } from "@netlify/functions";
 import { getProfile, profile, updateProfile, updateProfileBody } from "../../services/platform/profiles";
 import { MEMBERS } from "../../shared/auth/roles";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = { path: "/api/profiles" } satisfies Config;
+export const config: RouteConfig = { path: "/api/profiles" };
 
 export default route(config, {
   GET: operation({

@@ -1,9 +1,8 @@
-import type { Config } from "@netlify/functions";
 import { getSettings, settings, settingsPatch, updateSettings } from "../../services/platform/settings";
 import { ADMINS } from "../../shared/auth/roles";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = { path: "/api/settings" } satisfies Config;
+export const config: RouteConfig = { path: "/api/settings" };
 
 export default route(config, {
   GET: operation({

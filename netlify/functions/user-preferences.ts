@@ -1,4 +1,3 @@
-import type { Config } from "@netlify/functions";
 import {
   getPreferences,
   preferences,
@@ -6,9 +5,9 @@ import {
   updatePreferencesBody,
 } from "../../services/platform/preferences";
 import { MEMBERS } from "../../shared/auth/roles";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = { path: "/api/user-preferences" } satisfies Config;
+export const config: RouteConfig = { path: "/api/user-preferences" };
 
 export default route(config, {
   GET: operation({

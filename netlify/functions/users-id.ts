@@ -1,10 +1,9 @@
-import type { Config } from "@netlify/functions";
 import { idParams, user } from "../../services/platform/schemas";
 import { deleteUser, getUser, updateUser, updateUserBody } from "../../services/platform/users";
 import { ADMINS } from "../../shared/auth/roles";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = { path: "/api/users/:id" } satisfies Config;
+export const config: RouteConfig = { path: "/api/users/:id" };
 
 export default route(config, {
   GET: operation({

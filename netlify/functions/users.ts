@@ -1,10 +1,9 @@
-import type { Config } from "@netlify/functions";
 import { user } from "../../services/platform/schemas";
 import { createUser, createUserBody, listUsers, listUsersQuery } from "../../services/platform/users";
 import { ADMINS } from "../../shared/auth/roles";
-import { operation, route } from "../../shared/http/route";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
 
-export const config = { path: "/api/users" } satisfies Config;
+export const config: RouteConfig = { path: "/api/users" };
 
 export default route(config, {
   GET: operation({

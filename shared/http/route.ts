@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Context } from "@netlify/functions";
+import type { Config, Context } from "@netlify/functions";
 import { z } from "zod";
 import { type Database, getDb } from "../../db/client";
 import type { ApiKeyScope } from "../../db/schema";
@@ -60,6 +60,13 @@ export function operation<const A extends Access, P = undefined, Q = undefined, 
   return definition;
 }
 
+/**
+ * A route function's `config`: Netlify's Config with a single path. Declare it annotated
+ * (`export const config: RouteConfig = { ... }`), never with `satisfies`: Netlify reads the
+ * object literal statically at build time and skips other expressions.
+ */
+export type RouteConfig = Config & { path: `/${string}` };
+
 export interface RouteDefinition {
   path: string;
   operations: Partial<Record<Method, Operation<Access, any, any, any, any>>>;
@@ -73,7 +80,7 @@ export type RouteHandler = ((request: Request, context: Context) => Promise<Resp
  * Turns a route's declaration into its Netlify handler: answers other methods 405 with Allow,
  * authenticates, authorizes, validates, calls, serialises and maps every error to the envelope.
  */
-export function route(config: { path: string }, operations: RouteDefinition["operations"]): RouteHandler {
+export function route(config: RouteConfig, operations: RouteDefinition["operations"]): RouteHandler {
   const allow = [...Object.keys(operations), "OPTIONS"].join(", ");
 
   const handler = async (request: Request, context: Context): Promise<Response> => {

@@ -1,0 +1,66 @@
+/**
+ * `npm run job -- <name>`: runs one background job (services/jobs.ts) by hand, as its scheduled
+ * function would, and prints its JSON result.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { connect, databaseUrl } from "../db/client";
+import { isJobName, type Job, jobs } from "../services/jobs";
+import { SCHEDULED_BUDGET_MS } from "../shared/http/scheduled";
+import { defaultDataDir, type EmbeddedDatabase, repoRoot, runningDatabase, startEmbeddedDatabase } from "./serve";
+
+const usage = `Usage: npm run job -- <name>
+
+Jobs:
+${Object.keys(jobs)
+  .map((name) => `  ${name}`)
+  .join("\n")}
+
+The job runs on DATABASE_URL (or NETLIFY_DATABASE_URL; .env is read). Without one it runs on the
+local database in .data/db: through the running \`npm start\` if there is one, otherwise by
+opening .data/db itself (so \`npm start\` cannot open it until the job has finished).`;
+
+const envFile = join(repoRoot, ".env");
+if (existsSync(envFile)) process.loadEnvFile(envFile);
+
+const name = process.argv[2];
+if (!name || name === "--help" || name === "-h") {
+  console.log(usage);
+  process.exit(name ? 0 : 1);
+}
+if (!isJobName(name)) {
+  console.error(`Unknown job "${name}".\n\n${usage}`);
+  process.exit(1);
+}
+
+let url = databaseUrl();
+let embedded: EmbeddedDatabase | undefined;
+if (!url) {
+  const running = runningDatabase(defaultDataDir);
+  if (running) {
+    console.error(`Using the database of the running npm start (pid ${running.pid}).`);
+    url = running.url;
+  } else {
+    embedded = await startEmbeddedDatabase(defaultDataDir);
+    url = embedded.url;
+  }
+}
+
+let exitCode = 0;
+const handle = await connect(url);
+try {
+  // The local database may predate the latest migration; a deployed one is migrated by the build.
+  if (embedded) await handle.migrate();
+  const started = performance.now();
+  // The same budget as on Netlify, so a manual run stops where a scheduled one would.
+  const job: Job = jobs[name];
+  const result = await job(handle.db, { deadline: Date.now() + SCHEDULED_BUDGET_MS });
+  console.log(JSON.stringify({ job: name, durationMs: Math.round(performance.now() - started), result }, null, 2));
+} catch (error) {
+  console.error(`Job ${name} failed:`, error);
+  exitCode = 1;
+} finally {
+  await handle.close();
+  await embedded?.stop();
+}
+process.exit(exitCode);

@@ -1,0 +1,303 @@
+/**
+ * The local server behind `npm start` and the smoke test, with the database migrated and the
+ * demo tenant seeded first. Two runtimes serve the functions:
+ * - `local` (npm start): Netlify's own route table, read from each function's config by
+ *   zip-it-and-ship-it as a deploy reads it, dispatching to the handlers in this process.
+ *   Requests take milliseconds.
+ * - `netlify` (npm run start:netlify, the smoke test): `@netlify/dev`, which bundles a function
+ *   for every request and runs it in a fresh worker, as on Netlify; seconds per request here.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Context } from "@netlify/functions";
+import { closeDatabase, connect, databaseUrl } from "../db/client";
+import { type DemoCredentials, seedDemo } from "../db/seed";
+
+export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+/** Where `npm start` and `npm run job` keep the embedded database when DATABASE_URL is unset. */
+export const defaultDataDir = fileURLToPath(new URL("../.data/db", import.meta.url));
+
+export type Runtime = "local" | "netlify";
+
+export interface ServerOptions {
+  runtime?: Runtime;
+  /** 0 picks a free port. */
+  port?: number;
+  /** The embedded database's directory when DATABASE_URL is unset; undefined keeps it in memory. */
+  dataDir?: string;
+  /** No progress lines and no Netlify dev logs (tests). */
+  quiet?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  /** The database the functions use: DATABASE_URL, or the embedded one started here. */
+  databaseUrl: string;
+  /** Whether the database is the embedded Netlify DB started by this server. */
+  embedded: boolean;
+  demo: DemoCredentials;
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface Lock {
+  pid: number;
+  url: string;
+}
+
+const lockPath = (dataDir: string) => `${dataDir}.lock`;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * The embedded database server holding `dataDir`, if a live process (npm start, npm run job)
+ * has it open. PGlite has one owner per data directory; a second one would corrupt it.
+ */
+export function runningDatabase(dataDir: string): Lock | undefined {
+  const path = lockPath(dataDir);
+  if (!existsSync(path)) return undefined;
+  try {
+    const lock = JSON.parse(readFileSync(path, "utf8")) as Lock;
+    return lock.pid !== process.pid && isAlive(lock.pid) ? lock : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function releaseLock(dataDir: string): void {
+  try {
+    const lock = JSON.parse(readFileSync(lockPath(dataDir), "utf8")) as Lock;
+    if (lock.pid === process.pid) rmSync(lockPath(dataDir), { force: true });
+  } catch {
+    // No lock, or not readable: nothing of ours to release.
+  }
+}
+
+/**
+ * Starts Netlify DB's local emulation (PGlite behind the Postgres wire protocol) on a free port,
+ * in `dataDir` or in memory. Its URL has no user; db/client.ts adds one.
+ */
+export async function startEmbeddedDatabase(dataDir?: string, quiet = true): Promise<EmbeddedDatabase> {
+  if (dataDir) {
+    const holder = runningDatabase(dataDir);
+    if (holder) {
+      throw new Error(
+        `${dataDir} is in use by process ${holder.pid} (its server: ${holder.url}); stop it, or set DATABASE_URL=${holder.url}`,
+      );
+    }
+    await mkdir(dirname(dataDir), { recursive: true });
+  }
+  const { NetlifyDB } = await import("@netlify/database-dev");
+  const db = new NetlifyDB({ directory: dataDir, logger: quiet ? () => {} : console.log });
+  const url = await db.start();
+  if (dataDir) writeFileSync(lockPath(dataDir), JSON.stringify({ pid: process.pid, url } satisfies Lock));
+  return {
+    url,
+    async stop() {
+      await db.stop();
+      if (dataDir) releaseLock(dataDir);
+    },
+  };
+}
+
+/** HTTPServer does not report a busy port (it has no 'error' listener); find out first. */
+async function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "EADDRINUSE" ? new Error(`Port ${port} is in use; set PORT to another port`) : (error as Error),
+      ),
+    );
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
+}
+
+/** The message of the 404 for paths no function claims (the smoke test tells it from a route's 404). */
+export const UNMATCHED_MESSAGE = "No function serves";
+
+const envelope = (status: number, code: string, message: string) =>
+  Response.json({ error: { code, message } }, { status, headers: { "x-request-id": randomUUID() } });
+
+type FunctionHandler = (request: Request) => Promise<Response | undefined>;
+
+const functionsDir = join(repoRoot, "netlify", "functions");
+/** Netlify's URL for invoking a function by name; only functions without a path (scheduled ones) answer there. */
+const FUNCTION_URL = /^\/\.netlify\/functions\/([\w-]+)\/?$/;
+
+/**
+ * Routes requests as Netlify does, from the route table zip-it-and-ship-it reads out of each
+ * function's `config` (literal paths and `:param` expressions), and calls the function's default
+ * export in this process with `context.params`.
+ */
+async function localRuntime(): Promise<{ handle: FunctionHandler; stop(): Promise<void> }> {
+  const { listFunctions } = await import("@netlify/zip-it-and-ship-it");
+  const functions = await listFunctions([functionsDir], { basePath: repoRoot, parseISC: true });
+  const routes = functions.flatMap((fn) =>
+    (fn.routes ?? []).map((route) => ({
+      fn,
+      route,
+      expression: "expression" in route && route.expression ? new RegExp(route.expression) : undefined,
+      names: [...route.pattern.matchAll(/:(\w+)/g)].map((match) => match[1] ?? ""),
+    })),
+  );
+  const load = (mainFile: string) =>
+    import(pathToFileURL(mainFile).href) as Promise<{
+      default: (request: Request, context: Context) => Promise<Response>;
+    }>;
+  const pending = new Set<Promise<unknown>>();
+  const invoke = async (mainFile: string, request: Request, params: Record<string, string>) => {
+    const context = {
+      params,
+      ip: "127.0.0.1",
+      requestId: randomUUID(),
+      waitUntil: (promise: Promise<unknown>) => {
+        const tracked = promise.catch(() => {}).finally(() => pending.delete(tracked));
+        pending.add(tracked);
+      },
+    } as unknown as Context;
+    return (await load(mainFile)).default(request, context);
+  };
+
+  const handle: FunctionHandler = async (request) => {
+    const { pathname } = new URL(request.url);
+    const byName = FUNCTION_URL.exec(pathname);
+    if (byName) {
+      const fn = functions.find((candidate) => candidate.name === byName[1] && !candidate.routes?.length);
+      return fn ? invoke(fn.mainFile, request, {}) : undefined;
+    }
+    for (const { fn, route, expression, names } of routes) {
+      if (route.methods?.length && !route.methods.includes(request.method as never)) continue;
+      if ("literal" in route && route.literal === pathname) return invoke(fn.mainFile, request, {});
+      const match = expression?.exec(pathname);
+      if (match) {
+        const params = Object.fromEntries(
+          names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? "")]),
+        );
+        return invoke(fn.mainFile, request, params);
+      }
+    }
+    return undefined;
+  };
+  return { handle, stop: async () => void (await Promise.all(pending)) };
+}
+
+/** `@netlify/dev` with everything but functions switched off, so it runs offline. */
+async function netlifyRuntime(
+  quiet: boolean,
+  serverAddress: () => string,
+): Promise<{ handle: FunctionHandler; stop(): Promise<void> }> {
+  const { NetlifyDev } = await import("@netlify/dev");
+  const silent = () => {};
+  const dev = new NetlifyDev({
+    projectRoot: repoRoot,
+    skipGitignore: true,
+    // Offline and functions-only: no Deno for edge functions, no Netlify APIs.
+    edgeFunctions: { enabled: false },
+    images: { enabled: false },
+    geolocation: { enabled: false },
+    aiGateway: { enabled: false },
+    // The database is ours (above), not Netlify dev's own copy in .netlify/db.
+    database: { enabled: false },
+    logger: quiet ? { log: silent, warn: silent, error: silent } : console,
+  });
+  await dev.start();
+  return { handle: (request) => dev.handle(request, { serverAddress: serverAddress() }), stop: () => dev.stop() };
+}
+
+export async function startServer({
+  port = 8888,
+  dataDir,
+  quiet = false,
+  runtime = "local",
+}: ServerOptions = {}): Promise<RunningServer> {
+  const started = performance.now();
+  const progress = quiet ? () => {} : (message: string) => console.log(message);
+  await assertPortFree(port);
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) await step().catch(() => {});
+  };
+
+  try {
+    let url = databaseUrl();
+    let embedded = false;
+    if (!url) {
+      progress(`Starting the embedded database (${dataDir ?? "in memory"})...`);
+      const database = await startEmbeddedDatabase(dataDir, quiet);
+      cleanups.push(database.stop);
+      url = database.url;
+      embedded = true;
+      // Function workers copy process.env when they start, so they all reach this server; in-process
+      // functions reach it once the shared connection, if this process had one, is reopened.
+      const previous = process.env.DATABASE_URL;
+      process.env.DATABASE_URL = url;
+      await closeDatabase();
+      cleanups.push(async () => {
+        await closeDatabase();
+        if (previous === undefined) delete process.env.DATABASE_URL;
+        else process.env.DATABASE_URL = previous;
+      });
+    }
+
+    const handle = await connect(url);
+    let demo: DemoCredentials;
+    try {
+      await handle.migrate();
+      demo = await seedDemo(handle.db);
+    } finally {
+      await handle.close();
+    }
+
+    let serverAddress = "";
+    const functions = runtime === "netlify" ? await netlifyRuntime(quiet, () => serverAddress) : await localRuntime();
+    cleanups.push(functions.stop);
+
+    const { HTTPServer } = await import("@netlify/dev-utils");
+    const http = new HTTPServer(async (request) => {
+      try {
+        const response = await functions.handle(request);
+        return (
+          response ??
+          envelope(404, "NOT_FOUND", `${UNMATCHED_MESSAGE} ${request.method} ${new URL(request.url).pathname}`)
+        );
+      } catch (error) {
+        console.error(JSON.stringify({ level: "error", msg: "local runtime failed", error: String(error) }));
+        return envelope(500, "INTERNAL_ERROR", "The local runtime failed to handle this request");
+      }
+    });
+    serverAddress = await http.start(port);
+    cleanups.push(() => http.stop());
+
+    return {
+      url: serverAddress,
+      databaseUrl: url,
+      embedded,
+      demo,
+      startupMs: Math.round(performance.now() - started),
+      stop: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

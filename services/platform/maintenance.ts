@@ -1,0 +1,42 @@
+import { lt, or, sql } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { rateLimits, refreshTokens } from "../../db/schema";
+
+/** Rate-limit windows are at most hours long; a day-old window can only reset to zero. */
+export const RATE_LIMIT_RETENTION = "1 day";
+/**
+ * Spent refresh tokens are kept a week so that replaying a rotated token still revokes its family
+ * (reuse detection) for that long; after it, the replay is still refused, just not traced.
+ */
+export const REFRESH_TOKEN_RETENTION = "7 days";
+
+export type PlatformCleanupResult = {
+  rateLimitsDeleted: number;
+  refreshTokensDeleted: number;
+};
+
+/**
+ * The daily platform clean-up: deletes stale rate-limit windows and dead refresh tokens, one
+ * statement each (a delete in a CTE, counted in the same round trip). Idempotent: a second run
+ * deletes nothing.
+ */
+export async function platformCleanup(db: Database): Promise<PlatformCleanupResult> {
+  const staleWindows = db.$with("stale_windows").as(
+    db
+      .delete(rateLimits)
+      .where(lt(rateLimits.windowStart, sql`now() - ${RATE_LIMIT_RETENTION}::interval`))
+      .returning({ key: rateLimits.key }),
+  );
+  const [windows] = await db.with(staleWindows).select({ count: sql<number>`count(*)::int` }).from(staleWindows);
+
+  const cutoff = sql`now() - ${REFRESH_TOKEN_RETENTION}::interval`;
+  const deadTokens = db.$with("dead_tokens").as(
+    db
+      .delete(refreshTokens)
+      .where(or(lt(refreshTokens.expiresAt, cutoff), lt(refreshTokens.revokedAt, cutoff)))
+      .returning({ id: refreshTokens.id }),
+  );
+  const [tokens] = await db.with(deadTokens).select({ count: sql<number>`count(*)::int` }).from(deadTokens);
+
+  return { rateLimitsDeleted: windows?.count ?? 0, refreshTokensDeleted: tokens?.count ?? 0 };
+}
