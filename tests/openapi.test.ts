@@ -1,5 +1,3 @@
-import { readdirSync } from "node:fs";
-import { basename } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import * as docs from "../netlify/functions/docs";
@@ -7,9 +5,8 @@ import * as openapi from "../netlify/functions/openapi";
 import { operation, route } from "../shared/http/route";
 import { buildOpenApiDocument, type OpenApiDocument } from "../shared/openapi/document";
 import { functionModules } from "../shared/openapi/registry";
+import { httpFunctions } from "./helpers/functions";
 import { call } from "./helpers/http";
-
-const functionsDir = new URL("../netlify/functions/", import.meta.url);
 
 async function fetchDocument(): Promise<OpenApiDocument> {
   const res = await call<OpenApiDocument>(openapi);
@@ -46,13 +43,9 @@ function operationsOf(document: OpenApiDocument) {
 
 describe("the function registry", () => {
   it("lists every HTTP function, and its paths and methods are documented", async () => {
-    const files = readdirSync(functionsDir).filter((file) => /\.[cm]?[jt]s$/.test(file) && !file.endsWith(".d.ts"));
     const document = await fetchDocument();
     const http: string[] = [];
-    for (const file of files) {
-      const name = basename(file).replace(/\.[cm]?[jt]s$/, "");
-      const module = await import(new URL(file, functionsDir).href);
-      if (!module.config?.path) continue;
+    for (const { name, file, module } of await httpFunctions()) {
       http.push(name);
       expect(functionModules[name], `${file} is missing from shared/openapi/registry.ts`).toBe(module);
       const { path, operations } = module.default.definition as { path: string; operations: object };

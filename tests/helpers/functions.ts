@@ -16,13 +16,34 @@ export interface DeclaredOperation {
   key: string;
 }
 
-/** Every HTTP function in netlify/functions (those with a config.path), read from the directory itself. */
-export async function httpFunctions(): Promise<{ file: string; module: FunctionModule }[]> {
-  const files = readdirSync(directory).filter((file) => file.endsWith(".ts"));
-  const modules = await Promise.all(
-    files.map(async (file) => ({ file, module: (await import(`${directory}${file}`)) as FunctionModule })),
+export const functionsDirectory = directory;
+
+export interface FunctionFile {
+  /** The function's name: its file name without `.ts`. */
+  name: string;
+  file: string;
+  module: { default: unknown; config?: { path?: string; schedule?: string } };
+}
+
+/** Every function in netlify/functions, read from the directory itself so none can be forgotten. */
+export async function functionFiles(): Promise<FunctionFile[]> {
+  const files = readdirSync(directory)
+    .filter((file) => file.endsWith(".ts"))
+    .sort();
+  return Promise.all(
+    files.map(async (file) => ({
+      name: file.replace(/\.ts$/, ""),
+      file,
+      module: (await import(`${directory}${file}`)) as FunctionFile["module"],
+    })),
   );
-  return modules.filter(({ module }) => typeof module.config?.path === "string");
+}
+
+/** The HTTP functions: those with a config.path, built with route(). */
+export async function httpFunctions(): Promise<{ name: string; file: string; module: FunctionModule }[]> {
+  return (await functionFiles()).filter(
+    (fn): fn is FunctionFile & { module: FunctionModule } => typeof fn.module.config?.path === "string",
+  );
 }
 
 export async function declaredOperations(): Promise<DeclaredOperation[]> {

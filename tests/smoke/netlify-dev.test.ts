@@ -5,29 +5,12 @@
  * tests cannot: a config Netlify does not read, a path it does not route, a bundle that fails.
  */
 import { randomUUID } from "node:crypto";
-import { readdirSync } from "node:fs";
-import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_API_KEY, DEMO_PASSWORD } from "../../db/seed";
 import { type RunningServer, startServer, UNMATCHED_MESSAGE } from "../../scripts/serve";
+import { functionFiles, functionsDirectory } from "../helpers/functions";
 
-const functionsDir = fileURLToPath(new URL("../../netlify/functions", import.meta.url));
-
-interface FunctionConfig {
-  path?: string | string[];
-  schedule?: string;
-}
-
-const functions = await Promise.all(
-  readdirSync(functionsDir)
-    .filter((file) => /\.m?[jt]s$/.test(file))
-    .sort()
-    .map(async (file) => {
-      const module = (await import(join(functionsDir, file))) as { config?: FunctionConfig };
-      return { name: basename(file).replace(/\.m?[jt]s$/, ""), config: module.config ?? {} };
-    }),
-);
+const functions = (await functionFiles()).map(({ name, module }) => ({ name, config: module.config ?? {} }));
 const paths = functions.flatMap(({ name, config }) =>
   [config.path ?? []].flat().map((path) => ({ name, path, url: path.replace(/:[A-Za-z_]\w*/g, () => randomUUID()) })),
 );
@@ -53,6 +36,30 @@ function answeredByRoute(response: Awaited<ReturnType<typeof send>>) {
 
 const suiteDatabase = process.env.DATABASE_URL;
 
+describe("function configs", () => {
+  it("finds the functions to call", () => {
+    expect(paths.length).toBeGreaterThan(10);
+    expect(paths.map(({ path }) => path)).toContain("/api/health");
+    expect(scheduled.map(({ name }) => name)).toContain("platform-cleanup");
+  });
+
+  it("declares every config in a form Netlify's build can read", async () => {
+    // Netlify does not run the module to find config.path, config.schedule or config.rateLimit: its
+    // bundler (zip-it-and-ship-it, also behind this dev server) reads the object literal
+    // statically and skips anything else, e.g. `{ ... } satisfies Config`. Such a function deploys
+    // without its path (a 404 at /api/...) or without its schedule (it never runs).
+    const { listFunctions } = await import("@netlify/zip-it-and-ship-it");
+    const listed = await listFunctions([functionsDirectory], { parseISC: true });
+    const seen = Object.fromEntries(
+      listed.map((fn) => [fn.name, { paths: (fn.routes ?? []).map((route) => route.pattern), schedule: fn.schedule }]),
+    );
+    const declared = Object.fromEntries(
+      functions.map(({ name, config }) => [name, { paths: [config.path ?? []].flat(), schedule: config.schedule }]),
+    );
+    expect(seen).toEqual(declared);
+  });
+});
+
 // @netlify/dev bundles the function again for every request (seconds each), then runs it in a
 // fresh worker.
 describe.each(["local", "netlify"] as const)("npm start (%s runtime, over HTTP)", { timeout: 60_000 }, (runtime) => {
@@ -75,28 +82,6 @@ describe.each(["local", "netlify"] as const)("npm start (%s runtime, over HTTP)"
   it("uses the suite's database when there is one, else its own embedded one", () => {
     expect(server.embedded).toBe(!suiteDatabase);
     if (suiteDatabase) expect(server.databaseUrl).toBe(suiteDatabase);
-  });
-
-  it("finds the functions to call", () => {
-    expect(paths.length).toBeGreaterThan(10);
-    expect(paths.map(({ path }) => path)).toContain("/api/health");
-    expect(scheduled.map(({ name }) => name)).toContain("platform-cleanup");
-  });
-
-  it("declares every config in a form Netlify's build can read", async () => {
-    // Netlify does not run the module to find config.path, config.schedule or config.rateLimit: its
-    // bundler (zip-it-and-ship-it, also behind this dev server) reads the object literal
-    // statically and skips anything else, e.g. `{ ... } satisfies Config`. Such a function deploys
-    // without its path (a 404 at /api/...) or without its schedule (it never runs).
-    const { listFunctions } = await import("@netlify/zip-it-and-ship-it");
-    const listed = await listFunctions([functionsDir], { parseISC: true });
-    const seen = Object.fromEntries(
-      listed.map((fn) => [fn.name, { paths: (fn.routes ?? []).map((route) => route.pattern), schedule: fn.schedule }]),
-    );
-    const declared = Object.fromEntries(
-      functions.map(({ name, config }) => [name, { paths: [config.path ?? []].flat(), schedule: config.schedule }]),
-    );
-    expect(seen).toEqual(declared);
   });
 
   it.each(paths)("routes $path to $name", async ({ url }) => {
