@@ -130,6 +130,9 @@ describe("GET /api/openapi.json", () => {
       expect(op.responses["500"], where).toBeDefined();
     }
     expect(document.paths["/api/health"]!.get!.security).toEqual([]);
+    expect(document.paths["/api/health"]!.get!.responses["503"]).toEqual({
+      $ref: "#/components/responses/ServiceUnavailable",
+    });
     expect(document.paths["/api/auth/login"]!.post!.security).toEqual([]);
     expect(document.paths["/api/auth/login"]!.post!.responses["429"]).toEqual({
       $ref: "#/components/responses/TooManyRequests",

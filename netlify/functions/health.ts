@@ -8,6 +8,7 @@ export default route(config, {
     summary: "Is the service and its database up",
     access: "public",
     response: health,
+    errors: ["SERVICE_UNAVAILABLE"],
     handler: ({ ctx }) => checkHealth(ctx.db),
   }),
 });

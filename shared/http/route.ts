@@ -5,7 +5,7 @@ import { type Database, getDb } from "../../db/client";
 import type { ApiKeyScope } from "../../db/schema";
 import { type Access, authenticate, authorize } from "../auth/authenticate";
 import type { AuthenticatedCaller, Caller, Page, ServiceContext, UserCaller } from "../context";
-import { AppError } from "../errors";
+import { AppError, type ErrorCode } from "../errors";
 import { corsHeaders, preflight } from "./cors";
 import { errorResponse } from "./errors";
 import { logRequest } from "./log";
@@ -48,6 +48,8 @@ export interface Operation<A extends Access = Access, P = unknown, Q = unknown, 
   status?: 200 | 201 | 202 | 204;
   /** Documents the 429 of operations guarded by the Postgres limiter. */
   rateLimited?: boolean;
+  /** Documents statuses beyond those route() derives from the declaration (e.g. health's 503). */
+  errors?: ErrorCode[];
   /** For routes whose answer is not the JSON envelope (docs page, CSV). */
   produces?: string;
   handler(input: HandlerInput<A, P, Q, B>): Promise<R | Response> | R | Response;

@@ -82,6 +82,7 @@ const ERRORS: Record<number, [name: string, description: string]> = {
   422: ["UnprocessableEntity", "The request is well-formed but breaks a business rule"],
   429: ["TooManyRequests", "Too many attempts; retry after `Retry-After` seconds"],
   500: ["InternalError", "An unexpected error; the message quotes the request id, the cause is only logged"],
+  503: ["ServiceUnavailable", "A service this operation depends on, such as the database, does not answer"],
 };
 
 const requestIdHeader = { "x-request-id": { $ref: "#/components/headers/RequestId" } };
@@ -234,6 +235,7 @@ function errorStatuses({ path, method, op }: Entry): number[] {
     ...(writes ? [422] : []),
     ...(op.rateLimited ? [429] : []),
     500,
+    ...(op.errors ?? []).map((code) => ERROR_STATUS[code]),
   ];
 }
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { connect } from "../../db/client";
 import * as apiKeys from "../../netlify/functions/api-keys";
 import * as apiKeyById from "../../netlify/functions/api-keys-id";
 import * as auditLog from "../../netlify/functions/audit-log";
 import * as health from "../../netlify/functions/health";
 import * as userById from "../../netlify/functions/users-id";
+import { checkHealth } from "../../services/platform/health";
 import { addMember, registerTenant } from "../helpers/fixtures";
 import { call } from "../helpers/http";
 
@@ -19,6 +21,16 @@ describe("GET /api/health", () => {
     expect(res.body.data.migrations.applied).toBe(res.body.data.migrations.expected);
     expect(res.text).not.toMatch(/postgres:\/\/|password|secret/i);
     expect(res.statements).toBe(1);
+  });
+
+  it("reports an unreachable database as 503 SERVICE_UNAVAILABLE", async () => {
+    // A real driver pointed at a port nothing listens on.
+    const unreachable = await connect("postgres://postgres@127.0.0.1:1/frontdesk");
+    try {
+      await expect(checkHealth(unreachable.db)).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE", status: 503 });
+    } finally {
+      await unreachable.close();
+    }
   });
 });
 
