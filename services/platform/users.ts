@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, ilike, ne, or } from "drizzle-orm";
+import { and, eq, getTableColumns, ilike, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../../db/client";
 import { tenants, users } from "../../db/schema";
@@ -88,24 +88,21 @@ export async function createUser(ctx: ServiceContext<UserCaller>, input: z.infer
   }
 }
 
-/** Locks the tenant's owners so concurrent demotions cannot leave it without one. */
-async function otherOwnerExists(tx: Database, tenantId: string, userId: string): Promise<boolean> {
-  const owners = await tx
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.tenantId, tenantId), eq(users.role, "owner"), ne(users.id, userId)))
-    .for("update");
-  return owners.length > 0;
-}
-
-async function lockUser(tx: Database, tenantId: string, id: string) {
-  const [user] = await tx
+/**
+ * Locks the user and every owner of the tenant in one statement, in id order, so two owners
+ * changing each other at once queue instead of deadlocking, and the second sees the first's
+ * change (Postgres re-checks a locked row's `role` after the wait).
+ */
+async function lockUserAndOwners(tx: Database, tenantId: string, id: string) {
+  const rows = await tx
     .select(userColumns)
     .from(users)
-    .where(and(eq(users.id, id), eq(users.tenantId, tenantId)))
+    .where(and(eq(users.tenantId, tenantId), or(eq(users.id, id), eq(users.role, "owner"))))
+    .orderBy(users.id)
     .for("update");
+  const user = rows.find((row) => row.id === id);
   if (!user) throw notFound("User");
-  return user;
+  return { user, otherOwners: rows.filter((row) => row.role === "owner" && row.id !== id).length };
 }
 
 export async function updateUser(ctx: ServiceContext<UserCaller>, id: string, input: z.infer<typeof updateUserBody>) {
@@ -113,14 +110,9 @@ export async function updateUser(ctx: ServiceContext<UserCaller>, id: string, in
   const passwordHash = input.password ? await hashPassword(input.password) : undefined;
   try {
     return await ctx.db.transaction(async (tx) => {
-      const before = await lockUser(tx, tenantId, id);
+      const { user: before, otherOwners } = await lockUserAndOwners(tx, tenantId, id);
       assertMayManage(ctx.caller, before.role, input.role);
-      if (
-        before.role === "owner" &&
-        input.role &&
-        input.role !== "owner" &&
-        !(await otherOwnerExists(tx, tenantId, id))
-      ) {
+      if (before.role === "owner" && input.role && input.role !== "owner" && otherOwners === 0) {
         throw unprocessable("A tenant must keep at least one owner");
       }
       const [after] = await tx
@@ -147,9 +139,9 @@ export async function deleteUser(ctx: ServiceContext<UserCaller>, id: string): P
   const { tenantId } = ctx.caller;
   if (id === ctx.caller.userId) throw unprocessable("You cannot delete yourself");
   await ctx.db.transaction(async (tx) => {
-    const before = await lockUser(tx, tenantId, id);
+    const { user: before, otherOwners } = await lockUserAndOwners(tx, tenantId, id);
     assertMayManage(ctx.caller, before.role);
-    if (before.role === "owner" && !(await otherOwnerExists(tx, tenantId, id))) {
+    if (before.role === "owner" && otherOwners === 0) {
       throw unprocessable("A tenant must keep at least one owner");
     }
     await tx.delete(users).where(and(eq(users.id, id), eq(users.tenantId, tenantId)));

@@ -182,6 +182,32 @@ describe("/api/users/:id", () => {
     expect(stepDown.status).toBe(200);
   });
 
+  // Repeated: a lost race (both succeed) or a deadlock (a 500) shows within a few rounds.
+  it.each([1, 2, 3, 4, 5])(
+    "keeps one owner when two owners demote each other at the same moment (round %i)",
+    async () => {
+      const first = await registerTenant("race");
+      const second = await addMember(first, "owner");
+      const [a, b] = await Promise.all([
+        call(userById, {
+          method: "PUT",
+          path: `/api/users/${second.userId}`,
+          token: first.accessToken,
+          body: { role: "admin" },
+        }),
+        call(userById, {
+          method: "PUT",
+          path: `/api/users/${first.userId}`,
+          token: second.accessToken,
+          body: { role: "admin" },
+        }),
+      ]);
+      expect([a.status, b.status].sort()).toEqual([200, 422]);
+      const owners = await call(users, { token: first.accessToken, query: { role: "owner" } });
+      expect(owners.body.pagination.total).toBe(1);
+    },
+  );
+
   it("validates the id and the body", async () => {
     const owner = await registerTenant("validate");
     expect((await call(userById, { path: "/api/users/not-a-uuid", token: owner.accessToken })).status).toBe(400);
