@@ -29,7 +29,7 @@ export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) }
 type PublicContext = ServiceContext<Caller>;
 type Account = { user: UserRow; tenant: TenantRow };
 
-/** The user and their tenant; the password hash only when signing in needs it. */
+/** The user and their tenant, without the password hash (only login reads that, in its own query). */
 function findAccount(db: Database, where: SQL | undefined) {
   return db
     .select({ user: userColumns, tenant: tenantColumns })

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Config, Context } from "@netlify/functions";
 import { z } from "zod";
-import { type Database, getDb } from "../../db/client";
+import { getDb } from "../../db/client";
 import type { ApiKeyScope } from "../../db/schema";
 import { type Access, authenticate, authorize } from "../auth/authenticate";
 import type { AuthenticatedCaller, Caller, Page, ServiceContext, UserCaller } from "../context";
@@ -78,6 +78,12 @@ export type RouteHandler = ((request: Request, context: Context) => Promise<Resp
   definition: RouteDefinition;
 };
 
+/** What a route function file exports. */
+export interface RouteModule {
+  default: RouteHandler;
+  config: RouteConfig;
+}
+
 /**
  * Turns a route's declaration into its Netlify handler: answers other methods 405 with Allow,
  * authenticates, authorizes, validates, calls, serialises and maps every error to the envelope.
@@ -96,15 +102,14 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
       } else {
         const op = operations[request.method as Method];
         if (!op) throw new AppError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on this path`);
-        const database = lazy(getDb);
-        const caller = await authenticate(request, op.access, database);
+        const caller = await authenticate(request, op.access, getDb);
         authorize(caller, op.access);
         if (caller.kind !== "public") tenantId = caller.tenantId;
         const params = parse(op.params, context?.params ?? {}, "params");
         const query = parse(op.query, searchParams(new URL(request.url)), "query");
         const body = op.body ? parse(op.body, await readJson(request), "body") : undefined;
         const ip = context?.ip || request.headers.get("x-nf-client-connection-ip") || "unknown";
-        const ctx = { db: await database(), caller, requestId, ip } as ServiceContext<never>;
+        const ctx = { db: await getDb(), caller, requestId, ip } as ServiceContext<never>;
         const result = await op.handler({ ctx, params, query, body, request });
         response = result instanceof Response ? result : serialize(op, result, query);
       }
@@ -119,14 +124,6 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
   };
 
   return Object.assign(handler, { definition: { path: config.path, operations } });
-}
-
-function lazy(open: () => Promise<Database>): () => Promise<Database> {
-  let db: Promise<Database> | undefined;
-  return () => {
-    db ??= open();
-    return db;
-  };
 }
 
 function parse<T>(schema: z.ZodType<T> | undefined, input: unknown, where: "params" | "query" | "body"): T {

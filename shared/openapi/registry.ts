@@ -22,14 +22,9 @@ import * as settings from "../../netlify/functions/settings";
 import * as userPreferences from "../../netlify/functions/user-preferences";
 import * as users from "../../netlify/functions/users";
 import * as usersId from "../../netlify/functions/users-id";
-import type { RouteHandler } from "../http/route";
+import type { RouteModule } from "../http/route";
 
-export interface HttpFunctionModule {
-  default: RouteHandler;
-  config: { path: string };
-}
-
-export const functionModules: Record<string, HttpFunctionModule> = {
+export const functionModules: Record<string, RouteModule> = {
   "api-keys": apiKeys,
   "api-keys-id": apiKeysId,
   "audit-log": auditLog,

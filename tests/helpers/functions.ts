@@ -1,14 +1,13 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Access } from "../../shared/auth/authenticate";
-import type { Method, Operation } from "../../shared/http/route";
-import type { FunctionModule } from "./http";
+import type { Method, Operation, RouteModule } from "../../shared/http/route";
 
 const directory = fileURLToPath(new URL("../../netlify/functions/", import.meta.url));
 
 export interface DeclaredOperation {
   file: string;
-  module: FunctionModule;
+  module: RouteModule;
   method: Method;
   path: string;
   operation: Operation<Access, any, any, any, any>;
@@ -40,9 +39,9 @@ export async function functionFiles(): Promise<FunctionFile[]> {
 }
 
 /** The HTTP functions: those with a config.path, built with route(). */
-export async function httpFunctions(): Promise<{ name: string; file: string; module: FunctionModule }[]> {
+export async function httpFunctions(): Promise<{ name: string; file: string; module: RouteModule }[]> {
   return (await functionFiles()).filter(
-    (fn): fn is FunctionFile & { module: FunctionModule } => typeof fn.module.config?.path === "string",
+    (fn): fn is FunctionFile & { module: RouteModule } => typeof fn.module.config?.path === "string",
   );
 }
 

@@ -1,11 +1,6 @@
 import type { Context } from "@netlify/functions";
 import { statementCounter } from "../../db/client";
-import type { RouteHandler } from "../../shared/http/route";
-
-export interface FunctionModule {
-  default: RouteHandler;
-  config: { path: string };
-}
+import type { RouteModule } from "../../shared/http/route";
 
 export interface CallOptions {
   method?: string;
@@ -49,7 +44,7 @@ const randomIp = () =>
   `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`;
 
 /** Calls a function's real default export in-process, with params derived from its own config.path. */
-export async function call<T = any>(fn: FunctionModule, options: CallOptions = {}): Promise<CallResult<T>> {
+export async function call<T = any>(fn: RouteModule, options: CallOptions = {}): Promise<CallResult<T>> {
   const path = options.path ?? fn.config.path;
   const params = matchPath(fn.config.path, path);
   if (!params) throw new Error(`${path} does not match ${fn.config.path}`);

@@ -5,29 +5,27 @@ import * as login from "../../netlify/functions/auth-login";
 import * as me from "../../netlify/functions/auth-me";
 import * as users from "../../netlify/functions/users";
 import * as userById from "../../netlify/functions/users-id";
-import { MAX_BODY_BYTES, operation, route } from "../../shared/http/route";
+import { MAX_BODY_BYTES, operation, type RouteConfig, route } from "../../shared/http/route";
 import { registerTenant } from "../helpers/fixtures";
 import { call } from "../helpers/http";
 
 /** A route built with route() itself, to drive the failure paths no real route should reach. */
+const failingConfig: RouteConfig = { path: "/api/test/failing" };
 const failing = {
-  config: { path: "/api/test/failing" },
-  default: route(
-    { path: "/api/test/failing" },
-    {
-      GET: operation({
-        summary: "Runs broken SQL",
-        access: "public",
-        handler: ({ ctx }) => ctx.db.execute(sql`select secret_column from table_that_does_not_exist`),
-      }),
-      POST: operation({
-        summary: "Returns what its response schema forbids",
-        access: "public",
-        response: z.object({ id: z.string() }),
-        handler: () => ({ id: 42 }),
-      }),
-    },
-  ),
+  config: failingConfig,
+  default: route(failingConfig, {
+    GET: operation({
+      summary: "Runs broken SQL",
+      access: "public",
+      handler: ({ ctx }) => ctx.db.execute(sql`select secret_column from table_that_does_not_exist`),
+    }),
+    POST: operation({
+      summary: "Returns what its response schema forbids",
+      access: "public",
+      response: z.object({ id: z.string() }),
+      handler: () => ({ id: 42 }),
+    }),
+  }),
 };
 
 afterEach(() => {
