@@ -1,5 +1,6 @@
 import type { Database } from "../db/client";
 import { platformCleanup } from "./platform/maintenance";
+import { retellSyncJob } from "./voice/sync";
 
 /**
  * Background work (DESIGN §6). A job is a plain service function over the database, so a
@@ -20,6 +21,7 @@ export type Job = (db: Database, options: JobOptions) => Promise<JobResult>;
 /** Every job by name. Modules register theirs here (retell-sync, whatsapp-template-refresh, ...). */
 export const jobs = {
   "platform-cleanup": platformCleanup,
+  "retell-sync": retellSyncJob,
 } satisfies Record<string, Job>;
 
 export type JobName = keyof typeof jobs;

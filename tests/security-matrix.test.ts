@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../db/client";
-import { ROLES, type Role } from "../db/schema";
+import { API_KEY_SCOPES, type ApiKeyScope, agents, calls, ROLES, type Role } from "../db/schema";
 import { type Account, addMember, createApiKey, registerTenant, unique } from "./helpers/fixtures";
 import { declaredOperations } from "./helpers/functions";
 import { type CallOptions, type CallResult, call } from "./helpers/http";
@@ -22,16 +22,23 @@ const PUBLIC = new Set([
   "POST /api/auth/refresh",
   "GET /api/openapi.json",
   "GET /api/docs",
+  // Authenticated by Retell's signature over the body, not by a caller: tests/routes/voice-webhook.test.ts.
+  "POST /api/webhooks/retell",
 ]);
 
 interface World {
   a: Account;
   aMembers: Record<Role, Account>;
   aKey: { id: string; key: string };
-  aReadOnlyKey: { id: string; key: string };
+  /** One key of tenant A per scope, each with that scope alone. */
+  aScopedKeys: Record<ApiKeyScope, { id: string; key: string }>;
   b: Account;
   bKey: { id: string; key: string };
 }
+
+/** Tenant A's Retell agent and call (seeded in beforeAll); tenant B has neither. */
+const A_AGENT_ID = "agent_matrix_a";
+const A_CALL_ID = "call_matrix_a";
 
 /** A valid request for each protected operation, aimed at tenant A's rows. */
 const FIXTURES: Record<string, (w: World) => CallOptions> = {
@@ -54,6 +61,14 @@ const FIXTURES: Record<string, (w: World) => CallOptions> = {
   "POST /api/api-keys": () => ({ body: { name: "matrix", scopes: ["read"] } }),
   "DELETE /api/api-keys/:id": (w) => ({ path: `/api/api-keys/${w.aKey.id}` }),
   "GET /api/audit-log": () => ({ query: { limit: 100 } }),
+  "GET /api/dashboard/agent-info/:agentId": () => ({ path: `/api/dashboard/agent-info/${A_AGENT_ID}` }),
+  "GET /api/dashboard/call-history/:agentId": () => ({
+    path: `/api/dashboard/call-history/${A_AGENT_ID}`,
+    query: { limit: 100 },
+  }),
+  "GET /api/calls/:callId": () => ({ path: `/api/calls/${A_CALL_ID}` }),
+  "GET /api/dashboard/overview": () => ({ query: { agentId: A_AGENT_ID } }),
+  "POST /api/dashboard/sync-calls": () => ({ body: { agentId: A_AGENT_ID } }),
 };
 
 const protectedOperations = operations.filter(({ operation }) => operation.access !== "public");
@@ -101,12 +116,26 @@ beforeAll(async () => {
   const a = await registerTenant("matrix-a");
   const members = { owner: a } as Record<Role, Account>;
   for (const role of ROLES.filter((r) => r !== "owner")) members[role] = await addMember(a, role);
+  const db = await getDb();
+  await db.insert(agents).values({ tenantId: a.tenantId, agentId: A_AGENT_ID, agentName: "Matrix A desk" });
+  await db.insert(calls).values({
+    tenantId: a.tenantId,
+    agentId: A_AGENT_ID,
+    callId: A_CALL_ID,
+    callType: "phone_call",
+    callStatus: "ended",
+    startedAt: new Date(),
+    durationMs: 60_000,
+    transcript: "Agent: Matrix A desk, how can I help?",
+  });
   const b = await registerTenant("matrix-b");
   world = {
     a,
     aMembers: members,
     aKey: await createApiKey(a, ["read", "write", "sync", "ai-agent"]),
-    aReadOnlyKey: await createApiKey(a, ["sync"]),
+    aScopedKeys: Object.fromEntries(
+      await Promise.all(API_KEY_SCOPES.map(async (scope) => [scope, await createApiKey(a, [scope])])),
+    ) as World["aScopedKeys"],
     b,
     bKey: await createApiKey(b, ["read", "write", "sync", "ai-agent"]),
   };
@@ -181,10 +210,12 @@ describe.each(protectedOperations)("$key", ({ key, module, method, operation }) 
       const response = await request({ apiKey: world.aKey.key });
       expect(response.status).toBe(403);
     });
-  } else if (!access.scopes.includes("sync")) {
-    it("answers 403 to an API key without the needed scope", async () => {
-      const response = await request({ apiKey: world.aReadOnlyKey.key });
+  } else {
+    const wrongScopes = API_KEY_SCOPES.filter((scope) => !access.scopes?.includes(scope));
+    it.each(wrongScopes)("answers 403 to an API key with only the %s scope", async (scope) => {
+      const response = await request({ apiKey: world.aScopedKeys[scope].key });
       expect(response.status).toBe(403);
+      expect(response.body.error.code).toBe("FORBIDDEN");
     });
   }
 });

@@ -7,11 +7,13 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { createdAt, updatedAt } from "./columns";
 
 export const ROLES = [
   "owner",
@@ -30,13 +32,6 @@ export const API_KEY_SCOPES = ["read", "write", "sync", "ai-agent"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export const roleEnum = pgEnum("user_role", ROLES);
-
-const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
-const updatedAt = () =>
-  timestamp({ withTimezone: true })
-    .notNull()
-    .defaultNow()
-    .$onUpdate(() => new Date());
 
 /** The business: spec 000's business (profiles.business_id), spec 003's tenant. */
 export const tenants = pgTable("tenants", {
@@ -157,6 +152,35 @@ export const rateLimits = pgTable("rate_limits", {
   hits: integer().notNull(),
   windowStart: timestamp({ withTimezone: true }).notNull(),
 });
+
+/**
+ * The cursor and last outcome of one background job for one tenant (DESIGN §6). `scope` narrows a
+ * job to part of the tenant's data (an agent id for a per-agent Retell sync); '' is the whole tenant.
+ */
+export const syncState = pgTable(
+  "sync_state",
+  {
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    job: text().notNull(),
+    scope: text().notNull().default(""),
+    /** How far the job has read upstream; its meaning belongs to the job (Retell: a start timestamp in ms). */
+    cursor: bigint({ mode: "number" }),
+    /** Set while a run was cut short (deadline or upstream error): the next run continues from here. */
+    resumeFrom: bigint({ mode: "number" }),
+    /** A run holds the lease until this time, so two runs of the same job and scope never overlap. */
+    leaseUntil: timestamp({ withTimezone: true }),
+    lastStartedAt: timestamp({ withTimezone: true }),
+    lastFinishedAt: timestamp({ withTimezone: true }),
+    lastStatus: text().$type<"ok" | "partial" | "error">(),
+    lastResult: jsonb().$type<Record<string, unknown>>(),
+    lastError: text(),
+    lastDurationMs: integer(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.job, t.scope] })],
+);
 
 export const tenantsRelations = relations(tenants, ({ many, one }) => ({
   users: many(users),

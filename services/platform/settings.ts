@@ -75,21 +75,25 @@ type StoredSettings = Record<SectionName, StoredSection | null>;
 const isStoredSecret = (value: unknown): value is StoredSecret =>
   typeof value === "object" && value !== null && "sealed" in value && "hint" in value;
 
+type Reveal = (secret: StoredSecret) => string;
+
+function mapSection(section: StoredSection, reveal: Reveal): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(section).map(([key, value]) => [key, isStoredSecret(value) ? reveal(value) : value]),
+  );
+}
+
 /** Replaces every stored secret with what `reveal` makes of it. */
-function mapSecrets(stored: StoredSettings, reveal: (secret: StoredSecret) => string) {
+function mapSecrets(stored: StoredSettings, reveal: Reveal) {
   return Object.fromEntries(
     SECTION_NAMES.map((name) => {
       const section = stored[name];
-      if (!section) return [name, null];
-      return [
-        name,
-        Object.fromEntries(
-          Object.entries(section).map(([key, value]) => [key, isStoredSecret(value) ? reveal(value) : value]),
-        ),
-      ];
+      return [name, section ? mapSection(section, reveal) : null];
     }),
   ) as Record<SectionName, Record<string, unknown> | null>;
 }
+
+const decrypt: Reveal = (secret) => decryptSecret(secret.sealed);
 
 const mask = (stored: StoredSettings) => mapSecrets(stored, (secret) => secret.hint) as z.infer<typeof settings>;
 
@@ -158,5 +162,13 @@ export async function updateSettings(ctx: ServiceContext<UserCaller>, patch: z.i
  * (Retell, WhatsApp). Never returned by a route.
  */
 export async function readProviderSettings(db: Database, tenantId: string) {
-  return mapSecrets(await readStored(db, tenantId), (secret) => decryptSecret(secret.sealed));
+  return mapSecrets(await readStored(db, tenantId), decrypt);
+}
+
+/**
+ * One stored section with its secrets decrypted, for a module whose own query selected the
+ * section (the Retell webhook finds an agent's tenants and their keys in one statement).
+ */
+export function revealSection(section: Record<string, unknown> | null): Record<string, unknown> | null {
+  return section ? mapSection(section, decrypt) : null;
 }

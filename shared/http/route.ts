@@ -27,6 +27,8 @@ export interface HandlerInput<A extends Access, P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** The body exactly as received, for operations that verify a signature over it (webhooks). */
+  rawBody: string | undefined;
   request: Request;
 }
 
@@ -107,10 +109,11 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
         if (caller.kind !== "public") tenantId = caller.tenantId;
         const params = parse(op.params, context?.params ?? {}, "params");
         const query = parse(op.query, searchParams(new URL(request.url)), "query");
-        const body = op.body ? parse(op.body, await readJson(request), "body") : undefined;
+        const raw = op.body ? await readJson(request) : undefined;
+        const body = op.body ? parse(op.body, raw?.json, "body") : undefined;
         const ip = context?.ip || request.headers.get("x-nf-client-connection-ip") || "unknown";
         const ctx = { db: await getDb(), caller, requestId, ip } as ServiceContext<never>;
-        const result = await op.handler({ ctx, params, query, body, request });
+        const result = await op.handler({ ctx, params, query, body, rawBody: raw?.text, request });
         response = result instanceof Response ? result : serialize(op, result, query);
       }
     } catch (error) {
@@ -151,18 +154,19 @@ function searchParams(url: URL): Record<string, string | string[]> {
   return out;
 }
 
-async function readJson(request: Request): Promise<unknown> {
+async function readJson(request: Request): Promise<{ text: string; json: unknown }> {
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const bytes = new Uint8Array(await request.arrayBuffer());
   if (bytes.byteLength > MAX_BODY_BYTES) throw tooLarge();
-  if (bytes.byteLength === 0) return {};
+  if (bytes.byteLength === 0) return { text: "", json: {} };
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON (Content-Type: application/json)");
   }
+  const text = new TextDecoder().decode(bytes);
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return { text, json: JSON.parse(text) };
   } catch {
     throw new AppError("INVALID_JSON", "The request body is not valid JSON");
   }

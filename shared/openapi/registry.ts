@@ -14,6 +14,11 @@ import * as authMe from "../../netlify/functions/auth-me";
 import * as authRefresh from "../../netlify/functions/auth-refresh";
 import * as authRegister from "../../netlify/functions/auth-register";
 import * as authSignout from "../../netlify/functions/auth-signout";
+import * as callsId from "../../netlify/functions/calls-id";
+import * as dashboardAgentInfo from "../../netlify/functions/dashboard-agent-info";
+import * as dashboardCallHistory from "../../netlify/functions/dashboard-call-history";
+import * as dashboardOverview from "../../netlify/functions/dashboard-overview";
+import * as dashboardSyncCalls from "../../netlify/functions/dashboard-sync-calls";
 import * as docs from "../../netlify/functions/docs";
 import * as health from "../../netlify/functions/health";
 import * as openapi from "../../netlify/functions/openapi";
@@ -22,6 +27,7 @@ import * as settings from "../../netlify/functions/settings";
 import * as userPreferences from "../../netlify/functions/user-preferences";
 import * as users from "../../netlify/functions/users";
 import * as usersId from "../../netlify/functions/users-id";
+import * as webhooksRetell from "../../netlify/functions/webhooks-retell";
 import type { RouteModule } from "../http/route";
 
 export const functionModules: Record<string, RouteModule> = {
@@ -33,6 +39,11 @@ export const functionModules: Record<string, RouteModule> = {
   "auth-refresh": authRefresh,
   "auth-register": authRegister,
   "auth-signout": authSignout,
+  "calls-id": callsId,
+  "dashboard-agent-info": dashboardAgentInfo,
+  "dashboard-call-history": dashboardCallHistory,
+  "dashboard-overview": dashboardOverview,
+  "dashboard-sync-calls": dashboardSyncCalls,
   docs,
   health,
   openapi,
@@ -41,4 +52,5 @@ export const functionModules: Record<string, RouteModule> = {
   "user-preferences": userPreferences,
   users,
   "users-id": usersId,
+  "webhooks-retell": webhooksRetell,
 };

@@ -1,0 +1,108 @@
+import { relations, sql } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  boolean,
+  doublePrecision,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { createdAt, updatedAt } from "./columns";
+import { tenants } from "./platform";
+
+/** Retell's call lifecycle, in the order a call moves through it (spec 004, Retell's `call_status`). */
+export const CALL_STATUSES = ["registered", "ongoing", "not_connected", "ended", "error"] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+export const AGENT_STATUSES = ["ACTIVE", "INACTIVE"] as const;
+
+/** A Retell agent the tenant's calls were taken by (spec 004's agents table). */
+export const agents = pgTable(
+  "agents",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** Retell's agent id. */
+    agentId: text().notNull(),
+    agentName: text(),
+    status: text().$type<(typeof AGENT_STATUSES)[number]>().notNull().default("ACTIVE"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  // A constraint, not just an index, so calls can reference (tenant_id, agent_id); the webhook
+  // finds an agent's tenants by agent_id alone.
+  (t) => [unique().on(t.tenantId, t.agentId), index().on(t.agentId)],
+);
+
+/** One Retell call (spec 004's calls table, extended with what Retell's call object carries). */
+export const calls = pgTable(
+  "calls",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** Retell's call id, unique per tenant. */
+    callId: text().notNull(),
+    /** Retell's agent id; with tenant_id, a reference to agents. */
+    agentId: text().notNull(),
+    agentVersion: integer(),
+    callType: text().$type<"web_call" | "phone_call">().notNull(),
+    direction: text().$type<"inbound" | "outbound">(),
+    fromNumber: text(),
+    toNumber: text(),
+    callStatus: text().$type<CallStatus>().notNull(),
+    startedAt: timestamp({ withTimezone: true }),
+    endedAt: timestamp({ withTimezone: true }),
+    durationMs: integer(),
+    /** Retell's `call_cost.combined_cost`: the call's total cost in cents (fractional). */
+    costCents: doublePrecision(),
+    transcript: text(),
+    transcriptObject: jsonb(),
+    recordingUrl: text(),
+    publicLogUrl: text(),
+    disconnectionReason: text(),
+    /** True once Retell's post-call analysis has arrived. */
+    analyzed: boolean().notNull().default(false),
+    callSummary: text(),
+    userSentiment: text(),
+    callSuccessful: boolean(),
+    inVoicemail: boolean(),
+    customAnalysisData: jsonb(),
+    metadata: jsonb(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique().on(t.tenantId, t.callId),
+    foreignKey({ columns: [t.tenantId, t.agentId], foreignColumns: [agents.tenantId, agents.agentId] }).onDelete(
+      "cascade",
+    ),
+    index().on(t.tenantId, t.agentId, t.startedAt.desc()),
+    index().on(t.tenantId, t.startedAt.desc()),
+    index("calls_unsettled_idx").on(t.tenantId, t.startedAt).where(unsettled(t)),
+  ],
+);
+
+/** A call a sync must list again: not finished, or ended without its analysis or transcript yet. */
+function unsettled(t: { callStatus: AnyPgColumn; analyzed: AnyPgColumn; transcript: AnyPgColumn }) {
+  return sql`(${t.callStatus} in ('registered', 'ongoing') or (${t.callStatus} = 'ended' and (not ${t.analyzed} or ${t.transcript} is null)))`;
+}
+export const callIsUnsettled = unsettled(calls);
+
+export const agentsRelations = relations(agents, ({ one, many }) => ({
+  tenant: one(tenants, { fields: [agents.tenantId], references: [tenants.id] }),
+  calls: many(calls),
+}));
+
+export const callsRelations = relations(calls, ({ one }) => ({
+  tenant: one(tenants, { fields: [calls.tenantId], references: [tenants.id] }),
+  agent: one(agents, { fields: [calls.tenantId, calls.agentId], references: [agents.tenantId, agents.agentId] }),
+}));

@@ -1,0 +1,25 @@
+import { receiveRetellWebhook, retellWebhookBody, retellWebhookResult } from "../../services/voice/webhook";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
+
+export const config: RouteConfig = { path: "/api/webhooks/retell" };
+
+export default route(config, {
+  POST: operation({
+    summary: "Retell webhook: call_started, call_ended, call_analyzed",
+    description:
+      "Signed by Retell with the tenant's API key (`x-retell-signature: v=<ms>,d=<hmac>`, at most 5 minutes " +
+      "old). A missing, forged or stale signature answers 401. An agent no tenant has synced answers 202 " +
+      "and nothing is stored. Repeated and out-of-order events are safe: a call is one row and never moves back.",
+    access: "public",
+    body: retellWebhookBody,
+    response: retellWebhookResult,
+    handler: async ({ ctx, body, rawBody, request }) => {
+      const { known, ...outcome } = await receiveRetellWebhook(ctx.db, {
+        rawBody: rawBody ?? "",
+        signature: request.headers.get("x-retell-signature"),
+        body,
+      });
+      return known ? outcome : Response.json({ data: retellWebhookResult.parse(outcome) }, { status: 202 });
+    },
+  }),
+});

@@ -1,0 +1,209 @@
+import { and, asc, desc, eq, getTableColumns, gte, lt, type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import { z } from "zod";
+import { agents, calls } from "../../db/schema";
+import type { ServiceContext } from "../../shared/context";
+import { notFound } from "../../shared/errors";
+import { pageQuery } from "../platform/schemas";
+import type { CallOverview } from "./schemas";
+
+/** The voice module's reads (spec 004): an agent, its call history, one call, the dashboard overview. */
+
+const retellId = z.string().trim().min(1).max(200);
+export const agentParams = z.object({ agentId: retellId.describe("Retell's agent id") });
+export const callParams = z.object({ callId: retellId.describe("Retell's call id") });
+
+export const CALL_SORTS = ["date", "duration", "cost"] as const;
+export const callHistoryQuery = pageQuery.extend({
+  sortBy: z
+    .enum(CALL_SORTS)
+    .default("date")
+    .describe("date: when the call started; duration: durationMs; cost: costCents. Calls without the value come last"),
+  order: z
+    .enum(["desc", "asc"])
+    .default("desc")
+    .describe("Direction of sortBy; newest, longest or dearest first by default"),
+});
+
+export const overviewQuery = z.object({
+  days: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(365)
+    .default(30)
+    .describe("Length of the window in UTC days, today included (1–365, default 30)"),
+  agentId: retellId.optional().describe("Only this agent's calls (Retell's agent id)"),
+});
+
+const agentColumns = {
+  id: agents.id,
+  agentId: agents.agentId,
+  agentName: agents.agentName,
+  status: agents.status,
+  createdAt: agents.createdAt,
+  updatedAt: agents.updatedAt,
+};
+
+const { tenantId: _tenant, transcript, transcriptObject, ...listColumns } = getTableColumns(calls);
+/** What a list shows of a call: the heavy transcript stays behind GET /api/calls/:callId. */
+export const callListColumns = listColumns;
+
+/** Retell's durations are in ms; dashboards show seconds. */
+const withSeconds = <T extends { durationMs: number | null }>(row: T) => ({
+  ...row,
+  durationSeconds: row.durationMs === null ? null : Math.round(row.durationMs / 1000),
+});
+
+export async function getAgent(ctx: ServiceContext, agentId: string) {
+  const [agent] = await ctx.db
+    .select(agentColumns)
+    .from(agents)
+    .where(and(eq(agents.tenantId, ctx.caller.tenantId), eq(agents.agentId, agentId)));
+  if (!agent) throw notFound("Agent");
+  return agent;
+}
+
+const SORT_COLUMNS = { date: "startedAt", duration: "durationMs", cost: "costCents" } as const;
+
+/**
+ * One page of an agent's calls, its total, and whether the agent is the caller's, in one
+ * statement whatever the page: the tenant's agent row, left-joined to the page of its calls
+ * (no agent row: 404), with the count as a scalar subquery of the same snapshot. Unlike
+ * `count(*) over()`, a page past the end still carries the total, so it needs no second
+ * statement, and the newest-first page can be read off the (tenant_id, agent_id, started_at)
+ * index (an incremental sort settles ties by id).
+ */
+export async function listAgentCalls(ctx: ServiceContext, agentId: string, query: z.infer<typeof callHistoryQuery>) {
+  const { tenantId } = ctx.caller;
+  const ofAgent = and(eq(calls.tenantId, tenantId), eq(calls.agentId, agentId));
+  const direction = query.order === "asc" ? sql`asc` : sql`desc`;
+  // Nulls last in both directions; the id breaks ties so pages never overlap or skip.
+  const orderBy = (sort: SQLWrapper, id: SQLWrapper): SQL[] => [
+    sql`${sort} ${direction} nulls last`,
+    query.order === "asc" ? asc(id) : desc(id),
+  ];
+  const sortKey = SORT_COLUMNS[query.sortBy];
+
+  const page = ctx.db
+    .select(callListColumns)
+    .from(calls)
+    .where(ofAgent)
+    .orderBy(...orderBy(calls[sortKey], calls.id))
+    .limit(query.limit)
+    .offset(query.offset)
+    .as("page");
+  // The page's columns, read through its alias; all null on the one row of an agent with none.
+  const pageColumns = Object.fromEntries(
+    Object.keys(callListColumns).map((key) => [key, page[key as keyof typeof callListColumns]]),
+  ) as { [K in keyof typeof callListColumns]: (typeof page)[K] };
+  const rows = await ctx.db
+    .select({
+      call: pageColumns,
+      total: sql<number>`(select count(*)::int from ${calls} where ${ofAgent})`.mapWith(Number),
+    })
+    .from(agents)
+    .leftJoin(page, sql`true`)
+    .where(and(eq(agents.tenantId, tenantId), eq(agents.agentId, agentId)))
+    .orderBy(...orderBy(page[sortKey], page.id));
+
+  const [first] = rows;
+  if (!first) throw notFound("Agent");
+  return {
+    items: rows.flatMap(({ call }) => (call ? [withSeconds(call)] : [])),
+    total: first.total,
+  };
+}
+
+export async function getCall(ctx: ServiceContext, callId: string) {
+  const [row] = await ctx.db
+    .select({ ...callListColumns, transcript, transcriptObject, agentName: agents.agentName })
+    .from(calls)
+    .leftJoin(agents, and(eq(agents.tenantId, calls.tenantId), eq(agents.agentId, calls.agentId)))
+    .where(and(eq(calls.tenantId, ctx.caller.tenantId), eq(calls.callId, callId)));
+  if (!row) throw notFound("Call");
+  return withSeconds(row);
+}
+
+const DAY_MS = 86_400_000;
+const isoDay = (date: Date) => date.toISOString().slice(0, 10);
+const int = (expression: SQL) => sql<number>`(${expression})::int`.mapWith(Number);
+
+/**
+ * The dashboard's figures for the calls that started in the last `days` UTC days (today
+ * included), in one statement: the window's calls are read once into a CTE, aggregated there,
+ * and the per-day series and the disconnection reasons come back as JSON beside the totals.
+ */
+export async function getOverview(ctx: ServiceContext, query: z.infer<typeof overviewQuery>): Promise<CallOverview> {
+  const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+  const from = new Date(today - (query.days - 1) * DAY_MS);
+  const until = new Date(today + DAY_MS);
+
+  const scoped = ctx.db.$with("scoped").as(
+    ctx.db
+      .select({
+        day: sql<string>`(${calls.startedAt} at time zone 'UTC')::date`.as("day"),
+        durationMs: calls.durationMs,
+        costCents: calls.costCents,
+        analyzed: calls.analyzed,
+        callSuccessful: calls.callSuccessful,
+        userSentiment: calls.userSentiment,
+        disconnectionReason: calls.disconnectionReason,
+      })
+      .from(calls)
+      .where(
+        and(
+          eq(calls.tenantId, ctx.caller.tenantId),
+          query.agentId ? eq(calls.agentId, query.agentId) : undefined,
+          gte(calls.startedAt, from),
+          lt(calls.startedAt, until),
+        ),
+      ),
+  );
+  const sentiment = (value: string) => int(sql`count(*) filter (where ${scoped.userSentiment} = ${value})`);
+
+  const [row] = await ctx.db
+    .with(scoped)
+    .select({
+      totalCalls: int(sql`count(*)`),
+      totalDurationMs: sql<number>`coalesce(sum(${scoped.durationMs}), 0)::bigint`.mapWith(Number),
+      averageDurationMs: sql<number | null>`round(avg(${scoped.durationMs}))::bigint`.mapWith(Number),
+      totalCostCents: sql<number>`coalesce(sum(${scoped.costCents}), 0)::float8`.mapWith(Number),
+      analyzedCalls: int(sql`count(*) filter (where ${scoped.analyzed} and ${scoped.callSuccessful} is not null)`),
+      successfulCalls: int(sql`count(*) filter (where ${scoped.analyzed} and ${scoped.callSuccessful})`),
+      positive: sentiment("Positive"),
+      negative: sentiment("Negative"),
+      neutral: sentiment("Neutral"),
+      unknown: int(sql`count(*) filter (where ${scoped.userSentiment} not in ('Positive', 'Negative', 'Neutral'))`),
+      disconnectionReasons: sql<{ reason: string; count: number }[]>`(
+        select coalesce(json_agg(json_build_object('reason', reason, 'count', n) order by n desc, reason), '[]'::json)
+        from (
+          select ${scoped.disconnectionReason} as reason, count(*)::int as n from scoped
+          where ${scoped.disconnectionReason} is not null group by 1
+        ) reasons
+      )`,
+      callsPerDay: sql<{ date: string; calls: number }[]>`(
+        select json_agg(json_build_object('date', to_char(d.day, 'YYYY-MM-DD'), 'calls', coalesce(c.n, 0)) order by d.day)
+        from (select ${isoDay(from)}::date + i as day from generate_series(0, ${query.days - 1}::int) as i) d
+        left join (select ${scoped.day} as day, count(*)::int as n from scoped group by 1) c on c.day = d.day
+      )`,
+    })
+    .from(scoped);
+  if (!row) throw new Error("overview aggregate returned no row");
+
+  return {
+    from: isoDay(from),
+    to: isoDay(new Date(today)),
+    days: query.days,
+    agentId: query.agentId ?? null,
+    totalCalls: row.totalCalls,
+    totalDurationMs: row.totalDurationMs,
+    averageDurationMs: row.averageDurationMs,
+    totalCostCents: row.totalCostCents,
+    analyzedCalls: row.analyzedCalls,
+    successfulCalls: row.successfulCalls,
+    successRate: row.analyzedCalls > 0 ? row.successfulCalls / row.analyzedCalls : null,
+    sentiment: { Positive: row.positive, Negative: row.negative, Neutral: row.neutral, Unknown: row.unknown },
+    disconnectionReasons: row.disconnectionReasons,
+    callsPerDay: row.callsPerDay,
+  };
+}

@@ -1,0 +1,90 @@
+import { getTableColumns, type SQL, sql } from "drizzle-orm";
+import { toSnakeCase } from "drizzle-orm/casing";
+import type { Database } from "../../db/client";
+import { CALL_STATUSES, type CallStatus, calls } from "../../db/schema";
+import type { RetellCall } from "../../shared/clients/retell";
+
+/** What one Retell call object becomes in the calls table. Fields Retell left out are null. */
+export function toCallRow(tenantId: string, call: RetellCall) {
+  const analysis = call.call_analysis;
+  const phone = call.call_type === "phone_call" ? call : undefined;
+  const transcript = "transcript" in call ? call.transcript : undefined;
+  const transcriptObject = "transcript_object" in call ? call.transcript_object : undefined;
+  return {
+    tenantId,
+    callId: call.call_id,
+    agentId: call.agent_id,
+    agentVersion: call.agent_version ?? null,
+    callType: call.call_type,
+    direction: phone?.direction ?? null,
+    fromNumber: phone?.from_number ?? null,
+    toNumber: phone?.to_number ?? null,
+    callStatus: call.call_status as CallStatus,
+    startedAt: call.start_timestamp === undefined ? null : new Date(call.start_timestamp),
+    endedAt: call.end_timestamp === undefined ? null : new Date(call.end_timestamp),
+    durationMs: call.duration_ms ?? null,
+    costCents: call.call_cost?.combined_cost ?? null,
+    transcript: transcript ?? null,
+    transcriptObject: transcriptObject ?? null,
+    recordingUrl: call.recording_url ?? null,
+    publicLogUrl: call.public_log_url ?? null,
+    disconnectionReason: call.disconnection_reason ?? null,
+    analyzed: analysis !== undefined && analysis !== null,
+    callSummary: analysis?.call_summary ?? null,
+    userSentiment: analysis?.user_sentiment ?? null,
+    callSuccessful: analysis?.call_successful ?? null,
+    inVoicemail: analysis?.in_voicemail ?? null,
+    customAnalysisData: analysis?.custom_analysis_data ?? null,
+    metadata: call.metadata ?? null,
+  } satisfies typeof calls.$inferInsert;
+}
+
+/** 0 before the call connects, 1 while it runs, 2 once it is over (ended, not connected or failed). */
+function statusRank(status: SQL): SQL {
+  const final = CALL_STATUSES.filter((s) => s !== "registered" && s !== "ongoing");
+  return sql`(case when ${status} = 'registered' then 0 when ${status} = 'ongoing' then 1 when ${status} in (${sql.join(
+    final.map((s) => sql`${s}`),
+    sql`, `,
+  )}) then 2 end)`;
+}
+
+const columns = getTableColumns(calls);
+const KEY = new Set(["id", "tenantId", "callId", "createdAt", "updatedAt", "callStatus", "analyzed"]);
+/** The columns a later payload may fill in; none of them is ever cleared by one that lacks it. */
+const MERGED = Object.entries(columns).filter(([key]) => !KEY.has(key));
+const incoming = (key: string) => sql.raw(`excluded."${toSnakeCase(key)}"`);
+
+/**
+ * The merge rule for a call that is already stored, whoever sends it (a sync page, a retrieve, a
+ * webhook) and in whatever order: every field keeps its value unless the newcomer has one; the
+ * status never moves back (a late `call_started` cannot reopen an ended call); analysis, once
+ * there, stays. A row is written only when that merge changes something, so replaying the same
+ * calls writes nothing.
+ */
+const mergeSet = {
+  ...Object.fromEntries(MERGED.map(([key, column]) => [key, sql`coalesce(${incoming(key)}, ${column})`])),
+  callStatus: incoming("callStatus"),
+  analyzed: sql`${incoming("analyzed")} or ${calls.analyzed}`,
+  updatedAt: sql`now()`,
+};
+const mergeChanges = sql`${statusRank(incoming("callStatus"))} >= ${statusRank(sql`${calls.callStatus}`)} and (
+  ${incoming("callStatus")} is distinct from ${calls.callStatus}
+  or (${incoming("analyzed")} and not ${calls.analyzed})
+  or ${sql.join(
+    MERGED.map(([key, column]) => sql`(${incoming(key)} is not null and ${incoming(key)} is distinct from ${column})`),
+    sql` or `,
+  )})`;
+
+/**
+ * One statement that inserts new calls and merges changed ones, returning only the rows it wrote
+ * (`inserted` tells new from updated). Duplicates within the batch are folded first: Postgres
+ * cannot touch one row twice in a statement.
+ */
+export function upsertCalls(db: Database, tenantId: string, batch: RetellCall[]) {
+  const rows = [...new Map(batch.map((call) => [call.call_id, toCallRow(tenantId, call)])).values()];
+  return db
+    .insert(calls)
+    .values(rows)
+    .onConflictDoUpdate({ target: [calls.tenantId, calls.callId], set: mergeSet, setWhere: mergeChanges })
+    .returning({ callId: calls.callId, inserted: sql<boolean>`(xmax = 0)`.as("inserted") });
+}

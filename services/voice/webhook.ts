@@ -1,0 +1,91 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../../db/client";
+import { agents, tenantSettings } from "../../db/schema";
+import { type RetellCall, verifyRetellSignature } from "../../shared/clients/retell";
+import { unauthorized } from "../../shared/errors";
+import { logError } from "../../shared/http/log";
+import { revealSection } from "../platform/settings";
+import { upsertCalls } from "./retell-calls";
+
+/** The events that carry a call worth storing; Retell's others (transfers, transcript updates) are acknowledged. */
+export const STORED_EVENTS = ["call_started", "call_ended", "call_analyzed"] as const;
+
+/**
+ * Retell's webhook envelope. Only what routing needs is checked here; the call object keeps
+ * Retell's own (snake_case) shape and fields, and is stored by the same mapping the sync uses.
+ */
+export const retellWebhookBody = z
+  .object({
+    event: z
+      .string()
+      .min(1)
+      .max(100)
+      .describe(`Retell's event name; ${STORED_EVENTS.join(", ")} are stored`),
+    call: z
+      .looseObject({
+        call_id: z.string().min(1).max(200),
+        agent_id: z.string().min(1).max(200),
+        call_type: z.enum(["web_call", "phone_call"]),
+        call_status: z.enum(["registered", "not_connected", "ongoing", "ended", "error"]),
+      })
+      .describe("Retell's call object, as in GET /v2/get-call"),
+  })
+  .meta({ id: "RetellWebhook" });
+
+export const retellWebhookResult = z
+  .object({
+    event: z.string(),
+    callId: z.string(),
+    stored: z.boolean().describe("False when the event or the agent is not one Frontdesk stores"),
+    tenants: z.number().int().describe("How many tenants' call records the event was applied to"),
+  })
+  .meta({ id: "RetellWebhookResult" });
+
+/**
+ * The tenant's Retell key, or undefined when none is stored or it no longer decrypts. One
+ * tenant's unreadable key must not fail (500) the webhook for the other tenants of the agent:
+ * it is logged and that tenant is simply not one the signature can match.
+ */
+function storedApiKey(tenantId: string, retellConfig: Record<string, unknown> | null): string | undefined {
+  try {
+    const apiKey = revealSection(retellConfig)?.apiKey;
+    return typeof apiKey === "string" && apiKey.length > 0 ? apiKey : undefined;
+  } catch (error) {
+    logError({ msg: "retell webhook: stored Retell key unreadable", tenantId, error: String(error) });
+    return undefined;
+  }
+}
+
+/**
+ * Applies a Retell webhook. The tenant is found from the call's agent; the signature is then
+ * checked with that tenant's Retell key (over the raw body). An agent no tenant has synced is
+ * acknowledged and nothing is written. The upsert's merge makes repeats and out-of-order
+ * events harmless: the same event twice leaves one row, a late `call_started` cannot reopen a call.
+ */
+export async function receiveRetellWebhook(
+  db: Database,
+  input: { rawBody: string; signature: string | null; body: z.infer<typeof retellWebhookBody> },
+) {
+  const { event, call } = input.body;
+  if (!input.signature) throw unauthorized("Missing x-retell-signature header");
+  const candidates = await db
+    .select({ tenantId: agents.tenantId, retellConfig: tenantSettings.retellConfig })
+    .from(agents)
+    .innerJoin(tenantSettings, eq(tenantSettings.tenantId, agents.tenantId))
+    .where(eq(agents.agentId, call.agent_id));
+  const outcome = { event, callId: call.call_id, stored: false, tenants: 0 };
+  if (candidates.length === 0) return { ...outcome, known: false };
+
+  const verified: string[] = [];
+  for (const candidate of candidates) {
+    const apiKey = storedApiKey(candidate.tenantId, candidate.retellConfig);
+    if (apiKey && (await verifyRetellSignature(input.rawBody, apiKey, input.signature))) {
+      verified.push(candidate.tenantId);
+    }
+  }
+  if (verified.length === 0) throw unauthorized("The x-retell-signature does not match this body");
+  if (!(STORED_EVENTS as readonly string[]).includes(event)) return { ...outcome, known: true };
+  for (const tenantId of verified) await upsertCalls(db, tenantId, [call as unknown as RetellCall]);
+  return { ...outcome, stored: true, tenants: verified.length, known: true };
+}
