@@ -9,6 +9,9 @@
  *
  * Add a route by appending to `cases`: a request for the handler and the same statements for
  * the raw driver (recorded from the service with `record`, so the SQL is Drizzle's own).
+ *
+ * Then the Retell call sync (scripts/bench-sync.ts): BENCH_SYNC_CALLS (default 10,000) calls from a
+ * mocked Retell, an incremental rerun, and the write path against a raw multi-row upsert.
  */
 import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -36,6 +39,7 @@ const { call, matchPath } = await import("../tests/helpers/http");
 const { registerTenant } = await import("../tests/helpers/fixtures");
 const authMe = await import("../netlify/functions/auth-me");
 const users = await import("../netlify/functions/users");
+const { benchSync, syncTables } = await import("./bench-sync");
 
 const iterationsOverride = process.env.BENCH_ITERATIONS ? Number(process.env.BENCH_ITERATIONS) : undefined;
 if (iterationsOverride !== undefined && !(Number.isInteger(iterationsOverride) && iterationsOverride > 0)) {
@@ -300,6 +304,7 @@ try {
 
   const results: Result[] = [];
   for (const benchCase of cases) results.push(await measure(benchCase));
+  const sync = await benchSync(handle, raw.query);
 
   const [version] = await raw.query("show server_version", []);
   const report = {
@@ -315,6 +320,7 @@ try {
     },
     settings: { passwordHashCost: Number(process.env.PASSWORD_HASH_COST), seededUsers: SEEDED_USERS },
     results,
+    sync,
   };
   const { machine, settings } = report;
   console.log(
@@ -330,6 +336,8 @@ try {
     "\nratio = handler p50 / raw p50. statements/req counts what Drizzle sends; on PGlite a transaction's" +
       "\nBEGIN/COMMIT run inside PGlite's own transaction() and are not counted.",
   );
+  console.log(`\nRetell call sync: ${sync.calls} calls from a FakeRetell behind msw, pages of up to 1000\n`);
+  console.log(syncTables(sync));
   const file = `bench/results/${startedAt.replace(/[:.]/g, "-")}.json`;
   await mkdir("bench/results", { recursive: true });
   const json = `${JSON.stringify(report, null, 2)}\n`;

@@ -122,8 +122,11 @@ export async function syncRetellCalls(db: Database, tenantId: string, options: S
   const scope = options.agentId ?? "";
   const state = await claim(db, tenantId, scope, options.deadline);
   const client = retellClient(tenantId, apiKey);
-  // Every Retell request of the run, retries included, is aborted in time to write what it has.
-  const upstream = AbortSignal.timeout(Math.max(1, options.deadline - WRITE_MARGIN_MS - Date.now()));
+  // Every Retell request, retries included, is aborted in time to write what the run has. Each gets
+  // a signal of its own: the SDK leaves a listener on the signal it is given for every request.
+  const cutoff = options.deadline - WRITE_MARGIN_MS;
+  const timeUp = () => Date.now() >= cutoff;
+  const upstream = () => ({ signal: AbortSignal.timeout(Math.max(1, cutoff - Date.now())) });
   const result: SyncResult = {
     callsSynced: 0,
     callsUpdated: 0,
@@ -140,12 +143,12 @@ export async function syncRetellCalls(db: Database, tenantId: string, options: S
     ...(from === undefined ? {} : { start_timestamp: { op: "ge", type: "number", value: from } }),
     ...(options.agentId ? { agent: [{ agent_id: options.agentId }] } : {}),
   };
-  const hasTime = () => options.deadline - Date.now() > PAGE_MARGIN_MS && !upstream.aborted;
+  const hasTime = () => options.deadline - Date.now() > PAGE_MARGIN_MS && !timeUp();
   const stateOf = and(eq(syncState.tenantId, tenantId), eq(syncState.job, RETELL_SYNC_JOB), eq(syncState.scope, scope));
 
   /** Records a failed Retell request; the deadline's abort is not a failure, only the end of the run. */
   const failed = (error: unknown, what: string) => {
-    if (upstream.aborted) return;
+    if (timeUp()) return;
     result.errors++;
     logError({ msg: `retell ${what} failed`, tenantId, scope, error: describe(error) });
   };
@@ -160,7 +163,7 @@ export async function syncRetellCalls(db: Database, tenantId: string, options: S
           limit: options.pageSize ?? PAGE_SIZE,
           ...(paginationKey ? { pagination_key: paginationKey } : {}),
         },
-        { signal: upstream },
+        upstream(),
       );
       result.pages++;
       const stop = page.items.length > 0 ? await writePage(page.items) : undefined;
@@ -169,14 +172,14 @@ export async function syncRetellCalls(db: Database, tenantId: string, options: S
         break;
       }
       if (!page.has_more || !page.pagination_key) {
-        result.complete = !upstream.aborted;
+        result.complete = true;
         break;
       }
       paginationKey = page.pagination_key;
     }
   } catch (error) {
     failed(error, "list-calls");
-    if (!upstream.aborted) result.error = describe(error);
+    if (!timeUp()) result.error = describe(error);
   }
   result.status = result.error !== null ? "error" : result.complete && result.errors === 0 ? "ok" : "partial";
 
@@ -219,12 +222,12 @@ export async function syncRetellCalls(db: Database, tenantId: string, options: S
           return;
         }
         try {
-          retrieved.set(call.call_id, await client.call.retrieve(call.call_id, { signal: upstream }));
+          retrieved.set(call.call_id, await client.call.retrieve(call.call_id, upstream()));
         } catch (error) {
           // A call Retell no longer has is stored as listed; any other failure stops the run here.
           if (error instanceof Retell.NotFoundError) return;
           failed(error, "get-call");
-          incomplete.set(call.call_id, upstream.aborted ? null : describe(error));
+          incomplete.set(call.call_id, timeUp() ? null : describe(error));
         }
       },
       { concurrency: RETRIEVE_CONCURRENCY },
@@ -249,7 +252,7 @@ export async function syncRetellCalls(db: Database, tenantId: string, options: S
       async ([agentId]) => {
         if (!hasTime()) return;
         try {
-          const agent = await client.agent.retrieve(agentId, undefined, { signal: upstream });
+          const agent = await client.agent.retrieve(agentId, undefined, upstream());
           if (agent.agent_name) names.set(agentId, agent.agent_name);
         } catch (error) {
           // Not fatal: the agent is stored without a name (Retell may have deleted it).
@@ -259,7 +262,7 @@ export async function syncRetellCalls(db: Database, tenantId: string, options: S
       { concurrency: RETRIEVE_CONCURRENCY },
     );
 
-    const starts = page.flatMap((call) => (call.start_timestamp === undefined ? [] : [call.start_timestamp]));
+    const starts = page.flatMap((call) => (call.start_timestamp == null ? [] : [call.start_timestamp]));
     const reached = starts.length > 0 ? Math.max(...starts) : null;
     const agentsWritten = db.$with("agents_written").as(
       db
