@@ -1,5 +1,6 @@
-import { getTableColumns, type SQL, sql } from "drizzle-orm";
+import { getTableColumns, is, SQL, sql } from "drizzle-orm";
 import { toSnakeCase } from "drizzle-orm/casing";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../../db/client";
 import { CALL_STATUSES, type CallStatus, calls } from "../../db/schema";
 import type { RetellCall } from "../../shared/clients/retell";
@@ -75,16 +76,40 @@ const mergeChanges = sql`${statusRank(incoming("callStatus"))} >= ${statusRank(s
     sql` or `,
   )})`;
 
+/** Columns the database fills (id, timestamps): those whose default is SQL. The rest come from Retell. */
+const generated = (column: AnyPgColumn) => is(column.default, SQL);
+const fromRetell = Object.entries(columns).filter(([, column]) => !generated(column));
+/** `jsonb_to_recordset`'s column list: the Retell-filled columns with their SQL types. */
+const recordColumns = sql.raw(
+  fromRetell.map(([key, column]) => `"${toSnakeCase(key)}" ${column.getSQLType()}`).join(", "),
+);
+/** Every column in table order, as the insert's select must give them: the record's, or the default. */
+const recordFields = Object.fromEntries(
+  Object.entries(columns).map(([key, column]) => {
+    const name = toSnakeCase(key);
+    return [key, (generated(column) ? sql`${column.default}` : sql.raw(`record."${name}"`)).as(name)];
+  }),
+) as Record<keyof typeof columns, SQL.Aliased>;
+
 /**
  * One statement that inserts new calls and merges changed ones, returning only the rows it wrote
- * (`inserted` tells new from updated). Duplicates within the batch are folded first: Postgres
- * cannot touch one row twice in a statement.
+ * (`inserted` tells new from updated). The page travels as one JSON parameter unpacked by
+ * `jsonb_to_recordset`: a thousand rows as 25,000 bound values took Drizzle longer to build than
+ * Postgres took to run. Duplicates within the batch are folded first: Postgres cannot touch one
+ * row twice in a statement.
  */
 export function upsertCalls(db: Database, tenantId: string, batch: RetellCall[]) {
   const rows = [...new Map(batch.map((call) => [call.call_id, toCallRow(tenantId, call)])).values()];
+  const records = rows.map((row) =>
+    Object.fromEntries(fromRetell.map(([key]) => [toSnakeCase(key), row[key as keyof typeof row]])),
+  );
   return db
     .insert(calls)
-    .values(rows)
+    .select(
+      db
+        .select(recordFields)
+        .from(sql`jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as record(${recordColumns})`),
+    )
     .onConflictDoUpdate({ target: [calls.tenantId, calls.callId], set: mergeSet, setWhere: mergeChanges })
     .returning({ callId: calls.callId, inserted: sql<boolean>`(xmax = 0)`.as("inserted") });
 }
