@@ -292,7 +292,8 @@ export async function benchSync(handle: DatabaseHandle, rawQuery: RawQuery) {
 
 export type SyncBench = Awaited<ReturnType<typeof benchSync>>;
 
-function grid(header: string[], rows: string[][]): string {
+/** A plain-text table: the first column left-aligned, the others right-aligned. */
+export function grid(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   const line = (cells: string[]) =>
     cells

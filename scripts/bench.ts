@@ -39,7 +39,7 @@ const { call, matchPath } = await import("../tests/helpers/http");
 const { registerTenant } = await import("../tests/helpers/fixtures");
 const authMe = await import("../netlify/functions/auth-me");
 const users = await import("../netlify/functions/users");
-const { benchSync, syncTables } = await import("./bench-sync");
+const { benchSync, grid, syncTables } = await import("./bench-sync");
 
 const iterationsOverride = process.env.BENCH_ITERATIONS ? Number(process.env.BENCH_ITERATIONS) : undefined;
 if (iterationsOverride !== undefined && !(Number.isInteger(iterationsOverride) && iterationsOverride > 0)) {
@@ -203,12 +203,7 @@ function table(results: Result[]): string {
     r.ratio.toFixed(2),
     String(r.statementsPerRequest),
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => (column === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[column] ?? 0)))
-      .join(" | ");
-  return [line(header), widths.map((width) => "-".repeat(width)).join("-|-"), ...rows.map(line)].join("\n");
+  return grid(header, rows);
 }
 
 const startedAt = new Date().toISOString();
