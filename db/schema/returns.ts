@@ -1,0 +1,316 @@
+import { relations, sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  doublePrecision,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { createdAt, updatedAt } from "./columns";
+import { tenants, users } from "./platform";
+
+/** The returns desk (spec 000). `tenant_id` is the spec's `business_id`. */
+
+export const RETURN_STATUSES = ["pending_triage", "pending_review", "approved", "denied", "completed"] as const;
+export type ReturnStatus = (typeof RETURN_STATUSES)[number];
+export const RECOMMENDATIONS = ["approve", "deny", "review"] as const;
+export type Recommendation = (typeof RECOMMENDATIONS)[number];
+export const CHAT_MODES = ["normal", "messenger", "whatsapp", "shopify", "woocommerce"] as const;
+export const CHAT_SESSION_TYPES = ["test_mode", "live_support"] as const;
+export const CHAT_SENDERS = ["user", "agent", "system"] as const;
+export const CHAT_MESSAGE_TYPES = ["text", "image", "file", "audio", "video"] as const;
+export const CALL_SESSION_TYPES = ["voice", "video", "test"] as const;
+export const CALL_PROVIDERS = ["elevenlabs", "tavus", "test"] as const;
+export const CALL_SESSION_STATUSES = ["initiated", "connecting", "active", "ended", "failed"] as const;
+export type CallSessionStatus = (typeof CALL_SESSION_STATUSES)[number];
+/** Providers whose settings (API keys among them) a tenant stores in provider_configs. */
+export const CONFIG_PROVIDERS = ["elevenlabs", "tavus"] as const;
+
+const oneOf = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(", "));
+
+/** A version of a tenant's return policy; `rules` follows services/returns/policy-rules.ts. */
+export const policies = pgTable(
+  "policies",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    version: text().notNull(),
+    isActive: boolean().notNull().default(false),
+    effectiveDate: timestamp({ withTimezone: true }),
+    rules: jsonb().notNull(),
+    createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique().on(t.tenantId, t.version),
+    // At most one active policy per tenant, whatever the code does.
+    uniqueIndex("policies_one_active_per_tenant").on(t.tenantId).where(sql`${t.isActive}`),
+    index().on(t.tenantId, t.createdAt.desc()),
+  ],
+);
+
+/** A customer's return request; filed without an account, triaged by staff. */
+export const returnRequests = pgTable(
+  "return_requests",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    /** What the customer is given to look the request up; the bigint id stays internal. */
+    publicId: uuid().notNull().unique().defaultRandom(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    orderId: text().notNull(),
+    customerEmail: text().notNull(),
+    reasonForReturn: text().notNull(),
+    /** The customer's own words beside the reason. */
+    reasonDetails: text(),
+    productCategory: text(),
+    purchaseDate: timestamp({ withTimezone: true }),
+    requestedResolution: text(),
+    status: text().$type<ReturnStatus>().notNull().default("pending_triage"),
+    evidenceUrls: text().array().notNull().default(sql`'{}'::text[]`),
+    conversationLog: jsonb(),
+    aiRecommendation: text().$type<Recommendation>(),
+    aiConfidenceScore: doublePrecision(),
+    /** The whole evaluation (reasons, window, policy version) the recommendation came from. */
+    aiEvaluation: jsonb(),
+    adminNotes: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check("return_requests_status_check", sql`${t.status} in (${oneOf(RETURN_STATUSES)})`),
+    check(
+      "return_requests_ai_confidence_check",
+      sql`${t.aiConfidenceScore} is null or (${t.aiConfidenceScore} >= 0 and ${t.aiConfidenceScore} <= 1)`,
+    ),
+    index().on(t.tenantId, t.createdAt.desc()),
+    index().on(t.tenantId, t.status, t.createdAt.desc()),
+    index("return_requests_tenant_email_idx").on(t.tenantId, sql`lower(${t.customerEmail})`),
+  ],
+);
+
+export const chatSessions = pgTable(
+  "chat_sessions",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: uuid().references(() => users.id, { onDelete: "set null" }),
+    sessionName: text().notNull().default("Test Session"),
+    chatMode: text().$type<(typeof CHAT_MODES)[number]>().notNull().default("normal"),
+    sessionType: text().$type<(typeof CHAT_SESSION_TYPES)[number]>().notNull().default("test_mode"),
+    isActive: boolean().notNull().default(true),
+    metadata: jsonb(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // Lets messages and calls reference (tenant_id, id): a child can never point into another tenant.
+    unique().on(t.tenantId, t.id),
+    check("chat_sessions_mode_check", sql`${t.chatMode} in (${oneOf(CHAT_MODES)})`),
+    check("chat_sessions_type_check", sql`${t.sessionType} in (${oneOf(CHAT_SESSION_TYPES)})`),
+    index().on(t.tenantId, t.updatedAt.desc()),
+  ],
+);
+
+export const chatMessages = pgTable(
+  "chat_messages",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid().notNull(),
+    sessionId: uuid().notNull(),
+    sender: text().$type<(typeof CHAT_SENDERS)[number]>().notNull(),
+    /** Sanitized before storage: card numbers and secrets are redacted. */
+    message: text().notNull(),
+    messageType: text().$type<(typeof CHAT_MESSAGE_TYPES)[number]>().notNull().default("text"),
+    metadata: jsonb(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    foreignKey({
+      columns: [t.tenantId, t.sessionId],
+      foreignColumns: [chatSessions.tenantId, chatSessions.id],
+    }).onDelete("cascade"),
+    check("chat_messages_sender_check", sql`${t.sender} in (${oneOf(CHAT_SENDERS)})`),
+    check("chat_messages_type_check", sql`${t.messageType} in (${oneOf(CHAT_MESSAGE_TYPES)})`),
+    index().on(t.tenantId, t.sessionId, t.createdAt),
+  ],
+);
+
+export const callSessions = pgTable(
+  "call_sessions",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    chatSessionId: uuid(),
+    callType: text().$type<(typeof CALL_SESSION_TYPES)[number]>().notNull(),
+    provider: text().$type<(typeof CALL_PROVIDERS)[number]>().notNull(),
+    externalSessionId: text(),
+    status: text().$type<CallSessionStatus>().notNull().default("initiated"),
+    durationSeconds: integer().notNull().default(0),
+    providerData: jsonb(),
+    elevenlabsAgentId: text(),
+    elevenlabsConversationId: text(),
+    tavusReplicaId: text(),
+    tavusConversationId: text(),
+    sessionUrl: text(),
+    webhookData: jsonb(),
+    isActive: boolean().notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    endedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    unique().on(t.tenantId, t.id),
+    foreignKey({
+      columns: [t.tenantId, t.chatSessionId],
+      foreignColumns: [chatSessions.tenantId, chatSessions.id],
+    }).onDelete("cascade"),
+    check("call_sessions_type_check", sql`${t.callType} in (${oneOf(CALL_SESSION_TYPES)})`),
+    check("call_sessions_provider_check", sql`${t.provider} in (${oneOf(CALL_PROVIDERS)})`),
+    check("call_sessions_status_check", sql`${t.status} in (${oneOf(CALL_SESSION_STATUSES)})`),
+    check("call_sessions_duration_check", sql`${t.durationSeconds} >= 0`),
+    index().on(t.tenantId, t.createdAt.desc()),
+  ],
+);
+
+export const callTranscripts = pgTable(
+  "call_transcripts",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid().notNull(),
+    callSessionId: uuid().notNull(),
+    speaker: text().$type<(typeof CHAT_SENDERS)[number]>().notNull(),
+    message: text().notNull(),
+    timestampSeconds: numeric({ mode: "number" }),
+    confidenceScore: numeric({ mode: "number" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    foreignKey({
+      columns: [t.tenantId, t.callSessionId],
+      foreignColumns: [callSessions.tenantId, callSessions.id],
+    }).onDelete("cascade"),
+    check("call_transcripts_speaker_check", sql`${t.speaker} in (${oneOf(CHAT_SENDERS)})`),
+    index().on(t.tenantId, t.callSessionId, t.timestampSeconds),
+  ],
+);
+
+export const callAnalytics = pgTable(
+  "call_analytics",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid().notNull(),
+    callSessionId: uuid().notNull(),
+    provider: text().notNull(),
+    metrics: jsonb(),
+    events: jsonb(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    foreignKey({
+      columns: [t.tenantId, t.callSessionId],
+      foreignColumns: [callSessions.tenantId, callSessions.id],
+    }).onDelete("cascade"),
+    index().on(t.tenantId, t.callSessionId),
+  ],
+);
+
+/** A provider's settings for a tenant; secrets inside `config_data` are stored sealed (shared/crypto). */
+export const providerConfigs = pgTable(
+  "provider_configs",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    provider: text().$type<(typeof CONFIG_PROVIDERS)[number]>().notNull(),
+    configName: text().notNull(),
+    configData: jsonb().notNull(),
+    isActive: boolean().notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique().on(t.tenantId, t.provider, t.configName),
+    check("provider_configs_provider_check", sql`${t.provider} in (${oneOf(CONFIG_PROVIDERS)})`),
+  ],
+);
+
+/** Demo orders (spec 000's mock_orders) the policy helper looks purchase facts up in. */
+export const mockOrders = pgTable(
+  "mock_orders",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    orderId: text().notNull(),
+    purchaseDate: timestamp({ withTimezone: true }).notNull(),
+    customerEmail: text().notNull(),
+    productName: text().notNull(),
+    productCategory: text().notNull(),
+    purchasePrice: numeric({ precision: 10, scale: 2, mode: "number" }).notNull().default(99.99),
+    orderStatus: text().notNull().default("delivered"),
+    quantity: integer().notNull().default(1),
+  },
+  (t) => [unique().on(t.tenantId, t.orderId)],
+);
+
+export const policiesRelations = relations(policies, ({ one }) => ({
+  tenant: one(tenants, { fields: [policies.tenantId], references: [tenants.id] }),
+}));
+
+export const chatSessionsRelations = relations(chatSessions, ({ one, many }) => ({
+  tenant: one(tenants, { fields: [chatSessions.tenantId], references: [tenants.id] }),
+  user: one(users, { fields: [chatSessions.userId], references: [users.id] }),
+  messages: many(chatMessages),
+  calls: many(callSessions),
+}));
+
+export const chatMessagesRelations = relations(chatMessages, ({ one }) => ({
+  session: one(chatSessions, {
+    fields: [chatMessages.tenantId, chatMessages.sessionId],
+    references: [chatSessions.tenantId, chatSessions.id],
+  }),
+}));
+
+export const callSessionsRelations = relations(callSessions, ({ one, many }) => ({
+  chatSession: one(chatSessions, {
+    fields: [callSessions.tenantId, callSessions.chatSessionId],
+    references: [chatSessions.tenantId, chatSessions.id],
+  }),
+  transcripts: many(callTranscripts),
+  analytics: many(callAnalytics),
+}));
+
+export const callTranscriptsRelations = relations(callTranscripts, ({ one }) => ({
+  call: one(callSessions, {
+    fields: [callTranscripts.tenantId, callTranscripts.callSessionId],
+    references: [callSessions.tenantId, callSessions.id],
+  }),
+}));
+
+export const callAnalyticsRelations = relations(callAnalytics, ({ one }) => ({
+  call: one(callSessions, {
+    fields: [callAnalytics.tenantId, callAnalytics.callSessionId],
+    references: [callSessions.tenantId, callSessions.id],
+  }),
+}));
