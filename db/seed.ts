@@ -2,7 +2,7 @@ import { inArray, sql } from "drizzle-orm";
 import { hashPassword } from "../shared/auth/passwords";
 import { sha256 } from "../shared/auth/tokens";
 import type { Database } from "./client";
-import { type ApiKeyScope, apiKeys, type Role, tenants, users } from "./schema";
+import { type ApiKeyScope, apiKeys, mockOrders, type Role, tenants, users } from "./schema";
 
 /**
  * The demo tenant `npm start` creates so the API can be tried at once. Every value here is
@@ -14,6 +14,49 @@ export const DEMO_PASSWORD = "demo-password";
 export const DEMO_API_KEY = "fd_demo_local_development_only_not_a_secret";
 const DEMO_API_KEY_NAME = "Demo AI agent (development only)";
 const DEMO_API_KEY_SCOPES: ApiKeyScope[] = ["read", "ai-agent"];
+
+const DAY = 86_400_000;
+/**
+ * Spec 000's mock orders, the facts the AI policy helper looks up by order id: one of each case a
+ * return policy decides (well inside the window, near its edge, past it, a final-sale category, a
+ * high-value order). Dates are relative to the first seed.
+ */
+const DEMO_ORDERS = [
+  {
+    orderId: "ORD-1001",
+    daysAgo: 5,
+    email: "alex@example.com",
+    product: "Wireless earbuds",
+    category: "electronics",
+    price: 89.99,
+  },
+  {
+    orderId: "ORD-1002",
+    daysAgo: 28,
+    email: "sam@example.com",
+    product: "Linen shirt",
+    category: "apparel",
+    price: 49.5,
+  },
+  { orderId: "ORD-1003", daysAgo: 45, email: "jo@example.com", product: "Desk lamp", category: "home", price: 39.99 },
+  {
+    orderId: "ORD-1004",
+    daysAgo: 3,
+    email: "alex@example.com",
+    product: "Clearance sneakers",
+    category: "final_sale",
+    price: 29.99,
+  },
+  {
+    orderId: "ORD-1005",
+    daysAgo: 10,
+    email: "kim@example.com",
+    product: "4K television",
+    category: "electronics",
+    price: 1299,
+  },
+  { orderId: "ORD-1006", daysAgo: 12, email: "lee@example.com", product: "Face serum", category: "beauty", price: 24 },
+] as const;
 
 const DEMO_USERS = [
   { email: "demo@frontdesk.dev", name: "Demo Owner", role: "owner" },
@@ -31,8 +74,9 @@ export interface DemoCredentials {
 }
 
 /**
- * Creates the demo tenant, its owner, an admin, an agent and one API key. Idempotent: rows are
- * found by email and key hash, so a second run changes nothing (and hashes no password).
+ * Creates the demo tenant, its owner, an admin, an agent, one API key and the mock orders.
+ * Idempotent: rows are found by email, key hash and order id, so a second run changes nothing
+ * (and hashes no password).
  * If the owner's email already exists, the seed adopts that user's tenant.
  */
 export async function seedDemo(db: Database): Promise<DemoCredentials> {
@@ -84,6 +128,23 @@ export async function seedDemo(db: Database): Promise<DemoCredentials> {
       .onConflictDoNothing({ target: apiKeys.keyHash })
       .returning({ id: apiKeys.id });
     created ||= keys.length > 0;
+    const now = Date.now();
+    const orders = await tx
+      .insert(mockOrders)
+      .values(
+        DEMO_ORDERS.map((order) => ({
+          tenantId,
+          orderId: order.orderId,
+          purchaseDate: new Date(now - order.daysAgo * DAY),
+          customerEmail: order.email,
+          productName: order.product,
+          productCategory: order.category,
+          purchasePrice: order.price,
+        })),
+      )
+      .onConflictDoNothing({ target: [mockOrders.tenantId, mockOrders.orderId] })
+      .returning({ id: mockOrders.id });
+    created ||= orders.length > 0;
     return {
       tenantId,
       tenantName: DEMO_TENANT_NAME,
