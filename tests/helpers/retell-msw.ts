@@ -8,11 +8,12 @@ import { call } from "./http";
 
 /** Retell's real API host: the SDK's default when RETELL_BASE_URL is unset. */
 export const RETELL_API = "https://api.retellai.com";
+const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
  * msw in front of Retell's host for this test file. Each tenant gets its own fake Retell account,
  * found by the API key the SDK sends; any other key is refused as Retell would (401), and any
- * other host fails the test.
+ * other host but this machine fails the test.
  */
 export function mockRetell() {
   const accounts = new Map<string, FakeRetell>();
@@ -25,7 +26,15 @@ export function mockRetell() {
         : HttpResponse.json({ status: 401, message: "Unauthorized" }, { status: 401 });
     }),
   );
-  beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+  beforeAll(() =>
+    server.listen({
+      // The database is local (the Neon driver's WebSocket upgrade comes through here too): let it
+      // pass; any other host is a request to the outside world, and fails the test.
+      onUnhandledRequest: (request, print) => {
+        if (!LOCAL_HOSTS.has(new URL(request.url).hostname)) print.error();
+      },
+    }),
+  );
   afterAll(() => server.close());
 
   return {
