@@ -138,6 +138,10 @@ describe("GET /api/openapi.json", () => {
       $ref: "#/components/responses/TooManyRequests",
     });
     expect(document.components.responses.TooManyRequests).toMatchObject({ headers: { "Retry-After": {} } });
+    // A key-only operation (roles: []) offers API keys alone, and says users cannot call it.
+    const evaluate = document.paths["/api/ai-policy-helper/evaluate-return"]!.post!;
+    expect(evaluate.security).toEqual([{ apiKey: [] }]);
+    expect(evaluate.description).toContain("Not available to users.");
   });
 
   it("describes lists with the pagination envelope and query parameters", async () => {

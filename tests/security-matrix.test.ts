@@ -1,8 +1,21 @@
+import { randomUUID } from "node:crypto";
 import { type SQL, sql } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../db/client";
-import { API_KEY_SCOPES, type ApiKeyScope, agents, calls, ROLES, type Role } from "../db/schema";
+import {
+  API_KEY_SCOPES,
+  type ApiKeyScope,
+  agents,
+  callSessions,
+  calls,
+  chatSessions,
+  policies,
+  providerConfigs,
+  ROLES,
+  type Role,
+  returnRequests,
+} from "../db/schema";
 import { type Account, addMember, createApiKey, registerTenant, unique } from "./helpers/fixtures";
 import { declaredOperations } from "./helpers/functions";
 import { type CallOptions, type CallResult, call } from "./helpers/http";
@@ -24,6 +37,13 @@ const PUBLIC = new Set([
   "GET /api/docs",
   // Authenticated by Retell's signature over the body, not by a caller: tests/routes/voice-webhook.test.ts.
   "POST /api/webhooks/retell",
+  // Customers file returns and look them up without an account (spec 000); both are rate limited per IP,
+  // the lookup answers only customer-safe fields and needs the email: tests/routes/return-requests.test.ts.
+  "POST /api/return-requests",
+  "POST /api/return-requests/lookup",
+  // The active return policy is public for customer-facing pages and agents (spec 000); it answers only
+  // the policy (no author) or null, by ?businessId=: tests/routes/returns-policies.test.ts.
+  "GET /api/policies/active",
 ]);
 
 interface World {
@@ -39,6 +59,16 @@ interface World {
 /** Tenant A's Retell agent and call (seeded in beforeAll); tenant B has neither. */
 const A_AGENT_ID = "agent_matrix_a";
 const A_CALL_ID = "call_matrix_a";
+/** Tenant A's returns-desk chat session, call session and provider config (seeded in beforeAll). */
+const A_CHAT_SESSION_ID = randomUUID();
+const A_CALL_SESSION_ID = randomUUID();
+const A_PROVIDER_CONFIG_ID = randomUUID();
+/** Tenant A's return request (seeded in beforeAll; ids are generated, so it is read back). */
+let A_RETURN_REQUEST_ID = 0;
+const A_RETURN_ORDER_ID = "matrix-a-return-order";
+/** Tenant A's draft return policy (seeded in beforeAll; its bigint id is read back). */
+let A_POLICY_ID = 0;
+const A_POLICY_VERSION = "matrix-a-policy-v1";
 
 /** A valid request for each protected operation, aimed at tenant A's rows. */
 const FIXTURES: Record<string, (w: World) => CallOptions> = {
@@ -69,6 +99,57 @@ const FIXTURES: Record<string, (w: World) => CallOptions> = {
   "GET /api/calls/:callId": () => ({ path: `/api/calls/${A_CALL_ID}` }),
   "GET /api/dashboard/overview": () => ({ query: { agentId: A_AGENT_ID } }),
   "POST /api/dashboard/sync-calls": () => ({ body: { agentId: A_AGENT_ID } }),
+  "GET /api/chat-sessions": () => ({ query: { limit: 100 } }),
+  "POST /api/chat-sessions": (w) => ({ body: { sessionName: "Matrix", chatMode: "normal", userId: w.a.userId } }),
+  "GET /api/chat-messages/:sessionId": () => ({ path: `/api/chat-messages/${A_CHAT_SESSION_ID}` }),
+  "POST /api/chat-messages": () => ({
+    body: { sessionId: A_CHAT_SESSION_ID, sender: "user", message: "Hijacked", messageType: "text" },
+  }),
+  "GET /api/call-sessions": () => ({ query: { limit: 100 } }),
+  "POST /api/call-sessions": () => ({
+    body: { chatSessionId: A_CHAT_SESSION_ID, callType: "voice", provider: "test" },
+  }),
+  "GET /api/call-sessions/:id": () => ({ path: `/api/call-sessions/${A_CALL_SESSION_ID}` }),
+  "PATCH /api/call-sessions/:id": () => ({
+    path: `/api/call-sessions/${A_CALL_SESSION_ID}`,
+    body: { status: "ended" },
+  }),
+  "GET /api/call-sessions/:id/transcripts": () => ({ path: `/api/call-sessions/${A_CALL_SESSION_ID}/transcripts` }),
+  "POST /api/call-sessions/:id/transcripts": () => ({
+    path: `/api/call-sessions/${A_CALL_SESSION_ID}/transcripts`,
+    body: { segments: [{ speaker: "user", message: "Hijacked", timestampSeconds: 1 }] },
+  }),
+  "GET /api/call-sessions/:id/analytics": () => ({ path: `/api/call-sessions/${A_CALL_SESSION_ID}/analytics` }),
+  "POST /api/call-sessions/:id/analytics": () => ({
+    path: `/api/call-sessions/${A_CALL_SESSION_ID}/analytics`,
+    body: { provider: "test", metrics: { hijacked: true } },
+  }),
+  "GET /api/provider-configs": () => ({ query: { limit: 100 } }),
+  "POST /api/provider-configs": () => ({
+    body: { provider: "elevenlabs", configName: "matrix", configData: { apiKey: "attacker-key-123456" } },
+  }),
+  "GET /api/provider-configs/:id": () => ({ path: `/api/provider-configs/${A_PROVIDER_CONFIG_ID}` }),
+  "PATCH /api/provider-configs/:id": () => ({
+    path: `/api/provider-configs/${A_PROVIDER_CONFIG_ID}`,
+    body: { configData: { apiKey: "attacker-key-123456" } },
+  }),
+  "DELETE /api/provider-configs/:id": () => ({ path: `/api/provider-configs/${A_PROVIDER_CONFIG_ID}` }),
+  "GET /api/return-requests": () => ({ query: { limit: 100 } }),
+  "PUT /api/return-requests/:id/status": () => ({
+    path: `/api/return-requests/${A_RETURN_REQUEST_ID}/status`,
+    body: { status: "approved", adminNotes: "Hijacked" },
+  }),
+  "GET /api/policies": () => ({ query: { limit: 100 } }),
+  "POST /api/policies": () => ({ body: { version: unique("matrix-policy"), rules: { returnWindowDays: 14 } } }),
+  "PUT /api/policies/:id": () => ({
+    path: `/api/policies/${A_POLICY_ID}`,
+    body: { rules: { returnWindowDays: 3650 } },
+  }),
+  "PUT /api/policies/:id/activate": () => ({ path: `/api/policies/${A_POLICY_ID}/activate` }),
+  "GET /api/ai-policy-helper/active": () => ({}),
+  "POST /api/ai-policy-helper/evaluate-return": () => ({
+    body: { orderId: A_RETURN_ORDER_ID, customerEmail: "matrix-a-customer@example.test", reasonForReturn: "damaged" },
+  }),
 };
 
 const protectedOperations = operations.filter(({ operation }) => operation.access !== "public");
@@ -128,6 +209,36 @@ beforeAll(async () => {
     durationMs: 60_000,
     transcript: "Agent: Matrix A desk, how can I help?",
   });
+  await db.insert(chatSessions).values({ id: A_CHAT_SESSION_ID, tenantId: a.tenantId, sessionName: "Matrix A chat" });
+  await db.insert(callSessions).values({
+    id: A_CALL_SESSION_ID,
+    tenantId: a.tenantId,
+    chatSessionId: A_CHAT_SESSION_ID,
+    callType: "voice",
+    provider: "test",
+  });
+  await db.insert(providerConfigs).values({
+    id: A_PROVIDER_CONFIG_ID,
+    tenantId: a.tenantId,
+    provider: "elevenlabs",
+    configName: "matrix",
+    configData: { voiceId: "matrix-a-voice" },
+  });
+  const [returnRequest] = await db
+    .insert(returnRequests)
+    .values({
+      tenantId: a.tenantId,
+      orderId: A_RETURN_ORDER_ID,
+      customerEmail: "matrix-a-customer@example.test",
+      reasonForReturn: "damaged",
+    })
+    .returning({ id: returnRequests.id });
+  A_RETURN_REQUEST_ID = returnRequest?.id ?? 0;
+  const [policy] = await db
+    .insert(policies)
+    .values({ tenantId: a.tenantId, version: A_POLICY_VERSION, rules: { returnWindowDays: 30 } })
+    .returning({ id: policies.id });
+  A_POLICY_ID = policy?.id ?? 0;
   const b = await registerTenant("matrix-b");
   world = {
     a,
@@ -150,6 +261,13 @@ function markersOfA(): string[] {
     ...members.flatMap((member) => [member.userId, member.email]),
     world.aKey.id,
     world.aKey.key.slice(0, 10),
+    A_CHAT_SESSION_ID,
+    A_CALL_SESSION_ID,
+    A_PROVIDER_CONFIG_ID,
+    "matrix-a-voice",
+    A_RETURN_ORDER_ID,
+    "matrix-a-customer@example.test",
+    A_POLICY_VERSION,
   ];
 }
 

@@ -213,14 +213,19 @@ function tagOf(path: string): string {
 
 function accessNote(access: Access): string {
   if (access === "public") return "Public: no credentials needed.";
-  const roles = access.roles ? `Roles: ${access.roles.join(", ")}.` : "Roles: any member of the tenant.";
+  const roles = !access.roles
+    ? "Roles: any member of the tenant."
+    : access.roles.length > 0
+      ? `Roles: ${access.roles.join(", ")}.`
+      : "Not available to users.";
   const keys = access.scopes?.length ? `API key scopes: ${access.scopes.join(", ")}.` : "Not available to API keys.";
   return `${roles} ${keys}`;
 }
 
 function securityOf(access: Access): Record<string, string[]>[] {
   if (access === "public") return [];
-  return access.scopes?.length ? [{ bearerAuth: [] }, { apiKey: [] }] : [{ bearerAuth: [] }];
+  const users = access.roles?.length === 0 ? [] : [{ bearerAuth: [] }];
+  return access.scopes?.length ? [...users, { apiKey: [] }] : users;
 }
 
 function errorStatuses({ path, method, op }: Entry): number[] {

@@ -1,0 +1,17 @@
+import { getPolicyForAgent } from "../../services/returns/policies";
+import { aiPolicy } from "../../services/returns/schemas";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
+
+export const config: RouteConfig = { path: "/api/ai-policy-helper/active" };
+
+export default route(config, {
+  GET: operation({
+    summary: "The policy the AI agent applies",
+    description:
+      "For API keys with the `ai-agent` scope only (the spec's service role; users are refused). " +
+      "The tenant's active policy, or the built-in default with `isDefault: true` when none is active.",
+    access: { roles: [], scopes: ["ai-agent"] },
+    response: aiPolicy,
+    handler: ({ ctx }) => getPolicyForAgent(ctx),
+  }),
+});

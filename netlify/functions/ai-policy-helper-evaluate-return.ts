@@ -1,0 +1,46 @@
+import { evaluateReturnBody, evaluateReturnForTenant } from "../../services/returns/evaluation";
+import { evaluation } from "../../services/returns/schemas";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
+
+export const config: RouteConfig = { path: "/api/ai-policy-helper/evaluate-return" };
+
+export default route(config, {
+  POST: operation({
+    summary: "Evaluate a return against the tenant's policy",
+    description: [
+      "For API keys with the `ai-agent` scope only (users are refused). Applies the tenant's active policy, or the",
+      "built-in default when none is active. Purchase date, category and order value come from the tenant's order",
+      "(matched by `orderId` and the customer's email) when not given; a fact found nowhere is reported as missing,",
+      "not as an error. Deterministic: the same policy, facts and day give the same answer.",
+      "",
+      "**Confidence model.** Every rule that applies yields an outcome and a confidence. Any deny makes the",
+      "recommendation `deny` with the strongest deny's confidence; otherwise any review makes it `review`,",
+      "otherwise `approve`, with the weakest finding's confidence (start from 1, the lowest doubt wins):",
+      "",
+      "| finding | outcome | confidence |",
+      "| --- | --- | --- |",
+      "| excluded category (final sale) | deny | 0.95 |",
+      "| reason the policy auto-denies | deny | 0.9 |",
+      "| more than 3 days past the window | deny | 0.95 |",
+      "| past the window by 1–3 days | deny | 0.6 |",
+      "| more than 3 days inside the window | approve | 1 |",
+      "| inside the window, in its last 3 days | approve | 0.6 |",
+      "| purchase date unknown | review | 0.3 |",
+      "| purchase date in the future | review | 0.4 |",
+      "| order found under another email | review | 0.3 |",
+      "| unknown reason code | review | 0.4 |",
+      "| evidence required but none provided | review | 0.5 |",
+      "| order value above `manualReviewAboveValue` | review | 0.6 |",
+      "| requested resolution not offered | review | 0.6 |",
+      "| reason the policy sends to review | review | 0.7 |",
+      "| reason the policy auto-approves | approve | 1 |",
+      "",
+      "Days since purchase are whole UTC calendar days. `eligible` means every hard condition (window, category,",
+      "reason) is known to be met.",
+    ].join("\n"),
+    access: { roles: [], scopes: ["ai-agent"] },
+    body: evaluateReturnBody,
+    response: evaluation,
+    handler: ({ ctx, body }) => evaluateReturnForTenant(ctx.db, ctx.caller.tenantId, body),
+  }),
+});

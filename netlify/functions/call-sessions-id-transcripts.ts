@@ -1,0 +1,29 @@
+import { idParams } from "../../services/platform/schemas";
+import { addTranscripts, listTranscripts } from "../../services/returns/calls";
+import { createTranscriptsBody, listChildrenQuery, transcript } from "../../services/returns/session-schemas";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
+
+export const config: RouteConfig = { path: "/api/call-sessions/:id/transcripts" };
+
+export default route(config, {
+  GET: operation({
+    summary: "A call's transcript",
+    description: "Segments in call order (timestampSeconds).",
+    access: { scopes: ["read"] },
+    params: idParams,
+    query: listChildrenQuery,
+    response: transcript,
+    paginated: true,
+    handler: ({ ctx, params, query }) => listTranscripts(ctx, params.id, query),
+  }),
+  POST: operation({
+    summary: "Add transcript segments to a call",
+    description: "One insert for the whole batch; card numbers and secrets are redacted before storage.",
+    access: { scopes: ["write", "ai-agent"] },
+    params: idParams,
+    body: createTranscriptsBody,
+    response: transcript.array(),
+    status: 201,
+    handler: ({ ctx, params, body }) => addTranscripts(ctx, params.id, body),
+  }),
+});

@@ -1,0 +1,20 @@
+import { activatePolicy, policyIdParams } from "../../services/returns/policies";
+import { policy } from "../../services/returns/schemas";
+import { ADMINS } from "../../shared/auth/roles";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
+
+export const config: RouteConfig = { path: "/api/policies/:id/activate" };
+
+export default route(config, {
+  PUT: operation({
+    summary: "Make a policy version the active one",
+    description:
+      "Deactivates the tenant's other versions and activates this one in one transaction: exactly one stays " +
+      "active, also under concurrent activations. Activating the active version changes nothing. " +
+      "A version whose stored rules are not valid is 422.",
+    access: { roles: ADMINS },
+    params: policyIdParams,
+    response: policy,
+    handler: ({ ctx, params }) => activatePolicy(ctx, params.id),
+  }),
+});

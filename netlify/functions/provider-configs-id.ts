@@ -1,0 +1,39 @@
+import { idParams } from "../../services/platform/schemas";
+import {
+  deleteProviderConfig,
+  getProviderConfig,
+  providerConfig,
+  updateProviderConfig,
+  updateProviderConfigBody,
+} from "../../services/returns/provider-configs";
+import { ADMINS } from "../../shared/auth/roles";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
+
+export const config: RouteConfig = { path: "/api/provider-configs/:id" };
+
+export default route(config, {
+  GET: operation({
+    summary: "One provider configuration",
+    description: "Secrets are shown masked.",
+    access: { scopes: ["read"] },
+    params: idParams,
+    response: providerConfig,
+    handler: ({ ctx, params }) => getProviderConfig(ctx, params.id),
+  }),
+  PATCH: operation({
+    summary: "Change a provider configuration",
+    description: "configData merges key by key (null removes a key; secrets left out are kept). Duplicate name: 409.",
+    access: { roles: ADMINS },
+    params: idParams,
+    body: updateProviderConfigBody,
+    response: providerConfig,
+    handler: ({ ctx, params, body }) => updateProviderConfig(ctx, params.id, body),
+  }),
+  DELETE: operation({
+    summary: "Remove a provider configuration",
+    access: { roles: ADMINS },
+    params: idParams,
+    status: 204,
+    handler: ({ ctx, params }) => deleteProviderConfig(ctx, params.id),
+  }),
+});

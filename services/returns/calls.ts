@@ -1,0 +1,302 @@
+import { and, asc, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import type { z } from "zod";
+import {
+  CALL_SESSION_STATUSES,
+  type CallSessionStatus,
+  callAnalytics,
+  callSessions,
+  callTranscripts,
+} from "../../db/schema";
+import type { ServiceContext } from "../../shared/context";
+import { notFound, sqlState, unprocessable } from "../../shared/errors";
+import { toPage, totalCount } from "../platform/pagination";
+import { sanitizeText } from "./sanitize";
+import {
+  type analytics,
+  CALL_TRANSITIONS,
+  type createAnalyticsBody,
+  type createCallSessionBody,
+  type createTranscriptsBody,
+  type listCallSessionsQuery,
+  type listChildrenQuery,
+  type transcript,
+  type updateCallSessionBody,
+} from "./session-schemas";
+
+/** The returns desk's voice and video calls (spec 000): sessions, their transcripts and analytics. */
+
+const { tenantId: _tenant, ...callColumns } = getTableColumns(callSessions);
+export const callSessionColumns = callColumns;
+
+const transcriptColumns = {
+  id: callTranscripts.id,
+  callSessionId: callTranscripts.callSessionId,
+  speaker: callTranscripts.speaker,
+  message: callTranscripts.message,
+  timestampSeconds: callTranscripts.timestampSeconds,
+  confidenceScore: callTranscripts.confidenceScore,
+  createdAt: callTranscripts.createdAt,
+};
+
+const analyticsColumns = {
+  id: callAnalytics.id,
+  callSessionId: callAnalytics.callSessionId,
+  provider: callAnalytics.provider,
+  metrics: callAnalytics.metrics,
+  events: callAnalytics.events,
+  createdAt: callAnalytics.createdAt,
+};
+
+/** A child row names its call by (tenant_id, call_session_id): another tenant's call fails the foreign key. */
+const isForeignKeyViolation = (error: unknown) => sqlState(error) === "23503";
+
+export async function listCallSessions(ctx: ServiceContext, query: z.infer<typeof listCallSessionsQuery>) {
+  const where = and(
+    eq(callSessions.tenantId, ctx.caller.tenantId),
+    query.status ? eq(callSessions.status, query.status) : undefined,
+    query.provider ? eq(callSessions.provider, query.provider) : undefined,
+    query.callType ? eq(callSessions.callType, query.callType) : undefined,
+    query.chatSessionId ? eq(callSessions.chatSessionId, query.chatSessionId) : undefined,
+  );
+  const rows = await ctx.db
+    .select({ ...callSessionColumns, total: totalCount })
+    .from(callSessions)
+    .where(where)
+    .orderBy(desc(callSessions.createdAt), desc(callSessions.id))
+    .limit(query.limit)
+    .offset(query.offset);
+  return toPage(rows, query, () => ctx.db.$count(callSessions, where));
+}
+
+/**
+ * One statement. A call always starts `initiated`; its chat session, when given, must be the
+ * tenant's: the (tenant_id, chat_session_id) foreign key refuses any other, answered 404.
+ */
+export async function createCallSession(ctx: ServiceContext, input: z.infer<typeof createCallSessionBody>) {
+  try {
+    const [call] = await ctx.db
+      .insert(callSessions)
+      .values({ ...input, tenantId: ctx.caller.tenantId, status: "initiated", isActive: false })
+      .returning(callSessionColumns);
+    if (!call) throw new Error("call session insert returned no row");
+    return call;
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw notFound("Chat session");
+    throw error;
+  }
+}
+
+type JsonTranscript = Omit<z.infer<typeof transcript>, "createdAt"> & { createdAt: string };
+type JsonAnalytics = Omit<z.infer<typeof analytics>, "createdAt"> & { createdAt: string };
+
+/**
+ * A column named by table and column, for the correlated subqueries below: in a single-table
+ * select Drizzle leaves `${column}` unqualified, which inside a subquery would bind to the inner table.
+ */
+const col = (table: string, column: string) => sql`${sql.identifier(table)}.${sql.identifier(column)}`;
+const outer = (column: string) => col("call_sessions", column);
+const t = (column: string) => col("t", column);
+const a = (column: string) => col("a", column);
+
+/** One call with its transcript (in call order) and analytics, in one statement: two json_agg subqueries. */
+export async function getCallSession(ctx: ServiceContext, id: string) {
+  const [row] = await ctx.db
+    .select({
+      ...callSessionColumns,
+      transcripts: sql<JsonTranscript[]>`(
+        select coalesce(json_agg(json_build_object(
+          'id', ${t("id")},
+          'callSessionId', ${t("call_session_id")},
+          'speaker', ${t("speaker")},
+          'message', ${t("message")},
+          'timestampSeconds', ${t("timestamp_seconds")},
+          'confidenceScore', ${t("confidence_score")},
+          'createdAt', ${t("created_at")}
+        ) order by ${t("timestamp_seconds")} nulls last, ${t("created_at")}, ${t("id")}), '[]'::json)
+        from ${callTranscripts} as t
+        where ${t("tenant_id")} = ${outer("tenant_id")} and ${t("call_session_id")} = ${outer("id")}
+      )`,
+      analytics: sql<JsonAnalytics[]>`(
+        select coalesce(json_agg(json_build_object(
+          'id', ${a("id")},
+          'callSessionId', ${a("call_session_id")},
+          'provider', ${a("provider")},
+          'metrics', ${a("metrics")},
+          'events', ${a("events")},
+          'createdAt', ${a("created_at")}
+        ) order by ${a("created_at")}, ${a("id")}), '[]'::json)
+        from ${callAnalytics} as a
+        where ${a("tenant_id")} = ${outer("tenant_id")} and ${a("call_session_id")} = ${outer("id")}
+      )`,
+    })
+    .from(callSessions)
+    .where(and(eq(callSessions.tenantId, ctx.caller.tenantId), eq(callSessions.id, id)));
+  if (!row) throw notFound("Call session");
+  // JSON carries timestamps as text; the response schema wants the Date a column would give.
+  return {
+    ...row,
+    transcripts: row.transcripts.map((item) => ({ ...item, createdAt: new Date(item.createdAt) })),
+    analytics: row.analytics.map((item) => ({ ...item, createdAt: new Date(item.createdAt) })),
+  };
+}
+
+const TERMINAL: readonly CallSessionStatus[] = ["ended", "failed"];
+/** The statuses a call may be in to move to `target`. */
+const predecessorsOf = (target: CallSessionStatus) =>
+  CALL_SESSION_STATUSES.filter((status) => CALL_TRANSITIONS[status].includes(target));
+
+/**
+ * A status transition as one conditional UPDATE: it applies only while the call is in a status
+ * that may move to the target, so two racing transitions cannot both win. Becoming active sets
+ * `is_active`; ending or failing clears it, stamps `ended_at` and sets the duration — the one
+ * given, or the seconds since the call became active. The schema has no activation column: a
+ * call's row changes only through these transitions, so while it is `active` its `updated_at` is
+ * the moment it became active. When no row moves, a second (error-path) read tells a 404 from
+ * a 422.
+ */
+export async function updateCallSession(ctx: ServiceContext, id: string, input: z.infer<typeof updateCallSessionBody>) {
+  const { tenantId } = ctx.caller;
+  const target = input.status;
+  const terminal = TERMINAL.includes(target);
+  const from = predecessorsOf(target);
+  const ofCall = and(eq(callSessions.tenantId, tenantId), eq(callSessions.id, id));
+  if (from.length > 0) {
+    const [call] = await ctx.db
+      .update(callSessions)
+      .set({
+        status: target,
+        isActive: target === "active",
+        updatedAt: sql`now()`,
+        externalSessionId: input.externalSessionId,
+        webhookData: input.webhookData,
+        ...(terminal
+          ? {
+              endedAt: sql`now()`,
+              durationSeconds:
+                input.durationSeconds ??
+                sql`case when ${callSessions.status} = 'active'
+                  then greatest(0, floor(extract(epoch from now() - ${callSessions.updatedAt})))::int
+                  else 0 end`,
+            }
+          : {}),
+      })
+      .where(and(ofCall, inArray(callSessions.status, from)))
+      .returning(callSessionColumns);
+    if (call) return call;
+  }
+  const [current] = await ctx.db.select({ status: callSessions.status }).from(callSessions).where(ofCall);
+  if (!current) throw notFound("Call session");
+  throw unprocessable(`A call cannot move from ${current.status} to ${target}`);
+}
+
+/**
+ * A batch of transcript segments in one multi-row insert, each message redacted. The rows name
+ * the call with the caller's tenant, so another tenant's call fails the foreign key: a 404.
+ */
+export async function addTranscripts(ctx: ServiceContext, id: string, input: z.infer<typeof createTranscriptsBody>) {
+  const { tenantId } = ctx.caller;
+  try {
+    return await ctx.db
+      .insert(callTranscripts)
+      .values(
+        input.segments.map((segment) => ({
+          tenantId,
+          callSessionId: id,
+          speaker: segment.speaker,
+          message: sanitizeText(segment.message),
+          timestampSeconds: segment.timestampSeconds,
+          confidenceScore: segment.confidenceScore ?? null,
+        })),
+      )
+      .returning(transcriptColumns);
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw notFound("Call session");
+    throw error;
+  }
+}
+
+/** One page of a call's transcript in call order, and its total, in one statement (the call row joined to the page). */
+export async function listTranscripts(ctx: ServiceContext, id: string, query: z.infer<typeof listChildrenQuery>) {
+  const { tenantId } = ctx.caller;
+  const ofCall = and(eq(callTranscripts.tenantId, tenantId), eq(callTranscripts.callSessionId, id));
+  const page = ctx.db
+    .select(transcriptColumns)
+    .from(callTranscripts)
+    .where(ofCall)
+    .orderBy(
+      sql`${callTranscripts.timestampSeconds} nulls last`,
+      asc(callTranscripts.createdAt),
+      asc(callTranscripts.id),
+    )
+    .limit(query.limit)
+    .offset(query.offset)
+    .as("page");
+  const rows = await ctx.db
+    .select({
+      item: {
+        id: page.id,
+        callSessionId: page.callSessionId,
+        speaker: page.speaker,
+        message: page.message,
+        timestampSeconds: page.timestampSeconds,
+        confidenceScore: page.confidenceScore,
+        createdAt: page.createdAt,
+      },
+      total: sql<number>`(select count(*)::int from ${callTranscripts} where ${ofCall})`.mapWith(Number),
+    })
+    .from(callSessions)
+    .leftJoin(page, sql`true`)
+    .where(and(eq(callSessions.tenantId, tenantId), eq(callSessions.id, id)))
+    .orderBy(sql`${page.timestampSeconds} nulls last`, asc(page.createdAt), asc(page.id));
+  const [first] = rows;
+  if (!first) throw notFound("Call session");
+  return { items: rows.flatMap(({ item }) => (item ? [item] : [])), total: first.total };
+}
+
+/** One statement; another tenant's call fails the foreign key: a 404. */
+export async function addAnalytics(ctx: ServiceContext, id: string, input: z.infer<typeof createAnalyticsBody>) {
+  try {
+    const [row] = await ctx.db
+      .insert(callAnalytics)
+      .values({ tenantId: ctx.caller.tenantId, callSessionId: id, ...input })
+      .returning(analyticsColumns);
+    if (!row) throw new Error("call analytics insert returned no row");
+    return row;
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw notFound("Call session");
+    throw error;
+  }
+}
+
+/** One page of a call's analytics, oldest first, in one statement (the call row joined to the page). */
+export async function listAnalytics(ctx: ServiceContext, id: string, query: z.infer<typeof listChildrenQuery>) {
+  const { tenantId } = ctx.caller;
+  const ofCall = and(eq(callAnalytics.tenantId, tenantId), eq(callAnalytics.callSessionId, id));
+  const page = ctx.db
+    .select(analyticsColumns)
+    .from(callAnalytics)
+    .where(ofCall)
+    .orderBy(asc(callAnalytics.createdAt), asc(callAnalytics.id))
+    .limit(query.limit)
+    .offset(query.offset)
+    .as("page");
+  const rows = await ctx.db
+    .select({
+      item: {
+        id: page.id,
+        callSessionId: page.callSessionId,
+        provider: page.provider,
+        metrics: page.metrics,
+        events: page.events,
+        createdAt: page.createdAt,
+      },
+      total: sql<number>`(select count(*)::int from ${callAnalytics} where ${ofCall})`.mapWith(Number),
+    })
+    .from(callSessions)
+    .leftJoin(page, sql`true`)
+    .where(and(eq(callSessions.tenantId, tenantId), eq(callSessions.id, id)))
+    .orderBy(asc(page.createdAt), asc(page.id));
+  const [first] = rows;
+  if (!first) throw notFound("Call session");
+  return { items: rows.flatMap(({ item }) => (item ? [item] : [])), total: first.total };
+}

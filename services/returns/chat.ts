@@ -1,0 +1,173 @@
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import type { z } from "zod";
+import { chatMessages, chatSessions, users } from "../../db/schema";
+import type { ServiceContext } from "../../shared/context";
+import { notFound, sqlState, unprocessable } from "../../shared/errors";
+import { toPage, totalCount } from "../platform/pagination";
+import { sanitizeText } from "./sanitize";
+import type {
+  createChatMessageBody,
+  createChatSessionBody,
+  listChatMessagesQuery,
+  listChatSessionsQuery,
+} from "./session-schemas";
+
+/** The returns desk's chat (spec 000): sessions of a tenant and their messages. */
+
+export const chatSessionColumns = {
+  id: chatSessions.id,
+  userId: chatSessions.userId,
+  sessionName: chatSessions.sessionName,
+  chatMode: chatSessions.chatMode,
+  sessionType: chatSessions.sessionType,
+  isActive: chatSessions.isActive,
+  metadata: chatSessions.metadata,
+  createdAt: chatSessions.createdAt,
+  updatedAt: chatSessions.updatedAt,
+};
+
+const messageColumns = {
+  id: chatMessages.id,
+  sessionId: chatMessages.sessionId,
+  sender: chatMessages.sender,
+  message: chatMessages.message,
+  messageType: chatMessages.messageType,
+  metadata: chatMessages.metadata,
+  createdAt: chatMessages.createdAt,
+};
+
+/** Most recently active first; one statement with the total from a window count. */
+export async function listChatSessions(ctx: ServiceContext, query: z.infer<typeof listChatSessionsQuery>) {
+  const where = and(
+    eq(chatSessions.tenantId, ctx.caller.tenantId),
+    query.userId ? eq(chatSessions.userId, query.userId) : undefined,
+    query.isActive === undefined ? undefined : eq(chatSessions.isActive, query.isActive),
+    query.chatMode ? eq(chatSessions.chatMode, query.chatMode) : undefined,
+    query.sessionType ? eq(chatSessions.sessionType, query.sessionType) : undefined,
+  );
+  const rows = await ctx.db
+    .select({ ...chatSessionColumns, total: totalCount })
+    .from(chatSessions)
+    .where(where)
+    .orderBy(desc(chatSessions.updatedAt), desc(chatSessions.id))
+    .limit(query.limit)
+    .offset(query.offset);
+  return toPage(rows, query, () => ctx.db.$count(chatSessions, where));
+}
+
+/**
+ * One statement when the session is the caller's own (or an API key's, with no user): the user id
+ * comes from the verified token, and a user deleted since fails the foreign key (404). Another
+ * `userId` is resolved inside the insert through a tenant-filtered subquery, so one of another
+ * tenant (or of nobody) stores null; that insert is rolled back and answered 404, as for any row
+ * of another tenant.
+ */
+export async function createChatSession(ctx: ServiceContext, input: z.infer<typeof createChatSessionBody>) {
+  const { tenantId } = ctx.caller;
+  const own = ctx.caller.kind === "user" ? ctx.caller.userId : undefined;
+  const other = input.userId !== undefined && input.userId !== own ? input.userId : undefined;
+  const insert = (db: ServiceContext["db"]) =>
+    db
+      .insert(chatSessions)
+      .values({
+        tenantId,
+        userId: other
+          ? sql`(select ${users.id} from ${users} where ${users.id} = ${other} and ${users.tenantId} = ${tenantId})`
+          : (own ?? null),
+        sessionName: input.sessionName,
+        chatMode: input.chatMode,
+        sessionType: input.sessionType,
+        metadata: input.metadata ?? null,
+      })
+      .returning(chatSessionColumns)
+      .then(([session]) => {
+        if (!session) throw new Error("chat session insert returned no row");
+        return session;
+      });
+  if (!other) {
+    try {
+      return await insert(ctx.db);
+    } catch (error) {
+      if (sqlState(error) === "23503") throw notFound("User");
+      throw error;
+    }
+  }
+  return ctx.db.transaction(async (tx) => {
+    const session = await insert(tx);
+    if (session.userId === null) throw notFound("User");
+    return session;
+  });
+}
+
+/**
+ * One page of a session's messages, oldest first, in one statement whatever the page: the
+ * tenant's session row left-joined to the page (no session row: 404), the total as a scalar
+ * subquery of the same snapshot.
+ */
+export async function listChatMessages(
+  ctx: ServiceContext,
+  sessionId: string,
+  query: z.infer<typeof listChatMessagesQuery>,
+) {
+  const { tenantId } = ctx.caller;
+  const ofSession = and(eq(chatMessages.tenantId, tenantId), eq(chatMessages.sessionId, sessionId));
+  const page = ctx.db
+    .select(messageColumns)
+    .from(chatMessages)
+    .where(ofSession)
+    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
+    .limit(query.limit)
+    .offset(query.offset)
+    .as("page");
+  const rows = await ctx.db
+    .select({
+      message: {
+        id: page.id,
+        sessionId: page.sessionId,
+        sender: page.sender,
+        message: page.message,
+        messageType: page.messageType,
+        metadata: page.metadata,
+        createdAt: page.createdAt,
+      },
+      total: sql<number>`(select count(*)::int from ${chatMessages} where ${ofSession})`.mapWith(Number),
+    })
+    .from(chatSessions)
+    .leftJoin(page, sql`true`)
+    .where(and(eq(chatSessions.tenantId, tenantId), eq(chatSessions.id, sessionId)))
+    .orderBy(asc(page.createdAt), asc(page.id));
+  const [first] = rows;
+  if (!first) throw notFound("Chat session");
+  return { items: rows.flatMap(({ message }) => (message ? [message] : [])), total: first.total };
+}
+
+/**
+ * Stores a message, redacted, and bumps its session's last activity, in one transaction: the
+ * session's row is updated (and so locked) first, scoped to the caller's tenant — none is a 404,
+ * an inactive one a 422 that rolls the bump back — then the message is inserted.
+ */
+export async function createChatMessage(ctx: ServiceContext, input: z.infer<typeof createChatMessageBody>) {
+  const { tenantId } = ctx.caller;
+  return ctx.db.transaction(async (tx) => {
+    const [session] = await tx
+      .update(chatSessions)
+      .set({ updatedAt: sql`now()` })
+      .where(and(eq(chatSessions.tenantId, tenantId), eq(chatSessions.id, input.sessionId)))
+      .returning({ isActive: chatSessions.isActive });
+    if (!session) throw notFound("Chat session");
+    if (!session.isActive) throw unprocessable("The chat session is no longer active");
+    const [message] = await tx
+      .insert(chatMessages)
+      .values({
+        tenantId,
+        sessionId: input.sessionId,
+        sender: input.sender,
+        message: sanitizeText(input.message),
+        messageType: input.messageType,
+        metadata: input.metadata ?? null,
+      })
+      .returning(messageColumns);
+    if (!message) throw new Error("chat message insert returned no row");
+    return message;
+  });
+}

@@ -1,0 +1,230 @@
+import { and, desc, eq, getTableColumns, ne } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../../db/client";
+import { policies } from "../../db/schema";
+import type { Caller, ServiceContext, UserCaller } from "../../shared/context";
+import { conflict, isUniqueViolation, notFound, unprocessable } from "../../shared/errors";
+import { recordAudit } from "../platform/audit";
+import { toPage, totalCount } from "../platform/pagination";
+import { pageQuery } from "../platform/schemas";
+import { DEFAULT_POLICY_RULES, DEFAULT_POLICY_VERSION, normalizeRules, policyRules, readRules } from "./policy-rules";
+
+/** Versions of a tenant's return policy (spec 000): drafts are edited, one version at a time is active. */
+
+export const policyColumns = getTableColumns(policies);
+
+/** Policy ids are bigints; in a path they must be a positive integer. */
+export const policyIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/, "Must be a positive integer")
+    .transform(Number)
+    .describe("The policy's id"),
+});
+
+export const listPoliciesQuery = pageQuery;
+
+const version = z.string().trim().min(1).max(100).describe("A name for this version, unique within the tenant");
+const effectiveDate = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value))
+  .nullable()
+  .describe("When the version takes effect (informational); null: none set");
+
+export const createPolicyBody = z
+  .object({ version, rules: policyRules, effectiveDate: effectiveDate.optional() })
+  .strict();
+
+export const updatePolicyBody = z
+  .object({ version, rules: policyRules, effectiveDate })
+  .partial()
+  .strict()
+  .refine((value) => Object.keys(value).length > 0, "Give at least one field to change");
+
+/** Both spellings of the public route's filter: `businessId` and the spec's `business_id`. */
+export const activePolicyQuery = z
+  .object({
+    businessId: z.uuid().optional().describe("The business (tenant) whose active policy to read"),
+    business_id: z.uuid().optional().describe("Same as businessId"),
+  })
+  .refine((value) => value.businessId ?? value.business_id, {
+    message: "Give businessId",
+    path: ["businessId"],
+  })
+  .transform((value) => ({ businessId: (value.businessId ?? value.business_id) as string }));
+
+const duplicateVersion = () => conflict("A policy with this version already exists");
+
+/** Newest first; one statement with the total from a window count. */
+export async function listPolicies(ctx: ServiceContext, query: z.infer<typeof listPoliciesQuery>) {
+  const where = eq(policies.tenantId, ctx.caller.tenantId);
+  const rows = await ctx.db
+    .select({ ...policyColumns, total: totalCount })
+    .from(policies)
+    .where(where)
+    .orderBy(desc(policies.createdAt), desc(policies.id))
+    .limit(query.limit)
+    .offset(query.offset);
+  return toPage(rows, query, () => ctx.db.$count(policies, where));
+}
+
+export async function createPolicy(ctx: ServiceContext<UserCaller>, input: z.infer<typeof createPolicyBody>) {
+  const { tenantId, userId } = ctx.caller;
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const [policy] = await tx
+        .insert(policies)
+        .values({
+          tenantId,
+          version: input.version,
+          rules: normalizeRules(input.rules),
+          effectiveDate: input.effectiveDate ?? null,
+          createdBy: userId,
+        })
+        .returning();
+      if (!policy) throw new Error("policy insert returned no row");
+      await recordAudit(tx, ctx, tenantId, {
+        action: "policy.created",
+        entityType: "policy",
+        entityId: String(policy.id),
+        after: policy,
+      });
+      return policy;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateVersion();
+    throw error;
+  }
+}
+
+async function lockPolicy(tx: Database, tenantId: string, id: number) {
+  const [policy] = await tx
+    .select()
+    .from(policies)
+    .where(and(eq(policies.id, id), eq(policies.tenantId, tenantId)))
+    .for("update");
+  if (!policy) throw notFound("Policy");
+  return policy;
+}
+
+/** Drafts only: an active policy is what customers are judged by, so it is replaced by a new version instead. */
+export async function updatePolicy(
+  ctx: ServiceContext<UserCaller>,
+  id: number,
+  input: z.infer<typeof updatePolicyBody>,
+) {
+  const { tenantId } = ctx.caller;
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const before = await lockPolicy(tx, tenantId, id);
+      if (before.isActive) {
+        throw conflict("An active policy cannot be edited; create a new version and activate it");
+      }
+      const [after] = await tx
+        .update(policies)
+        .set({
+          version: input.version,
+          rules: input.rules ? normalizeRules(input.rules) : undefined,
+          effectiveDate: input.effectiveDate,
+        })
+        .where(and(eq(policies.id, id), eq(policies.tenantId, tenantId)))
+        .returning();
+      await recordAudit(tx, ctx, tenantId, {
+        action: "policy.updated",
+        entityType: "policy",
+        entityId: String(id),
+        before,
+        after,
+      });
+      return after;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateVersion();
+    throw error;
+  }
+}
+
+/**
+ * Makes this version the tenant's only active one, in one transaction. Every policy row of the
+ * tenant is locked first, in id order, so concurrent activations queue behind each other (and the
+ * later one sees the earlier one's result) instead of one failing on policies_one_active_per_tenant,
+ * the partial unique index that guarantees at most one active policy whatever happens.
+ */
+export async function activatePolicy(ctx: ServiceContext<UserCaller>, id: number) {
+  const { tenantId } = ctx.caller;
+  return ctx.db.transaction(async (tx) => {
+    const rows = await tx
+      .select()
+      .from(policies)
+      .where(eq(policies.tenantId, tenantId))
+      .orderBy(policies.id)
+      .for("update");
+    const before = rows.find((row) => row.id === id);
+    if (!before) throw notFound("Policy");
+    if (before.isActive) return before;
+    if (readRules(before.rules) === null) {
+      throw unprocessable("This policy's rules are not valid; correct them before activating it");
+    }
+
+    const deactivated = await tx
+      .update(policies)
+      .set({ isActive: false })
+      .where(and(eq(policies.tenantId, tenantId), eq(policies.isActive, true), ne(policies.id, id)))
+      .returning();
+    for (const after of deactivated) {
+      await recordAudit(tx, ctx, tenantId, {
+        action: "policy.deactivated",
+        entityType: "policy",
+        entityId: String(after.id),
+        before: rows.find((row) => row.id === after.id),
+        after,
+      });
+    }
+    const [after] = await tx
+      .update(policies)
+      .set({ isActive: true })
+      .where(and(eq(policies.id, id), eq(policies.tenantId, tenantId)))
+      .returning();
+    await recordAudit(tx, ctx, tenantId, {
+      action: "policy.activated",
+      entityType: "policy",
+      entityId: String(id),
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+/** Public: the business's active policy, or null (also for a business that does not exist). */
+export async function getActivePolicy(ctx: ServiceContext<Caller>, tenantId: string) {
+  const [policy] = await ctx.db
+    .select()
+    .from(policies)
+    .where(and(eq(policies.tenantId, tenantId), eq(policies.isActive, true)));
+  return policy ?? null;
+}
+
+/** For the AI agent: the active policy, or the built-in default when none is active (or it is unreadable). */
+export async function getPolicyForAgent(ctx: ServiceContext) {
+  const policy = await getActivePolicy(ctx, ctx.caller.tenantId);
+  const rules = policy ? readRules(policy.rules) : null;
+  if (policy && rules) {
+    return {
+      id: policy.id,
+      version: policy.version,
+      isActive: true,
+      isDefault: false,
+      effectiveDate: policy.effectiveDate,
+      rules,
+    };
+  }
+  return {
+    id: null,
+    version: DEFAULT_POLICY_VERSION,
+    isActive: false,
+    isDefault: true,
+    effectiveDate: null,
+    rules: DEFAULT_POLICY_RULES,
+  };
+}

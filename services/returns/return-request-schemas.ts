@@ -1,0 +1,192 @@
+import { z } from "zod";
+import { CHAT_SENDERS, RECOMMENDATIONS, RETURN_STATUSES, type ReturnStatus } from "../../db/schema";
+import { pageQuery } from "../platform/schemas";
+import { REASON_CODES, RESOLUTIONS } from "./policy-rules";
+
+/** Request and response shapes of the return requests (spec 000); the OpenAPI document is built from them. */
+
+/**
+ * Who may move a request through its states: the people who triage returns. Sales roles have no
+ * part in returns, and compliance officers read (the list, the audit log) but do not decide.
+ */
+export const RETURNS_STAFF = ["owner", "admin", "operations", "agent", "qa_supervisor"] as const;
+
+/** The state machine: where each status may go next. `denied` and `completed` are terminal. */
+export const STATUS_TRANSITIONS: Record<ReturnStatus, readonly ReturnStatus[]> = {
+  pending_triage: ["pending_review", "approved", "denied"],
+  pending_review: ["approved", "denied"],
+  approved: ["completed"],
+  denied: [],
+  completed: [],
+};
+
+/** The statuses a request may be in to move to `target`. */
+export function predecessorsOf(target: ReturnStatus): ReturnStatus[] {
+  return RETURN_STATUSES.filter((from) => STATUS_TRANSITIONS[from].includes(target));
+}
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const customerEmail = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email())
+  .transform((value) => value.toLowerCase());
+const isoDate = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((value) => new Date(value))
+  .describe("ISO 8601 date or date-time");
+/** Only http(s): javascript:, data:, ftp: and the like are refused. */
+const evidenceUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .pipe(z.url({ protocol: /^https?$/, hostname: z.regexes.hostname }))
+  .describe("An http(s) URL of a photo or file");
+
+/** `customer` and `assistant` are accepted as the chat's `user` and `agent`. */
+const SENDER_ALIASES: Record<string, (typeof CHAT_SENDERS)[number]> = {
+  user: "user",
+  customer: "user",
+  agent: "agent",
+  assistant: "agent",
+  ai: "agent",
+  staff: "agent",
+  system: "system",
+};
+const sender = z
+  .enum(Object.keys(SENDER_ALIASES) as [string, ...string[]])
+  .transform((value) => SENDER_ALIASES[value] as (typeof CHAT_SENDERS)[number]);
+
+const conversationEntry = z
+  .object({
+    role: sender.optional(),
+    sender: sender.optional(),
+    message: z.string().max(4000),
+    at: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .refine((entry) => entry.role !== undefined || entry.sender !== undefined, "Give role or sender")
+  .transform(({ role, sender: from, message, at }) => ({
+    sender: (from ?? role) as (typeof CHAT_SENDERS)[number],
+    message,
+    ...(at ? { at: new Date(at).toISOString() } : {}),
+  }));
+
+export const MAX_EVIDENCE_URLS = 10;
+export const MAX_CONVERSATION_ENTRIES = 200;
+
+export const createReturnRequestBody = z
+  .object({
+    businessId: z.uuid().optional().describe("The business (tenant) the return is filed with"),
+    business_id: z.uuid().optional().describe("Alias of businessId (spec 000's name)"),
+    orderId: text(100),
+    customerEmail,
+    reasonForReturn: z.enum(REASON_CODES),
+    reasonDetails: text(2000).optional().describe("The customer's own words"),
+    productCategory: text(100).optional(),
+    purchaseDate: isoDate.optional(),
+    requestedResolution: z.enum(RESOLUTIONS).optional(),
+    evidenceUrls: z.array(evidenceUrl).max(MAX_EVIDENCE_URLS).optional(),
+    conversationLog: z
+      .array(conversationEntry)
+      .max(MAX_CONVERSATION_ENTRIES)
+      .optional()
+      .describe("The chat that led to the request; card numbers and secrets are redacted before storage"),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (!value.businessId && !value.business_id) {
+      ctx.addIssue({ code: "custom", path: ["businessId"], message: "businessId is required" });
+    } else if (value.businessId && value.business_id && value.businessId !== value.business_id) {
+      ctx.addIssue({ code: "custom", path: ["business_id"], message: "business_id differs from businessId" });
+    }
+  })
+  .transform(({ businessId, business_id, ...rest }) => ({
+    ...rest,
+    tenantId: (businessId ?? business_id) as string,
+  }));
+export type CreateReturnRequestInput = z.output<typeof createReturnRequestBody>;
+
+/** What the customer is told on creation: never the internal recommendation. */
+export const createdReturnRequest = z
+  .object({
+    publicId: z.uuid().describe("Quote this with your email to look the request up"),
+    status: z.enum(RETURN_STATUSES),
+    createdAt: z.date(),
+  })
+  .meta({ id: "CreatedReturnRequest" });
+
+export const lookupReturnRequestBody = z
+  .object({ publicId: z.uuid(), customerEmail })
+  .strict()
+  .describe("Sent as a body, not a query, so the email never lands in URLs or logs");
+
+/** What a customer may see of their request. */
+export const publicReturnRequest = z
+  .object({
+    publicId: z.uuid(),
+    status: z.enum(RETURN_STATUSES),
+    orderId: z.string(),
+    reasonForReturn: z.string(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: "PublicReturnRequest" });
+
+export const returnRequest = z
+  .object({
+    id: z.number().int(),
+    publicId: z.uuid(),
+    orderId: z.string(),
+    customerEmail: z.string(),
+    reasonForReturn: z.string(),
+    reasonDetails: z.string().nullable(),
+    productCategory: z.string().nullable(),
+    purchaseDate: z.date().nullable(),
+    requestedResolution: z.string().nullable(),
+    status: z.enum(RETURN_STATUSES),
+    evidenceUrls: z.array(z.string()),
+    conversationLog: z
+      .array(z.object({ sender: z.enum(CHAT_SENDERS), message: z.string(), at: z.string().optional() }))
+      .nullable(),
+    aiRecommendation: z.enum(RECOMMENDATIONS).nullable(),
+    aiConfidenceScore: z.number().min(0).max(1).nullable(),
+    aiEvaluation: z.unknown().describe("The policy evaluation made when the request was filed (ReturnEvaluation)"),
+    adminNotes: z.string().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: "ReturnRequest" });
+
+const statuses = z
+  .preprocess(
+    (value) => (typeof value === "string" ? value.split(",").map((part) => part.trim()) : value),
+    z.array(z.enum(RETURN_STATUSES)).min(1).max(RETURN_STATUSES.length),
+  )
+  .describe("One status, several comma-separated, or the parameter repeated");
+
+export const listReturnRequestsQuery = pageQuery.extend({
+  status: statuses.optional(),
+  from: isoDate.optional().describe("Created at or after (ISO 8601)"),
+  to: isoDate.optional().describe("Created at or before (ISO 8601); a bare date means that day's start"),
+  email: customerEmail.optional().describe("The customer's email, exactly (case-insensitive)"),
+  q: text(200).optional().describe("Searches order id and customer email (substring)"),
+});
+export type ListReturnRequestsQuery = z.output<typeof listReturnRequestsQuery>;
+
+export const returnRequestIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/, "Must be a positive integer")
+    .transform(Number)
+    .describe("The request's id (not its publicId)"),
+});
+
+export const updateReturnStatusBody = z
+  .object({
+    status: z.enum(RETURN_STATUSES),
+    adminNotes: z.string().trim().max(5000).nullable().optional().describe("Replaces the notes; null clears them"),
+  })
+  .strict();
+export type UpdateReturnStatusInput = z.output<typeof updateReturnStatusBody>;

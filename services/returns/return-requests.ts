@@ -1,0 +1,241 @@
+import { and, desc, eq, gte, ilike, inArray, lte, or, sql } from "drizzle-orm";
+import { returnRequests, tenants } from "../../db/schema";
+import type { Caller, ServiceContext } from "../../shared/context";
+import { AppError, notFound } from "../../shared/errors";
+import { recordAudit } from "../platform/audit";
+import { toPage, totalCount } from "../platform/pagination";
+import { consume, type Limit } from "../platform/rate-limit";
+import { evaluateReturnForTenant } from "./evaluation";
+import {
+  type CreateReturnRequestInput,
+  type ListReturnRequestsQuery,
+  predecessorsOf,
+  STATUS_TRANSITIONS,
+  type UpdateReturnStatusInput,
+} from "./return-request-schemas";
+import { sanitizeConversationLog, sanitizeText } from "./sanitize";
+
+/** Return requests (spec 000): filed by customers without an account, triaged by the tenant's staff. */
+
+/** Filings per client IP and business, and per client IP across all businesses (bounds probing of ids). */
+export const RETURN_FILINGS_PER_TENANT: Limit = { max: 10, windowSeconds: 60 * 60 };
+export const RETURN_FILINGS_PER_IP: Limit = { max: 30, windowSeconds: 60 * 60 };
+/** Status look-ups per client IP. */
+export const RETURN_LOOKUPS: Limit = { max: 30, windowSeconds: 15 * 60 };
+
+/** Everything staff see of a request. */
+export const returnRequestColumns = {
+  id: returnRequests.id,
+  publicId: returnRequests.publicId,
+  orderId: returnRequests.orderId,
+  customerEmail: returnRequests.customerEmail,
+  reasonForReturn: returnRequests.reasonForReturn,
+  reasonDetails: returnRequests.reasonDetails,
+  productCategory: returnRequests.productCategory,
+  purchaseDate: returnRequests.purchaseDate,
+  requestedResolution: returnRequests.requestedResolution,
+  status: returnRequests.status,
+  evidenceUrls: returnRequests.evidenceUrls,
+  conversationLog: returnRequests.conversationLog,
+  aiRecommendation: returnRequests.aiRecommendation,
+  aiConfidenceScore: returnRequests.aiConfidenceScore,
+  aiEvaluation: returnRequests.aiEvaluation,
+  adminNotes: returnRequests.adminNotes,
+  createdAt: returnRequests.createdAt,
+  updatedAt: returnRequests.updatedAt,
+};
+
+/** What a customer sees: no notes, no AI fields, no email echoed back. */
+const publicColumns = {
+  publicId: returnRequests.publicId,
+  status: returnRequests.status,
+  orderId: returnRequests.orderId,
+  reasonForReturn: returnRequests.reasonForReturn,
+  createdAt: returnRequests.createdAt,
+  updatedAt: returnRequests.updatedAt,
+};
+
+/**
+ * Files a return request for a business. Rate limited per client IP (and per IP and business);
+ * an unknown business is 404 and nothing else is said about it. The request is evaluated against
+ * the business's active policy (or the default), the conversation log and the customer's free text
+ * are sanitized, and the row and its audit entry are written in one transaction. The answer holds
+ * only the public id, the status and the time: the recommendation is for staff.
+ */
+export async function createReturnRequest(ctx: ServiceContext<Caller>, input: CreateReturnRequestInput) {
+  const { tenantId } = input;
+  await consume(ctx.db, `return-request:ip:${ctx.ip}`, RETURN_FILINGS_PER_IP);
+  await consume(ctx.db, `return-request:${tenantId}:${ctx.ip}`, RETURN_FILINGS_PER_TENANT);
+
+  const [tenant] = await ctx.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId));
+  if (!tenant) throw notFound("Business");
+
+  const reasonDetails = input.reasonDetails === undefined ? undefined : sanitizeText(input.reasonDetails);
+  const evidenceUrls = input.evidenceUrls ?? [];
+  const evaluation = await evaluateReturnForTenant(ctx.db, tenantId, {
+    orderId: input.orderId,
+    customerEmail: input.customerEmail,
+    reasonForReturn: input.reasonForReturn,
+    reasonDetails,
+    purchaseDate: input.purchaseDate,
+    productCategory: input.productCategory,
+    evidenceUrls,
+    requestedResolution: input.requestedResolution,
+  });
+
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(returnRequests)
+      .values({
+        tenantId,
+        orderId: input.orderId,
+        customerEmail: input.customerEmail,
+        reasonForReturn: input.reasonForReturn,
+        reasonDetails: reasonDetails ?? null,
+        productCategory: input.productCategory ?? null,
+        purchaseDate: input.purchaseDate ?? null,
+        requestedResolution: input.requestedResolution ?? null,
+        status: "pending_triage",
+        evidenceUrls,
+        conversationLog: input.conversationLog ? sanitizeConversationLog(input.conversationLog) : null,
+        aiRecommendation: evaluation.recommendation,
+        aiConfidenceScore: evaluation.confidence,
+        aiEvaluation: evaluation,
+      })
+      .returning({
+        id: returnRequests.id,
+        publicId: returnRequests.publicId,
+        status: returnRequests.status,
+        createdAt: returnRequests.createdAt,
+      });
+    if (!row) throw new Error("return request insert returned no row");
+    await recordAudit(tx, ctx, tenantId, {
+      action: "return_request.created",
+      entityType: "return_request",
+      entityId: String(row.id),
+      after: {
+        publicId: row.publicId,
+        status: row.status,
+        orderId: input.orderId,
+        reasonForReturn: input.reasonForReturn,
+        aiRecommendation: evaluation.recommendation,
+        aiConfidenceScore: evaluation.confidence,
+      },
+    });
+    return { publicId: row.publicId, status: row.status, createdAt: row.createdAt };
+  });
+}
+
+/**
+ * A customer's view of their request, by public id and the email it was filed with. A wrong
+ * email answers exactly as an unknown id does (same 404, same single query).
+ */
+export async function lookupReturnRequest(
+  ctx: ServiceContext<Caller>,
+  input: { publicId: string; customerEmail: string },
+) {
+  await consume(ctx.db, `return-lookup:${ctx.ip}`, RETURN_LOOKUPS);
+  const [row] = await ctx.db
+    .select(publicColumns)
+    .from(returnRequests)
+    .where(
+      and(
+        eq(returnRequests.publicId, input.publicId),
+        eq(sql`lower(${returnRequests.customerEmail})`, input.customerEmail.toLowerCase()),
+      ),
+    );
+  if (!row) throw notFound("Return request");
+  return row;
+}
+
+const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, "\\$&")}%`;
+
+/** Newest first, filtered; one statement with the total from a window count. */
+export async function listReturnRequests(ctx: ServiceContext, query: ListReturnRequestsQuery) {
+  const pattern = query.q && likePattern(query.q);
+  const where = and(
+    eq(returnRequests.tenantId, ctx.caller.tenantId),
+    query.status ? inArray(returnRequests.status, query.status) : undefined,
+    query.from ? gte(returnRequests.createdAt, query.from) : undefined,
+    query.to ? lte(returnRequests.createdAt, query.to) : undefined,
+    query.email ? eq(sql`lower(${returnRequests.customerEmail})`, query.email.toLowerCase()) : undefined,
+    pattern ? or(ilike(returnRequests.orderId, pattern), ilike(returnRequests.customerEmail, pattern)) : undefined,
+  );
+  const rows = await ctx.db
+    .select({ ...returnRequestColumns, total: totalCount })
+    .from(returnRequests)
+    .where(where)
+    .orderBy(desc(returnRequests.createdAt), desc(returnRequests.id))
+    .limit(query.limit)
+    .offset(query.offset);
+  return toPage(rows, query, () => ctx.db.$count(returnRequests, where));
+}
+
+/**
+ * Moves a request along the state machine (STATUS_TRANSITIONS) with one conditional UPDATE: the
+ * row is locked and read (its status before) in a sub-select, and changed only if that status may
+ * move to the new one. Of two concurrent moves, the second waits for the first's lock, re-reads
+ * the status it left, and fails. When nothing changed, one more read tells 404 (no such request
+ * in the tenant) from 422 (it exists in a status that cannot move there); statuses only move
+ * forward, so that read cannot contradict the update. The audit entry, with before and after, is
+ * written in the same transaction.
+ */
+export async function updateReturnStatus(ctx: ServiceContext, id: number, input: UpdateReturnStatusInput) {
+  const { tenantId } = ctx.caller;
+  const allowedFrom = predecessorsOf(input.status);
+  return ctx.db.transaction(async (tx) => {
+    const previous = tx
+      .select({ id: returnRequests.id, status: returnRequests.status, adminNotes: returnRequests.adminNotes })
+      .from(returnRequests)
+      .where(and(eq(returnRequests.id, id), eq(returnRequests.tenantId, tenantId)))
+      .for("update")
+      .as("previous");
+    const [row] =
+      allowedFrom.length === 0
+        ? []
+        : await tx
+            .update(returnRequests)
+            .set({
+              status: input.status,
+              ...(input.adminNotes !== undefined ? { adminNotes: input.adminNotes || null } : {}),
+              updatedAt: sql`now()`,
+            })
+            .from(previous)
+            .where(
+              and(
+                eq(returnRequests.id, previous.id),
+                eq(returnRequests.tenantId, tenantId),
+                inArray(previous.status, allowedFrom),
+              ),
+            )
+            .returning({
+              ...returnRequestColumns,
+              previousStatus: previous.status,
+              previousAdminNotes: previous.adminNotes,
+            });
+    if (!row) {
+      const [current] = await tx
+        .select({ status: returnRequests.status })
+        .from(returnRequests)
+        .where(and(eq(returnRequests.id, id), eq(returnRequests.tenantId, tenantId)));
+      if (!current) throw notFound("Return request");
+      const allowed = STATUS_TRANSITIONS[current.status];
+      throw new AppError(
+        "UNPROCESSABLE",
+        allowed.length === 0
+          ? `A ${current.status} return request cannot change status (it is final)`
+          : `A ${current.status} return request can move only to: ${allowed.join(", ")}`,
+        [{ path: "body.status", message: `Cannot move from ${current.status} to ${input.status}`, allowed }],
+      );
+    }
+    const { previousStatus, previousAdminNotes, ...after } = row;
+    await recordAudit(tx, ctx, tenantId, {
+      action: "return_request.status_changed",
+      entityType: "return_request",
+      entityId: String(id),
+      before: { status: previousStatus, adminNotes: previousAdminNotes },
+      after: { status: after.status, adminNotes: after.adminNotes },
+    });
+    return after;
+  });
+}

@@ -1,0 +1,253 @@
+import { describe, expect, it } from "vitest";
+import { getDb } from "../../db/client";
+import { mockOrders } from "../../db/schema";
+import * as helperActive from "../../netlify/functions/ai-policy-helper-active";
+import * as evaluateReturn from "../../netlify/functions/ai-policy-helper-evaluate-return";
+import * as policiesFn from "../../netlify/functions/policies";
+import * as policiesIdActivate from "../../netlify/functions/policies-id-activate";
+import { DEFAULT_POLICY_RULES } from "../../services/returns/policy-rules";
+import { type Account, createApiKey, registerTenant, unique } from "../helpers/fixtures";
+import { call } from "../helpers/http";
+
+const DAY = 86_400_000;
+
+async function agentKeyFor(label: string) {
+  const owner = await registerTenant(label);
+  const { key } = await createApiKey(owner, ["ai-agent"]);
+  return { owner, key };
+}
+
+async function activePolicy(owner: Account, rules: Record<string, unknown>, version = unique("v")) {
+  const created = await call(policiesFn, { method: "POST", token: owner.accessToken, body: { version, rules } });
+  expect(created.status).toBe(201);
+  const activated = await call(policiesIdActivate, {
+    method: "PUT",
+    path: `/api/policies/${created.body.data.id}/activate`,
+    token: owner.accessToken,
+  });
+  expect(activated.status).toBe(200);
+  return created.body.data as { id: number; version: string };
+}
+
+async function seedOrder(owner: Account, overrides: Partial<typeof mockOrders.$inferInsert> = {}) {
+  const orderId = unique("order");
+  const db = await getDb();
+  await db.insert(mockOrders).values({
+    tenantId: owner.tenantId,
+    orderId,
+    purchaseDate: new Date(Date.now() - 5 * DAY),
+    customerEmail: "customer@example.test",
+    productName: "Blue shirt",
+    productCategory: "Apparel",
+    purchasePrice: 40,
+    ...overrides,
+  });
+  return orderId;
+}
+
+describe("GET /api/ai-policy-helper/active", () => {
+  it("answers the default policy with isDefault when none is active, in the key's one statement plus one", async () => {
+    const { key } = await agentKeyFor("helper-default");
+    const response = await call(helperActive, { apiKey: key });
+    expect(response.status).toBe(200);
+    expect(response.body.data).toEqual({
+      id: null,
+      version: "default",
+      isActive: false,
+      isDefault: true,
+      effectiveDate: null,
+      rules: DEFAULT_POLICY_RULES,
+    });
+    // One statement authenticates the key, one reads the policy.
+    expect(response.statements).toBe(2);
+  });
+
+  it("answers the tenant's active policy", async () => {
+    const { owner, key } = await agentKeyFor("helper-active");
+    const policy = await activePolicy(owner, { returnWindowDays: 60 }, "agent-v1");
+    const response = await call(helperActive, { apiKey: key });
+    expect(response.body.data).toMatchObject({
+      id: policy.id,
+      version: "agent-v1",
+      isActive: true,
+      isDefault: false,
+      rules: { returnWindowDays: 60 },
+    });
+  });
+
+  it("is for ai-agent keys only: users and other scopes are refused", async () => {
+    const { owner } = await agentKeyFor("helper-refuse");
+    const asOwner = await call(helperActive, { token: owner.accessToken });
+    expect(asOwner.status).toBe(403);
+    const { key } = await createApiKey(owner, ["read", "write"]);
+    const asReadKey = await call(helperActive, { apiKey: key });
+    expect(asReadKey.status).toBe(403);
+    expect(asReadKey.body.error.code).toBe("FORBIDDEN");
+    expect((await call(helperActive, {})).status).toBe(401);
+  });
+});
+
+describe("POST /api/ai-policy-helper/evaluate-return", () => {
+  const post = (key: string, body: unknown) => call(evaluateReturn, { method: "POST", apiKey: key, body });
+
+  it("approves a clear case from the order's facts, in the key's statement plus one", async () => {
+    const { owner, key } = await agentKeyFor("eval-clear");
+    const orderId = await seedOrder(owner);
+    const response = await post(key, {
+      orderId,
+      customerEmail: "Customer@Example.test",
+      reasonForReturn: "wrong_item",
+    });
+    expect(response.status).toBe(200);
+    expect(response.statements).toBe(2);
+    expect(response.body.data).toMatchObject({
+      eligible: true,
+      recommendation: "approve",
+      daysSincePurchase: 5,
+      windowDays: 30,
+      isDefaultPolicy: true,
+      policyVersion: null,
+      factsUsed: {
+        productCategory: { value: "apparel", source: "order" },
+        orderValue: { value: 40, source: "order" },
+        purchaseDate: { source: "order" },
+        orderFound: true,
+      },
+    });
+    expect(response.body.data.confidence).toBeGreaterThanOrEqual(0.9);
+    expect(response.body.data.reasons.join(" ")).toMatch(/Purchased 5 days ago, inside the 30-day window/);
+  });
+
+  it("applies the active policy: excluded category denies, evidence and value send to review", async () => {
+    const { owner, key } = await agentKeyFor("eval-policy");
+    const policy = await activePolicy(owner, {
+      returnWindowDays: 30,
+      categories: { Apparel: { excluded: true } },
+      reasons: { damaged: "auto_approve", changed_mind: "auto_deny" },
+      evidenceRequiredFor: ["damaged"],
+      manualReviewAboveValue: 100,
+      restockingFeePercent: 15,
+    });
+    const orderId = await seedOrder(owner);
+    const email = "customer@example.test";
+    const excluded = await post(key, { orderId, customerEmail: email, reasonForReturn: "damaged" });
+    expect(excluded.body.data).toMatchObject({
+      recommendation: "deny",
+      eligible: false,
+      policyVersion: policy.version,
+    });
+    expect(excluded.body.data.confidence).toBeGreaterThanOrEqual(0.9);
+
+    const noEvidence = await post(key, {
+      orderId,
+      customerEmail: email,
+      reasonForReturn: "damaged",
+      productCategory: "books",
+    });
+    expect(noEvidence.body.data).toMatchObject({
+      recommendation: "review",
+      evidenceRequired: true,
+      evidenceProvided: false,
+    });
+    expect(noEvidence.body.data.confidence).toBe(0.5);
+
+    const withEvidence = await post(key, {
+      orderId,
+      customerEmail: email,
+      reasonForReturn: "damaged",
+      productCategory: "books",
+      evidenceUrls: ["https://cdn.example.test/photo.jpg"],
+    });
+    expect(withEvidence.body.data).toMatchObject({
+      recommendation: "approve",
+      evidenceProvided: true,
+      restockingFeePercent: 15,
+    });
+
+    const expensive = await post(key, {
+      orderId,
+      customerEmail: email,
+      reasonForReturn: "damaged",
+      productCategory: "books",
+      orderValue: 250,
+      evidenceUrls: ["https://cdn.example.test/photo.jpg"],
+    });
+    expect(expensive.body.data.recommendation).toBe("review");
+
+    const denied = await post(key, {
+      orderId,
+      customerEmail: email,
+      reasonForReturn: "changed_mind",
+      productCategory: "books",
+    });
+    expect(denied.body.data.recommendation).toBe("deny");
+  });
+
+  it("an unknown order without a purchase date is reviewed with low confidence, not an error", async () => {
+    const { key } = await agentKeyFor("eval-unknown");
+    const response = await post(key, { orderId: "nope", customerEmail: "x@example.test", reasonForReturn: "damaged" });
+    expect(response.status).toBe(200);
+    expect(response.body.data).toMatchObject({
+      recommendation: "review",
+      eligible: false,
+      daysSincePurchase: null,
+      factsUsed: { orderFound: false, purchaseDate: { value: null, source: "missing" } },
+    });
+    expect(response.body.data.confidence).toBeLessThanOrEqual(0.4);
+  });
+
+  it("takes the purchase date from the request when given", async () => {
+    const { key } = await agentKeyFor("eval-given");
+    const purchaseDate = new Date(Date.now() - 45 * DAY).toISOString();
+    const response = await post(key, {
+      orderId: "n/a",
+      customerEmail: "x@example.test",
+      reasonForReturn: "defective",
+      purchaseDate,
+    });
+    expect(response.body.data).toMatchObject({
+      recommendation: "deny",
+      daysSincePurchase: 45,
+      factsUsed: { purchaseDate: { source: "request" } },
+    });
+  });
+
+  it("never uses another tenant's order", async () => {
+    const { owner } = await agentKeyFor("eval-owner");
+    const orderId = await seedOrder(owner);
+    const { key: otherKey } = await agentKeyFor("eval-other");
+    const response = await post(otherKey, {
+      orderId,
+      customerEmail: "customer@example.test",
+      reasonForReturn: "wrong_item",
+    });
+    expect(response.body.data.factsUsed).toMatchObject({ orderFound: false, customerEmailMatches: null });
+  });
+
+  it("rejects bad input with 400 and refuses users", async () => {
+    const { owner, key } = await agentKeyFor("eval-bad");
+    for (const body of [
+      {},
+      { orderId: "1", customerEmail: "not-an-email", reasonForReturn: "damaged" },
+      { orderId: "1", customerEmail: "x@example.test", reasonForReturn: "damaged", businessId: owner.tenantId },
+      {
+        orderId: "1",
+        customerEmail: "x@example.test",
+        reasonForReturn: "damaged",
+        evidenceUrls: ["javascript:alert(1)"],
+      },
+      { orderId: "1", customerEmail: "x@example.test", reasonForReturn: "damaged", requestedResolution: "cash" },
+      { orderId: "1", customerEmail: "x@example.test", reasonForReturn: "damaged", orderValue: -3 },
+    ]) {
+      const response = await post(key, body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(response.body.error.code).toBe("VALIDATION_FAILED");
+    }
+    const asOwner = await call(evaluateReturn, {
+      method: "POST",
+      token: owner.accessToken,
+      body: { orderId: "1", customerEmail: "x@example.test", reasonForReturn: "damaged" },
+    });
+    expect(asOwner.status).toBe(403);
+  });
+});
