@@ -9,7 +9,7 @@ import {
 } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { notFound, sqlState, unprocessable } from "../../shared/errors";
-import { toPage, totalCount } from "../platform/pagination";
+import { type ChildPageSpec, childPage, toPage, totalCount } from "../platform/pagination";
 import { sanitizeText } from "./sanitize";
 import {
   type analytics,
@@ -217,40 +217,11 @@ export async function addTranscripts(ctx: ServiceContext, id: string, input: z.i
 
 /** One page of a call's transcript in call order, and its total, in one statement (the call row joined to the page). */
 export async function listTranscripts(ctx: ServiceContext, id: string, query: z.infer<typeof listChildrenQuery>) {
-  const { tenantId } = ctx.caller;
-  const ofCall = and(eq(callTranscripts.tenantId, tenantId), eq(callTranscripts.callSessionId, id));
-  const page = ctx.db
-    .select(transcriptColumns)
-    .from(callTranscripts)
-    .where(ofCall)
-    .orderBy(
-      sql`${callTranscripts.timestampSeconds} nulls last`,
-      asc(callTranscripts.createdAt),
-      asc(callTranscripts.id),
-    )
-    .limit(query.limit)
-    .offset(query.offset)
-    .as("page");
-  const rows = await ctx.db
-    .select({
-      item: {
-        id: page.id,
-        callSessionId: page.callSessionId,
-        speaker: page.speaker,
-        message: page.message,
-        timestampSeconds: page.timestampSeconds,
-        confidenceScore: page.confidenceScore,
-        createdAt: page.createdAt,
-      },
-      total: sql<number>`(select count(*)::int from ${callTranscripts} where ${ofCall})`.mapWith(Number),
-    })
-    .from(callSessions)
-    .leftJoin(page, sql`true`)
-    .where(and(eq(callSessions.tenantId, tenantId), eq(callSessions.id, id)))
-    .orderBy(sql`${page.timestampSeconds} nulls last`, asc(page.createdAt), asc(page.id));
-  const [first] = rows;
-  if (!first) throw notFound("Call session");
-  return { items: rows.flatMap(({ item }) => (item ? [item] : [])), total: first.total };
+  return pageOfCall(ctx, id, query, {
+    table: callTranscripts,
+    columns: transcriptColumns,
+    orderBy: (c) => [sql`${c.timestampSeconds} nulls last`, asc(c.createdAt), asc(c.id)],
+  });
 }
 
 /** One statement; another tenant's call fails the foreign key: a 404. */
@@ -270,33 +241,31 @@ export async function addAnalytics(ctx: ServiceContext, id: string, input: z.inf
 
 /** One page of a call's analytics, oldest first, in one statement (the call row joined to the page). */
 export async function listAnalytics(ctx: ServiceContext, id: string, query: z.infer<typeof listChildrenQuery>) {
+  return pageOfCall(ctx, id, query, {
+    table: callAnalytics,
+    columns: analyticsColumns,
+    orderBy: (c) => [asc(c.createdAt), asc(c.id)],
+  });
+}
+
+/** One page of a call's transcripts or analytics and their total, in one statement; another tenant's call is a 404. */
+async function pageOfCall<C extends typeof transcriptColumns | typeof analyticsColumns>(
+  ctx: ServiceContext,
+  id: string,
+  query: z.infer<typeof listChildrenQuery>,
+  children: { table: typeof callTranscripts | typeof callAnalytics; columns: C; orderBy: ChildPageSpec<C>["orderBy"] },
+) {
   const { tenantId } = ctx.caller;
-  const ofCall = and(eq(callAnalytics.tenantId, tenantId), eq(callAnalytics.callSessionId, id));
-  const page = ctx.db
-    .select(analyticsColumns)
-    .from(callAnalytics)
-    .where(ofCall)
-    .orderBy(asc(callAnalytics.createdAt), asc(callAnalytics.id))
-    .limit(query.limit)
-    .offset(query.offset)
-    .as("page");
-  const rows = await ctx.db
-    .select({
-      item: {
-        id: page.id,
-        callSessionId: page.callSessionId,
-        provider: page.provider,
-        metrics: page.metrics,
-        events: page.events,
-        createdAt: page.createdAt,
-      },
-      total: sql<number>`(select count(*)::int from ${callAnalytics} where ${ofCall})`.mapWith(Number),
-    })
-    .from(callSessions)
-    .leftJoin(page, sql`true`)
-    .where(and(eq(callSessions.tenantId, tenantId), eq(callSessions.id, id)))
-    .orderBy(asc(page.createdAt), asc(page.id));
-  const [first] = rows;
-  if (!first) throw notFound("Call session");
-  return { items: rows.flatMap(({ item }) => (item ? [item] : [])), total: first.total };
+  const page = await childPage(ctx.db, {
+    parent: { table: callSessions, where: and(eq(callSessions.tenantId, tenantId), eq(callSessions.id, id)) },
+    children: {
+      table: children.table,
+      where: and(eq(children.table.tenantId, tenantId), eq(children.table.callSessionId, id)),
+      columns: children.columns,
+    },
+    orderBy: children.orderBy,
+    ...query,
+  });
+  if (!page) throw notFound("Call session");
+  return page;
 }

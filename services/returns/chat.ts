@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { chatMessages, chatSessions, users } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { notFound, sqlState, unprocessable } from "../../shared/errors";
-import { toPage, totalCount } from "../platform/pagination";
+import { childPage, toPage, totalCount } from "../platform/pagination";
 import { sanitizeText } from "./sanitize";
 import type {
   createChatMessageBody,
@@ -99,46 +99,25 @@ export async function createChatSession(ctx: ServiceContext, input: z.infer<type
   });
 }
 
-/**
- * One page of a session's messages, oldest first, in one statement whatever the page: the
- * tenant's session row left-joined to the page (no session row: 404), the total as a scalar
- * subquery of the same snapshot.
- */
+/** One page of a session's messages, oldest first, and their total, in one statement (childPage). */
 export async function listChatMessages(
   ctx: ServiceContext,
   sessionId: string,
   query: z.infer<typeof listChatMessagesQuery>,
 ) {
   const { tenantId } = ctx.caller;
-  const ofSession = and(eq(chatMessages.tenantId, tenantId), eq(chatMessages.sessionId, sessionId));
-  const page = ctx.db
-    .select(messageColumns)
-    .from(chatMessages)
-    .where(ofSession)
-    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
-    .limit(query.limit)
-    .offset(query.offset)
-    .as("page");
-  const rows = await ctx.db
-    .select({
-      message: {
-        id: page.id,
-        sessionId: page.sessionId,
-        sender: page.sender,
-        message: page.message,
-        messageType: page.messageType,
-        metadata: page.metadata,
-        createdAt: page.createdAt,
-      },
-      total: sql<number>`(select count(*)::int from ${chatMessages} where ${ofSession})`.mapWith(Number),
-    })
-    .from(chatSessions)
-    .leftJoin(page, sql`true`)
-    .where(and(eq(chatSessions.tenantId, tenantId), eq(chatSessions.id, sessionId)))
-    .orderBy(asc(page.createdAt), asc(page.id));
-  const [first] = rows;
-  if (!first) throw notFound("Chat session");
-  return { items: rows.flatMap(({ message }) => (message ? [message] : [])), total: first.total };
+  const page = await childPage(ctx.db, {
+    parent: { table: chatSessions, where: and(eq(chatSessions.tenantId, tenantId), eq(chatSessions.id, sessionId)) },
+    children: {
+      table: chatMessages,
+      where: and(eq(chatMessages.tenantId, tenantId), eq(chatMessages.sessionId, sessionId)),
+      columns: messageColumns,
+    },
+    orderBy: (c) => [asc(c.createdAt), asc(c.id)],
+    ...query,
+  });
+  if (!page) throw notFound("Chat session");
+  return page;
 }
 
 /**

@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, getTableColumns, gte, lt, type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gte, lt, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { agents, calls } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { notFound } from "../../shared/errors";
+import { childPage } from "../platform/pagination";
 import { pageQuery } from "../platform/schemas";
 import type { CallOverview } from "./schemas";
 
@@ -66,52 +67,28 @@ export async function getAgent(ctx: ServiceContext, agentId: string) {
 const SORT_COLUMNS = { date: "startedAt", duration: "durationMs", cost: "costCents" } as const;
 
 /**
- * One page of an agent's calls, its total, and whether the agent is the caller's, in one
- * statement whatever the page: the tenant's agent row, left-joined to the page of its calls
- * (no agent row: 404), with the count as a scalar subquery of the same snapshot. Unlike
- * `count(*) over()`, a page past the end still carries the total, so it needs no second
- * statement, and the newest-first page can be read off the (tenant_id, agent_id, started_at)
- * index (an incremental sort settles ties by id).
+ * One page of an agent's calls and their total, in one statement whatever the page (childPage:
+ * the tenant's agent row joined to the page; no agent row is a 404). The newest-first page can be
+ * read off the (tenant_id, agent_id, started_at) index; the id breaks ties, so pages never overlap
+ * or skip, and calls without the sorted value come last in both directions.
  */
 export async function listAgentCalls(ctx: ServiceContext, agentId: string, query: z.infer<typeof callHistoryQuery>) {
   const { tenantId } = ctx.caller;
-  const ofAgent = and(eq(calls.tenantId, tenantId), eq(calls.agentId, agentId));
   const direction = query.order === "asc" ? sql`asc` : sql`desc`;
-  // Nulls last in both directions; the id breaks ties so pages never overlap or skip.
-  const orderBy = (sort: SQLWrapper, id: SQLWrapper): SQL[] => [
-    sql`${sort} ${direction} nulls last`,
-    query.order === "asc" ? asc(id) : desc(id),
-  ];
   const sortKey = SORT_COLUMNS[query.sortBy];
-
-  const page = ctx.db
-    .select(callListColumns)
-    .from(calls)
-    .where(ofAgent)
-    .orderBy(...orderBy(calls[sortKey], calls.id))
-    .limit(query.limit)
-    .offset(query.offset)
-    .as("page");
-  // The page's columns, read through its alias; all null on the one row of an agent with none.
-  const pageColumns = Object.fromEntries(
-    Object.keys(callListColumns).map((key) => [key, page[key as keyof typeof callListColumns]]),
-  ) as { [K in keyof typeof callListColumns]: (typeof page)[K] };
-  const rows = await ctx.db
-    .select({
-      call: pageColumns,
-      total: sql<number>`(select count(*)::int from ${calls} where ${ofAgent})`.mapWith(Number),
-    })
-    .from(agents)
-    .leftJoin(page, sql`true`)
-    .where(and(eq(agents.tenantId, tenantId), eq(agents.agentId, agentId)))
-    .orderBy(...orderBy(page[sortKey], page.id));
-
-  const [first] = rows;
-  if (!first) throw notFound("Agent");
-  return {
-    items: rows.flatMap(({ call }) => (call ? [withSeconds(call)] : [])),
-    total: first.total,
-  };
+  const page = await childPage(ctx.db, {
+    parent: { table: agents, where: and(eq(agents.tenantId, tenantId), eq(agents.agentId, agentId)) },
+    children: {
+      table: calls,
+      where: and(eq(calls.tenantId, tenantId), eq(calls.agentId, agentId)),
+      columns: callListColumns,
+    },
+    orderBy: (c) => [sql`${c[sortKey]} ${direction} nulls last`, query.order === "asc" ? asc(c.id) : desc(c.id)],
+    limit: query.limit,
+    offset: query.offset,
+  });
+  if (!page) throw notFound("Agent");
+  return { items: page.items.map(withSeconds), total: page.total };
 }
 
 export async function getCall(ctx: ServiceContext, callId: string) {
