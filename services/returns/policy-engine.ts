@@ -198,7 +198,7 @@ export function evaluate(policy: PolicyInput, facts: ReturnFacts, now: Date): Ev
     );
   } else if (evidenceRequired) {
     reasons.push(
-      `Evidence is required for "${words(reason)}" and ${plural(facts.evidenceCount, "file")} were provided.`,
+      `Evidence is required for "${words(reason)}" and ${plural(facts.evidenceCount, "file")} ${facts.evidenceCount === 1 ? "was" : "were"} provided.`,
     );
   }
 
