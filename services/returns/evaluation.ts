@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../../db/client";
 import { mockOrders, policies, tenants } from "../../db/schema";
+import { notFound } from "../../shared/errors";
 import { email } from "../platform/schemas";
 import { evaluate, type Fact, type ReturnFacts } from "./policy-engine";
 import { DEFAULT_POLICY_RULES, REASON_CODES, RESOLUTIONS, readRules } from "./policy-rules";
@@ -68,7 +69,8 @@ function pick<T>(given: T | undefined, fromOrder: T | null | undefined): Fact<T>
 /**
  * Evaluates a return against the tenant's active policy (or the default): one statement reads the
  * policy and the order, then the pure engine decides. Facts the caller leaves out come from the
- * order when it exists under the customer's email; a missing fact is not an error.
+ * order when it exists under the customer's email; a missing fact is not an error. An unknown
+ * tenant is NOT_FOUND.
  */
 export async function evaluateReturnForTenant(
   db: Database,
@@ -77,9 +79,11 @@ export async function evaluateReturnForTenant(
   now: Date = new Date(),
 ): Promise<Evaluation> {
   const row = await loadPolicyAndOrder(db, tenantId, input.orderId);
-  const storedRules = row?.policyVersion != null ? readRules(row.policyRules) : null;
+  // The query starts from the tenant: no row means no such business (a public filer's typo).
+  if (!row) throw notFound("Business");
+  const storedRules = row.policyVersion !== null ? readRules(row.policyRules) : null;
   const policy = storedRules
-    ? { rules: storedRules, version: row?.policyVersion ?? null, isDefault: false }
+    ? { rules: storedRules, version: row.policyVersion, isDefault: false }
     : { rules: DEFAULT_POLICY_RULES, version: null, isDefault: true };
 
   const orderExists = row?.orderEmail != null;

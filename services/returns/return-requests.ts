@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, ilike, inArray, lte, or, sql } from "drizzle-orm";
-import { returnRequests, tenants } from "../../db/schema";
+import { returnRequests } from "../../db/schema";
 import type { Caller, ServiceContext } from "../../shared/context";
 import { AppError, notFound } from "../../shared/errors";
 import { recordAudit } from "../platform/audit";
@@ -67,11 +67,9 @@ export async function createReturnRequest(ctx: ServiceContext<Caller>, input: Cr
   await consume(ctx.db, `return-request:ip:${ctx.ip}`, RETURN_FILINGS_PER_IP);
   await consume(ctx.db, `return-request:${tenantId}:${ctx.ip}`, RETURN_FILINGS_PER_TENANT);
 
-  const [tenant] = await ctx.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId));
-  if (!tenant) throw notFound("Business");
-
   const reasonDetails = input.reasonDetails === undefined ? undefined : sanitizeText(input.reasonDetails);
   const evidenceUrls = input.evidenceUrls ?? [];
+  // Also the check that the business exists (404 otherwise), in the same statement.
   const evaluation = await evaluateReturnForTenant(ctx.db, tenantId, {
     orderId: input.orderId,
     customerEmail: input.customerEmail,
