@@ -27,6 +27,7 @@ CREATE TABLE "call_sessions" (
 	"is_active" boolean DEFAULT false NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"activated_at" timestamp with time zone,
 	"ended_at" timestamp with time zone,
 	CONSTRAINT "call_sessions_tenantId_id_unique" UNIQUE("tenant_id","id"),
 	CONSTRAINT "call_sessions_type_check" CHECK ("call_sessions"."call_type" in ('voice', 'video', 'test')),

@@ -175,6 +175,8 @@ export const callSessions = pgTable(
     isActive: boolean().notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    /** When the call became active; its duration runs from here. */
+    activatedAt: timestamp({ withTimezone: true }),
     endedAt: timestamp({ withTimezone: true }),
   },
   (t) => [

@@ -149,10 +149,8 @@ const predecessorsOf = (target: CallSessionStatus) =>
  * A status transition as one conditional UPDATE: it applies only while the call is in a status
  * that may move to the target, so two racing transitions cannot both win. Becoming active sets
  * `is_active`; ending or failing clears it, stamps `ended_at` and sets the duration — the one
- * given, or the seconds since the call became active. The schema has no activation column: a
- * call's row changes only through these transitions, so while it is `active` its `updated_at` is
- * the moment it became active. When no row moves, a second (error-path) read tells a 404 from
- * a 422.
+ * given, or the seconds since it became active (`activated_at`; 0 if it never did). When no row
+ * moves, a second (error-path) read tells a 404 from a 422.
  */
 export async function updateCallSession(ctx: ServiceContext, id: string, input: z.infer<typeof updateCallSessionBody>) {
   const { tenantId } = ctx.caller;
@@ -166,6 +164,7 @@ export async function updateCallSession(ctx: ServiceContext, id: string, input: 
       .set({
         status: target,
         isActive: target === "active",
+        ...(target === "active" ? { activatedAt: sql`now()` } : {}),
         updatedAt: sql`now()`,
         externalSessionId: input.externalSessionId,
         webhookData: input.webhookData,
@@ -174,9 +173,7 @@ export async function updateCallSession(ctx: ServiceContext, id: string, input: 
               endedAt: sql`now()`,
               durationSeconds:
                 input.durationSeconds ??
-                sql`case when ${callSessions.status} = 'active'
-                  then greatest(0, floor(extract(epoch from now() - ${callSessions.updatedAt})))::int
-                  else 0 end`,
+                sql`coalesce(greatest(0, floor(extract(epoch from now() - ${callSessions.activatedAt})))::int, 0)`,
             }
           : {}),
       })

@@ -181,6 +181,7 @@ export const callSession = z
     isActive: z.boolean(),
     createdAt: timestamp,
     updatedAt: timestamp,
+    activatedAt: timestamp.nullable().describe("When the call became active"),
     endedAt: timestamp.nullable(),
   })
   .meta({ id: "CallSession" });

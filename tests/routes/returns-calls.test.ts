@@ -33,7 +33,7 @@ async function callIn(account: Account, status: CallSessionStatus, activeFor = 0
     .set({
       status,
       isActive: status === "active",
-      updatedAt: sql`now() - make_interval(secs => ${activeFor})`,
+      ...(status === "active" ? { activatedAt: sql`now() - make_interval(secs => ${activeFor})` } : {}),
     })
     .where(eq(callSessions.id, created.id));
   return created.id;
@@ -169,6 +169,7 @@ describe("PATCH /api/call-sessions/:id", () => {
     const live = await newCall(owner);
     const active = await patch(owner, live.id, { status: "active" });
     expect(active.body.data).toMatchObject({ status: "active", isActive: true });
+    expect(Date.parse(active.body.data.activatedAt)).toBeGreaterThan(Date.now() - 60_000);
     const failed = await patch(owner, live.id, { status: "failed" });
     expect(failed.body.data).toMatchObject({ status: "failed", isActive: false });
     expect(failed.body.data.durationSeconds).toBeLessThan(5);
