@@ -1,5 +1,6 @@
 import { relations, sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -36,7 +37,9 @@ export type CallSessionStatus = (typeof CALL_SESSION_STATUSES)[number];
 /** Providers whose settings (API keys among them) a tenant stores in provider_configs. */
 export const CONFIG_PROVIDERS = ["elevenlabs", "tavus"] as const;
 
-const oneOf = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(", "));
+/** A CHECK that keeps a text column to one of `values` (the enumerations above). */
+const oneOf = (name: string, column: AnyPgColumn, values: readonly string[]) =>
+  check(name, sql`${column} in (${sql.raw(values.map((value) => `'${value}'`).join(", "))})`);
 
 /** A version of a tenant's return policy; `rules` follows services/returns/policy-rules.ts. */
 export const policies = pgTable(
@@ -92,7 +95,7 @@ export const returnRequests = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    check("return_requests_status_check", sql`${t.status} in (${oneOf(RETURN_STATUSES)})`),
+    oneOf("return_requests_status_check", t.status, RETURN_STATUSES),
     check(
       "return_requests_ai_confidence_check",
       sql`${t.aiConfidenceScore} is null or (${t.aiConfidenceScore} >= 0 and ${t.aiConfidenceScore} <= 1)`,
@@ -122,8 +125,8 @@ export const chatSessions = pgTable(
   (t) => [
     // Lets messages and calls reference (tenant_id, id): a child can never point into another tenant.
     unique().on(t.tenantId, t.id),
-    check("chat_sessions_mode_check", sql`${t.chatMode} in (${oneOf(CHAT_MODES)})`),
-    check("chat_sessions_type_check", sql`${t.sessionType} in (${oneOf(CHAT_SESSION_TYPES)})`),
+    oneOf("chat_sessions_mode_check", t.chatMode, CHAT_MODES),
+    oneOf("chat_sessions_type_check", t.sessionType, CHAT_SESSION_TYPES),
     index().on(t.tenantId, t.updatedAt.desc()),
   ],
 );
@@ -146,8 +149,8 @@ export const chatMessages = pgTable(
       columns: [t.tenantId, t.sessionId],
       foreignColumns: [chatSessions.tenantId, chatSessions.id],
     }).onDelete("cascade"),
-    check("chat_messages_sender_check", sql`${t.sender} in (${oneOf(CHAT_SENDERS)})`),
-    check("chat_messages_type_check", sql`${t.messageType} in (${oneOf(CHAT_MESSAGE_TYPES)})`),
+    oneOf("chat_messages_sender_check", t.sender, CHAT_SENDERS),
+    oneOf("chat_messages_type_check", t.messageType, CHAT_MESSAGE_TYPES),
     index().on(t.tenantId, t.sessionId, t.createdAt),
   ],
 );
@@ -185,9 +188,9 @@ export const callSessions = pgTable(
       columns: [t.tenantId, t.chatSessionId],
       foreignColumns: [chatSessions.tenantId, chatSessions.id],
     }).onDelete("cascade"),
-    check("call_sessions_type_check", sql`${t.callType} in (${oneOf(CALL_SESSION_TYPES)})`),
-    check("call_sessions_provider_check", sql`${t.provider} in (${oneOf(CALL_PROVIDERS)})`),
-    check("call_sessions_status_check", sql`${t.status} in (${oneOf(CALL_SESSION_STATUSES)})`),
+    oneOf("call_sessions_type_check", t.callType, CALL_SESSION_TYPES),
+    oneOf("call_sessions_provider_check", t.provider, CALL_PROVIDERS),
+    oneOf("call_sessions_status_check", t.status, CALL_SESSION_STATUSES),
     check("call_sessions_duration_check", sql`${t.durationSeconds} >= 0`),
     index().on(t.tenantId, t.createdAt.desc()),
   ],
@@ -210,7 +213,7 @@ export const callTranscripts = pgTable(
       columns: [t.tenantId, t.callSessionId],
       foreignColumns: [callSessions.tenantId, callSessions.id],
     }).onDelete("cascade"),
-    check("call_transcripts_speaker_check", sql`${t.speaker} in (${oneOf(CHAT_SENDERS)})`),
+    oneOf("call_transcripts_speaker_check", t.speaker, CHAT_SENDERS),
     index().on(t.tenantId, t.callSessionId, t.timestampSeconds),
   ],
 );
@@ -252,7 +255,7 @@ export const providerConfigs = pgTable(
   },
   (t) => [
     unique().on(t.tenantId, t.provider, t.configName),
-    check("provider_configs_provider_check", sql`${t.provider} in (${oneOf(CONFIG_PROVIDERS)})`),
+    oneOf("provider_configs_provider_check", t.provider, CONFIG_PROVIDERS),
   ],
 );
 

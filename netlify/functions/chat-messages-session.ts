@@ -1,5 +1,5 @@
 import { listChatMessages } from "../../services/returns/chat";
-import { chatMessage, listChatMessagesQuery, sessionIdParams } from "../../services/returns/session-schemas";
+import { chatMessage, listChildrenQuery, sessionIdParams } from "../../services/returns/session-schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/chat-messages/:sessionId" };
@@ -10,7 +10,7 @@ export default route(config, {
     description: "Oldest first. Another tenant's session is a 404.",
     access: { scopes: ["read"] },
     params: sessionIdParams,
-    query: listChatMessagesQuery,
+    query: listChildrenQuery,
     response: chatMessage,
     paginated: true,
     handler: ({ ctx, params, query }) => listChatMessages(ctx, params.sessionId, query),

@@ -8,7 +8,7 @@ import {
   callTranscripts,
 } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
-import { notFound, sqlState, unprocessable } from "../../shared/errors";
+import { isForeignKeyViolation, notFound, unprocessable } from "../../shared/errors";
 import { type ChildPageSpec, childPage, toPage, totalCount } from "../platform/pagination";
 import { sanitizeText } from "./sanitize";
 import {
@@ -46,9 +46,6 @@ const analyticsColumns = {
   events: callAnalytics.events,
   createdAt: callAnalytics.createdAt,
 };
-
-/** A child row names its call by (tenant_id, call_session_id): another tenant's call fails the foreign key. */
-const isForeignKeyViolation = (error: unknown) => sqlState(error) === "23503";
 
 export async function listCallSessions(ctx: ServiceContext, query: z.infer<typeof listCallSessionsQuery>) {
   const where = and(

@@ -2,14 +2,14 @@ import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { chatMessages, chatSessions, users } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
-import { notFound, sqlState, unprocessable } from "../../shared/errors";
+import { isForeignKeyViolation, notFound, unprocessable } from "../../shared/errors";
 import { childPage, toPage, totalCount } from "../platform/pagination";
 import { sanitizeText } from "./sanitize";
 import type {
   createChatMessageBody,
   createChatSessionBody,
-  listChatMessagesQuery,
   listChatSessionsQuery,
+  listChildrenQuery,
 } from "./session-schemas";
 
 /** The returns desk's chat (spec 000): sessions of a tenant and their messages. */
@@ -88,7 +88,7 @@ export async function createChatSession(ctx: ServiceContext, input: z.infer<type
     try {
       return await insert(ctx.db);
     } catch (error) {
-      if (sqlState(error) === "23503") throw notFound("User");
+      if (isForeignKeyViolation(error)) throw notFound("User");
       throw error;
     }
   }
@@ -103,7 +103,7 @@ export async function createChatSession(ctx: ServiceContext, input: z.infer<type
 export async function listChatMessages(
   ctx: ServiceContext,
   sessionId: string,
-  query: z.infer<typeof listChatMessagesQuery>,
+  query: z.infer<typeof listChildrenQuery>,
 ) {
   const { tenantId } = ctx.caller;
   const page = await childPage(ctx.db, {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Database } from "../../db/client";
 import { mockOrders, policies, tenants } from "../../db/schema";
 import { notFound } from "../../shared/errors";
-import { email } from "../platform/schemas";
+import { email, httpUrl, isoDateInput } from "../platform/schemas";
 import { evaluate, type Fact, type ReturnFacts } from "./policy-engine";
 import { DEFAULT_POLICY_RULES, REASON_CODES, RESOLUTIONS, readRules } from "./policy-rules";
 import type { Evaluation } from "./schemas";
@@ -24,15 +24,13 @@ export const evaluateReturnBody = z
         `A reason code: ${REASON_CODES.join(", ")} (case-insensitive); a code the policy does not know goes to review`,
       ),
     reasonDetails: z.string().trim().max(5000).optional().describe("The customer's own words"),
-    purchaseDate: z
-      .union([z.iso.datetime({ offset: true }), z.iso.date()])
-      .transform((value) => new Date(value))
+    purchaseDate: isoDateInput
       .optional()
       .describe("ISO 8601 date or date-time; looked up from the order when not given"),
     productCategory: z.string().trim().min(1).max(100).optional().describe("Looked up from the order when not given"),
     orderValue: z.number().min(0).max(1e9).optional().describe("Looked up from the order when not given"),
     evidenceUrls: z
-      .array(z.url({ protocol: /^https?$/ }).max(2000))
+      .array(httpUrl)
       .max(10)
       .optional()
       .describe("Links to photos or other evidence (http or https, at most 10)"),

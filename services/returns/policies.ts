@@ -6,7 +6,7 @@ import type { Caller, ServiceContext, UserCaller } from "../../shared/context";
 import { conflict, isUniqueViolation, notFound, unprocessable } from "../../shared/errors";
 import { recordAudit } from "../platform/audit";
 import { toPage, totalCount } from "../platform/pagination";
-import { pageQuery } from "../platform/schemas";
+import { pageQuery, serialId } from "../platform/schemas";
 import { DEFAULT_POLICY_RULES, DEFAULT_POLICY_VERSION, normalizeRules, policyRules, readRules } from "./policy-rules";
 
 /** Versions of a tenant's return policy (spec 000): drafts are edited, one version at a time is active. */
@@ -15,11 +15,7 @@ export const policyColumns = getTableColumns(policies);
 
 /** Policy ids are bigints; in a path they must be a positive integer. */
 export const policyIdParams = z.object({
-  id: z
-    .string()
-    .regex(/^[1-9][0-9]{0,14}$/, "Must be a positive integer")
-    .transform(Number)
-    .describe("The policy's id"),
+  id: serialId.describe("The policy's id"),
 });
 
 export const listPoliciesQuery = pageQuery;

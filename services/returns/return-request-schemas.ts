@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CHAT_SENDERS, RECOMMENDATIONS, RETURN_STATUSES, type ReturnStatus } from "../../db/schema";
-import { pageQuery } from "../platform/schemas";
+import { httpUrl, isoDateInput, pageQuery, serialId } from "../platform/schemas";
 import { REASON_CODES, RESOLUTIONS } from "./policy-rules";
 
 /** Request and response shapes of the return requests (spec 000); the OpenAPI document is built from them. */
@@ -32,17 +32,8 @@ const customerEmail = z
   .max(254)
   .pipe(z.email())
   .transform((value) => value.toLowerCase());
-const isoDate = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((value) => new Date(value))
-  .describe("ISO 8601 date or date-time");
-/** Only http(s): javascript:, data:, ftp: and the like are refused. */
-const evidenceUrl = z
-  .string()
-  .trim()
-  .max(2048)
-  .pipe(z.url({ protocol: /^https?$/, hostname: z.regexes.hostname }))
-  .describe("An http(s) URL of a photo or file");
+const isoDate = isoDateInput.describe("ISO 8601 date or date-time");
+const evidenceUrl = httpUrl.describe("An http(s) URL of a photo or file");
 
 /** `customer` and `assistant` are accepted as the chat's `user` and `agent`. */
 const SENDER_ALIASES: Record<string, (typeof CHAT_SENDERS)[number]> = {
@@ -176,11 +167,7 @@ export const listReturnRequestsQuery = pageQuery.extend({
 export type ListReturnRequestsQuery = z.output<typeof listReturnRequestsQuery>;
 
 export const returnRequestIdParams = z.object({
-  id: z
-    .string()
-    .regex(/^[1-9][0-9]{0,14}$/, "Must be a positive integer")
-    .transform(Number)
-    .describe("The request's id (not its publicId)"),
+  id: serialId.describe("The request's id (not its publicId)"),
 });
 
 export const updateReturnStatusBody = z

@@ -9,7 +9,7 @@ import {
   CHAT_SESSION_TYPES,
   CONFIG_PROVIDERS,
 } from "../../db/schema";
-import { pageQuery, timestamp } from "../platform/schemas";
+import { httpUrl, pageQuery, timestamp } from "../platform/schemas";
 
 /**
  * Request and response shapes of the returns desk's chat, calls and provider configs (spec 000).
@@ -85,7 +85,8 @@ export const createChatMessageBody = z
   })
   .strict();
 
-export const listChatMessagesQuery = pageQuery.strict();
+/** A page of a parent's children: chat messages, call transcripts, call analytics. */
+export const listChildrenQuery = pageQuery.strict();
 
 export const chatMessage = z
   .object({
@@ -100,11 +101,6 @@ export const chatMessage = z
   .meta({ id: "ChatMessage" });
 
 // ---- call sessions, transcripts, analytics ----
-
-const httpUrl = z
-  .url({ protocol: /^https?$/ })
-  .max(2000)
-  .describe("An http(s) URL");
 
 export const listCallSessionsQuery = pageQuery
   .extend({
@@ -243,5 +239,3 @@ export const analytics = z
 export const callSessionDetail = callSession
   .extend({ transcripts: z.array(transcript), analytics: z.array(analytics) })
   .meta({ id: "CallSessionDetail" });
-
-export const listChildrenQuery = pageQuery.strict();
