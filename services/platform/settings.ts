@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Database } from "../../db/client";
 import { tenantSettings } from "../../db/schema";
 import type { ServiceContext, UserCaller } from "../../shared/context";
-import { decryptSecret, encryptSecret, maskSecret } from "../../shared/crypto/secrets";
+import { hintOf, mergeFields, openField, revealFields, type SealedField } from "../../shared/crypto/secrets";
 import { recordAudit } from "./audit";
 
 /** A secret is written as a string, cleared with null, and kept as it is when left out. */
@@ -64,54 +64,29 @@ export const settings = z
   )
   .meta({ id: "Settings" });
 
-/** How a secret is stored inside the section's JSON: sealed, with the hint a read shows. */
-interface StoredSecret {
-  sealed: string;
-  hint: string;
-}
 type StoredSection = Record<string, unknown>;
 type StoredSettings = Record<SectionName, StoredSection | null>;
 
-const isStoredSecret = (value: unknown): value is StoredSecret =>
-  typeof value === "object" && value !== null && "sealed" in value && "hint" in value;
-
-type Reveal = (secret: StoredSecret) => string;
-
-function mapSection(section: StoredSection, reveal: Reveal): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(section).map(([key, value]) => [key, isStoredSecret(value) ? reveal(value) : value]),
-  );
-}
-
-/** Replaces every stored secret with what `reveal` makes of it. */
-function mapSecrets(stored: StoredSettings, reveal: Reveal) {
+/** Replaces every sealed secret of every section with what `reveal` makes of it. */
+function mapSecrets(stored: StoredSettings, reveal: (field: SealedField) => string) {
   return Object.fromEntries(
     SECTION_NAMES.map((name) => {
       const section = stored[name];
-      return [name, section ? mapSection(section, reveal) : null];
+      return [name, section ? revealFields(section, reveal) : null];
     }),
   ) as Record<SectionName, Record<string, unknown> | null>;
 }
 
-const decrypt: Reveal = (secret) => decryptSecret(secret.sealed);
+const mask = (stored: StoredSettings) => mapSecrets(stored, hintOf) as z.infer<typeof settings>;
 
-const mask = (stored: StoredSettings) => mapSecrets(stored, (secret) => secret.hint) as z.infer<typeof settings>;
-
+/** A section after a write; null clears it, and so does removing its last field. */
 function merge(
   current: StoredSection | null,
   change: Record<string, unknown> | null,
   secrets: readonly string[],
 ): StoredSection | null {
   if (change === null) return null;
-  const next: StoredSection = { ...current };
-  for (const [key, value] of Object.entries(change)) {
-    if (value === undefined) continue;
-    if (value === null) delete next[key];
-    else
-      next[key] = secrets.includes(key)
-        ? { sealed: encryptSecret(value as string), hint: maskSecret(value as string) }
-        : value;
-  }
+  const next = mergeFields(current, change, (key) => secrets.includes(key));
   return Object.keys(next).length > 0 ? next : null;
 }
 
@@ -162,7 +137,7 @@ export async function updateSettings(ctx: ServiceContext<UserCaller>, patch: z.i
  * (Retell, WhatsApp). Never returned by a route.
  */
 export async function readProviderSettings(db: Database, tenantId: string) {
-  return mapSecrets(await readStored(db, tenantId), decrypt);
+  return mapSecrets(await readStored(db, tenantId), openField);
 }
 
 /**
@@ -170,5 +145,5 @@ export async function readProviderSettings(db: Database, tenantId: string) {
  * section (the Retell webhook finds an agent's tenants and their keys in one statement).
  */
 export function revealSection(section: Record<string, unknown> | null): Record<string, unknown> | null {
-  return section ? mapSection(section, decrypt) : null;
+  return section ? revealFields(section, openField) : null;
 }

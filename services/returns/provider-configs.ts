@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Database } from "../../db/client";
 import { providerConfigs } from "../../db/schema";
 import type { ServiceContext, UserCaller } from "../../shared/context";
-import { decryptSecret, encryptSecret, maskSecret } from "../../shared/crypto/secrets";
+import { hintOf, mergeFields, openField, revealFields } from "../../shared/crypto/secrets";
 import { conflict, isUniqueViolation, notFound } from "../../shared/errors";
 import { recordAudit } from "../platform/audit";
 import { toPage, totalCount } from "../platform/pagination";
@@ -112,39 +112,13 @@ export const providerConfig = z
   })
   .meta({ id: "ProviderConfig" });
 
-/** How a secret sits inside the stored JSON: sealed, beside the hint a read shows. */
-interface StoredSecret {
-  sealed: string;
-  hint: string;
-}
 type StoredData = Record<string, unknown>;
 
-const isStoredSecret = (value: unknown): value is StoredSecret =>
-  typeof value === "object" && value !== null && "sealed" in value && "hint" in value;
-
-const seal = (plaintext: string): StoredSecret => ({ sealed: encryptSecret(plaintext), hint: maskSecret(plaintext) });
-
-function mapSecrets(data: StoredData, reveal: (secret: StoredSecret) => string): StoredData {
-  return Object.fromEntries(
-    Object.entries(data).map(([key, value]) => [
-      key,
-      isSecretKey(key) && isStoredSecret(value) ? reveal(value) : value,
-    ]),
-  );
-}
-
-const maskData = (data: unknown) => mapSecrets((data ?? {}) as StoredData, (secret) => secret.hint);
-
+// Only keys named as secrets are revealed: a user-written object shaped like a sealed field under
+// another key stays as it is.
+const maskData = (data: unknown) => revealFields((data ?? {}) as StoredData, hintOf, isSecretKey);
 /** Applies a write to the stored data: secrets sealed, null removes, omitted keys stay. */
-function mergeData(current: StoredData, change: Record<string, unknown>): StoredData {
-  const next: StoredData = { ...current };
-  for (const [key, value] of Object.entries(change)) {
-    if (value === undefined) continue;
-    if (value === null) delete next[key];
-    else next[key] = isSecretKey(key) ? seal(value as string) : value;
-  }
-  return next;
-}
+const mergeData = (current: StoredData, change: Record<string, unknown>) => mergeFields(current, change, isSecretKey);
 
 const storedColumns = {
   id: providerConfigs.id,
@@ -297,5 +271,5 @@ export async function readProviderConfig(db: Database, tenantId: string, id: str
     .from(providerConfigs)
     .where(and(eq(providerConfigs.tenantId, tenantId), eq(providerConfigs.id, id)));
   if (!row) return undefined;
-  return { ...row, configData: mapSecrets(row.configData as StoredData, (secret) => decryptSecret(secret.sealed)) };
+  return { ...row, configData: revealFields(row.configData as StoredData, openField, isSecretKey) };
 }

@@ -33,3 +33,46 @@ export function isEncrypted(value: unknown): value is string {
 export function maskSecret(plaintext: string): string {
   return plaintext.length >= 12 ? `••••${plaintext.slice(-4)}` : "••••";
 }
+
+/** A secret as it sits inside stored JSON (settings sections, provider configs): sealed, beside the hint a read shows. */
+export interface SealedField {
+  sealed: string;
+  hint: string;
+}
+
+export const isSealedField = (value: unknown): value is SealedField =>
+  typeof value === "object" && value !== null && "sealed" in value && "hint" in value;
+
+/** What a read shows of a sealed field, and what a service that calls the provider needs. */
+export const hintOf = (field: SealedField) => field.hint;
+export const openField = (field: SealedField) => decryptSecret(field.sealed);
+
+/**
+ * Replaces every sealed field of `data` whose key `isSecret` names with what `reveal` makes of it
+ * (`hintOf` for a read, `openField` for a provider call).
+ */
+export function revealFields(
+  data: Record<string, unknown>,
+  reveal: (field: SealedField) => string,
+  isSecret: (key: string) => boolean = () => true,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(data).map(([key, value]) => [key, isSecret(key) && isSealedField(value) ? reveal(value) : value]),
+  );
+}
+
+/** Applies a write to stored JSON: secret keys are sealed, null removes a key, undefined leaves it. */
+export function mergeFields(
+  current: Record<string, unknown> | null,
+  change: Record<string, unknown>,
+  isSecret: (key: string) => boolean,
+): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(change)) {
+    if (value === undefined) continue;
+    if (value === null) delete next[key];
+    else
+      next[key] = isSecret(key) ? { sealed: encryptSecret(value as string), hint: maskSecret(value as string) } : value;
+  }
+  return next;
+}
