@@ -1,19 +1,13 @@
 import { and, asc, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { z } from "zod";
-import {
-  CALL_SESSION_STATUSES,
-  type CallSessionStatus,
-  callAnalytics,
-  callSessions,
-  callTranscripts,
-} from "../../db/schema";
+import { callAnalytics, callSessions, callTranscripts } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
-import { isForeignKeyViolation, notFound, unprocessable } from "../../shared/errors";
+import { isForeignKeyViolation, notFound } from "../../shared/errors";
 import { type ChildPageSpec, childPage, toPage, totalCount } from "../platform/pagination";
 import { sanitizeText } from "./sanitize";
 import {
   type analytics,
-  CALL_TRANSITIONS,
+  callStatuses,
   type createAnalyticsBody,
   type createCallSessionBody,
   type createTranscriptsBody,
@@ -137,11 +131,6 @@ export async function getCallSession(ctx: ServiceContext, id: string) {
   };
 }
 
-const TERMINAL: readonly CallSessionStatus[] = ["ended", "failed"];
-/** The statuses a call may be in to move to `target`. */
-const predecessorsOf = (target: CallSessionStatus) =>
-  CALL_SESSION_STATUSES.filter((status) => CALL_TRANSITIONS[status].includes(target));
-
 /**
  * A status transition as one conditional UPDATE: it applies only while the call is in a status
  * that may move to the target, so two racing transitions cannot both win. Becoming active sets
@@ -152,8 +141,8 @@ const predecessorsOf = (target: CallSessionStatus) =>
 export async function updateCallSession(ctx: ServiceContext, id: string, input: z.infer<typeof updateCallSessionBody>) {
   const { tenantId } = ctx.caller;
   const target = input.status;
-  const terminal = TERMINAL.includes(target);
-  const from = predecessorsOf(target);
+  const terminal = callStatuses.isFinal(target);
+  const from = callStatuses.predecessorsOf(target);
   const ofCall = and(eq(callSessions.tenantId, tenantId), eq(callSessions.id, id));
   if (from.length > 0) {
     const [call] = await ctx.db
@@ -180,7 +169,7 @@ export async function updateCallSession(ctx: ServiceContext, id: string, input: 
   }
   const [current] = await ctx.db.select({ status: callSessions.status }).from(callSessions).where(ofCall);
   if (!current) throw notFound("Call session");
-  throw unprocessable(`A call cannot move from ${current.status} to ${target}`);
+  throw callStatuses.refuse(current.status, target);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CHAT_SENDERS, RECOMMENDATIONS, RETURN_STATUSES, type ReturnStatus } from "../../db/schema";
 import { httpUrl, isoDateInput, pageQuery, serialId } from "../platform/schemas";
+import { stateMachine } from "../platform/state-machine";
 import { REASON_CODES, RESOLUTIONS } from "./policy-rules";
 
 /** Request and response shapes of the return requests (spec 000); the OpenAPI document is built from them. */
@@ -11,19 +12,15 @@ import { REASON_CODES, RESOLUTIONS } from "./policy-rules";
  */
 export const RETURNS_STAFF = ["owner", "admin", "operations", "agent", "qa_supervisor"] as const;
 
-/** The state machine: where each status may go next. `denied` and `completed` are terminal. */
-export const STATUS_TRANSITIONS: Record<ReturnStatus, readonly ReturnStatus[]> = {
+/** Where each status may go next. `denied` and `completed` are final. */
+export const returnStatuses = stateMachine<ReturnStatus>("return request", {
   pending_triage: ["pending_review", "approved", "denied"],
   pending_review: ["approved", "denied"],
   approved: ["completed"],
   denied: [],
   completed: [],
-};
-
-/** The statuses a request may be in to move to `target`. */
-export function predecessorsOf(target: ReturnStatus): ReturnStatus[] {
-  return RETURN_STATUSES.filter((from) => STATUS_TRANSITIONS[from].includes(target));
-}
+});
+export const STATUS_TRANSITIONS = returnStatuses.transitions;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const customerEmail = z

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, ilike, inArray, lte, or, sql } from "drizzle-orm";
 import { returnRequests } from "../../db/schema";
 import type { Caller, ServiceContext } from "../../shared/context";
-import { AppError, notFound } from "../../shared/errors";
+import { notFound } from "../../shared/errors";
 import { recordAudit } from "../platform/audit";
 import { toPage, totalCount } from "../platform/pagination";
 import { consume, type Limit } from "../platform/rate-limit";
@@ -9,8 +9,7 @@ import { evaluateReturnForTenant } from "./evaluation";
 import {
   type CreateReturnRequestInput,
   type ListReturnRequestsQuery,
-  predecessorsOf,
-  STATUS_TRANSITIONS,
+  returnStatuses,
   type UpdateReturnStatusInput,
 } from "./return-request-schemas";
 import { sanitizeConversationLog, sanitizeText } from "./sanitize";
@@ -170,7 +169,7 @@ export async function listReturnRequests(ctx: ServiceContext, query: ListReturnR
 }
 
 /**
- * Moves a request along the state machine (STATUS_TRANSITIONS) with one conditional UPDATE: the
+ * Moves a request along the state machine (returnStatuses) with one conditional UPDATE: the
  * row is locked and read (its status before) in a sub-select, and changed only if that status may
  * move to the new one. Of two concurrent moves, the second waits for the first's lock, re-reads
  * the status it left, and fails. When nothing changed, one more read tells 404 (no such request
@@ -180,7 +179,7 @@ export async function listReturnRequests(ctx: ServiceContext, query: ListReturnR
  */
 export async function updateReturnStatus(ctx: ServiceContext, id: number, input: UpdateReturnStatusInput) {
   const { tenantId } = ctx.caller;
-  const allowedFrom = predecessorsOf(input.status);
+  const allowedFrom = returnStatuses.predecessorsOf(input.status);
   return ctx.db.transaction(async (tx) => {
     const previous = tx
       .select({ id: returnRequests.id, status: returnRequests.status, adminNotes: returnRequests.adminNotes })
@@ -217,14 +216,7 @@ export async function updateReturnStatus(ctx: ServiceContext, id: number, input:
         .from(returnRequests)
         .where(and(eq(returnRequests.id, id), eq(returnRequests.tenantId, tenantId)));
       if (!current) throw notFound("Return request");
-      const allowed = STATUS_TRANSITIONS[current.status];
-      throw new AppError(
-        "UNPROCESSABLE",
-        allowed.length === 0
-          ? `A ${current.status} return request cannot change status (it is final)`
-          : `A ${current.status} return request can move only to: ${allowed.join(", ")}`,
-        [{ path: "body.status", message: `Cannot move from ${current.status} to ${input.status}`, allowed }],
-      );
+      throw returnStatuses.refuse(current.status, input.status);
     }
     const { previousStatus, previousAdminNotes, ...after } = row;
     await recordAudit(tx, ctx, tenantId, {

@@ -10,6 +10,7 @@ import {
   CONFIG_PROVIDERS,
 } from "../../db/schema";
 import { httpUrl, pageQuery, timestamp } from "../platform/schemas";
+import { stateMachine } from "../platform/state-machine";
 
 /**
  * Request and response shapes of the returns desk's chat, calls and provider configs (spec 000).
@@ -127,13 +128,14 @@ export const createCallSessionBody = z
   .strict();
 
 /** Which statuses a call may move to from each status; ended and failed are final. */
-export const CALL_TRANSITIONS: Record<z.infer<typeof callStatus>, readonly z.infer<typeof callStatus>[]> = {
+export const callStatuses = stateMachine<z.infer<typeof callStatus>>("call", {
   initiated: ["connecting", "active", "failed", "ended"],
   connecting: ["active", "failed", "ended"],
   active: ["ended", "failed"],
   ended: [],
   failed: [],
-};
+});
+export const CALL_TRANSITIONS = callStatuses.transitions;
 
 export const updateCallSessionBody = z
   .object({
