@@ -16,20 +16,16 @@
  *   median round is reported. ratio = our time / raw time.
  */
 import { toSnakeCase } from "drizzle-orm/casing";
-import { HttpResponse, http } from "msw";
-import { setupServer } from "msw/node";
 import { type DatabaseHandle, statementCounter } from "../db/client";
 import { agents } from "../db/schema";
-import * as settings from "../netlify/functions/settings";
 import { toCallRow, upsertCalls } from "../services/voice/retell-calls";
 import { syncRetellCalls } from "../services/voice/sync";
 import { SCHEDULED_BUDGET_MS } from "../shared/http/scheduled";
 import { FakeRetell } from "../tests/helpers/fake-retell";
 import { registerTenant } from "../tests/helpers/fixtures";
-import { call } from "../tests/helpers/http";
+import { retellServer, saveRetellKey } from "../tests/helpers/retell-server";
+import { grid } from "./table";
 
-/** Retell's API host, the SDK's default; RETELL_BASE_URL moves it (and the mock with it). */
-const RETELL_API = process.env.RETELL_BASE_URL || "https://api.retellai.com";
 const WRITE_PAGE = 1000;
 const AGENT_ID = "agent_bench_0000000000000000000000";
 
@@ -137,23 +133,12 @@ export async function benchSync(handle: DatabaseHandle, rawQuery: RawQuery) {
   // A minute apart, the last one ending a few minutes ago.
   const start = Date.now() - (size + 10) * 60_000;
   fake.addCalls(size, { agentId: AGENT_ID, start });
-  const server = setupServer(
-    http.all(`${RETELL_API}/*`, ({ request }) =>
-      request.headers.get("authorization") === `Bearer ${fake.apiKey}`
-        ? fake.handle(request)
-        : HttpResponse.json({ status: 401, message: "Unauthorized" }, { status: 401 }),
-    ),
-  );
+  const server = retellServer(new Map([[fake.apiKey, fake]]));
   server.listen({ onUnhandledRequest: "bypass" });
   const timer = driverTimer(handle);
   try {
     const owner = await registerTenant("bench-sync");
-    const saved = await call(settings, {
-      method: "PATCH",
-      token: owner.accessToken,
-      body: { retellConfig: { apiKey: fake.apiKey } },
-    });
-    if (saved.status !== 200) throw new Error(`settings failed: ${saved.status} ${saved.text}`);
+    await saveRetellKey(owner, fake.apiKey);
 
     const run = async () => {
       const requestsBefore = fake.requests.length;
@@ -291,16 +276,6 @@ export async function benchSync(handle: DatabaseHandle, rawQuery: RawQuery) {
 }
 
 export type SyncBench = Awaited<ReturnType<typeof benchSync>>;
-
-/** A plain-text table: the first column left-aligned, the others right-aligned. */
-export function grid(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => (column === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[column] ?? 0)))
-      .join(" | ");
-  return [line(header), widths.map((width) => "-".repeat(width)).join("-|-"), ...rows.map(line)].join("\n");
-}
 
 export function syncTables(bench: SyncBench): string {
   const runs = grid(

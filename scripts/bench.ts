@@ -39,7 +39,8 @@ const { call, matchPath } = await import("../tests/helpers/http");
 const { registerTenant } = await import("../tests/helpers/fixtures");
 const authMe = await import("../netlify/functions/auth-me");
 const users = await import("../netlify/functions/users");
-const { benchSync, grid, syncTables } = await import("./bench-sync");
+const { benchSync, syncTables } = await import("./bench-sync");
+const { grid } = await import("./table");
 
 const iterationsOverride = process.env.BENCH_ITERATIONS ? Number(process.env.BENCH_ITERATIONS) : undefined;
 if (iterationsOverride !== undefined && !(Number.isInteger(iterationsOverride) && iterationsOverride > 0)) {

@@ -13,13 +13,12 @@ export default route(config, {
     access: "public",
     body: retellWebhookBody,
     response: retellWebhookResult,
-    handler: async ({ ctx, body, rawBody, request }) => {
-      const { known, ...outcome } = await receiveRetellWebhook(ctx.db, {
+    accepted: (outcome) => !outcome.known,
+    handler: ({ ctx, body, rawBody, request }) =>
+      receiveRetellWebhook(ctx.db, {
         rawBody: rawBody ?? "",
         signature: request.headers.get("x-retell-signature"),
         body,
-      });
-      return known ? outcome : Response.json({ data: retellWebhookResult.parse(outcome) }, { status: 202 });
-    },
+      }),
   }),
 });

@@ -139,11 +139,3 @@ export async function updateSettings(ctx: ServiceContext<UserCaller>, patch: z.i
 export async function readProviderSettings(db: Database, tenantId: string) {
   return mapSecrets(await readStored(db, tenantId), openField);
 }
-
-/**
- * One stored section with its secrets decrypted, for a module whose own query selected the
- * section (the Retell webhook finds an agent's tenants and their keys in one statement).
- */
-export function revealSection(section: Record<string, unknown> | null): Record<string, unknown> | null {
-  return section ? revealFields(section, openField) : null;
-}

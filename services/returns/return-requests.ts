@@ -138,7 +138,7 @@ export async function lookupReturnRequest(
     .where(
       and(
         eq(returnRequests.publicId, input.publicId),
-        eq(sql`lower(${returnRequests.customerEmail})`, input.customerEmail.toLowerCase()),
+        eq(sql`lower(${returnRequests.customerEmail})`, input.customerEmail),
       ),
     );
   if (!row) throw notFound("Return request");
@@ -155,7 +155,7 @@ export async function listReturnRequests(ctx: ServiceContext, query: ListReturnR
     query.status ? inArray(returnRequests.status, query.status) : undefined,
     query.from ? gte(returnRequests.createdAt, query.from) : undefined,
     query.to ? lte(returnRequests.createdAt, query.to) : undefined,
-    query.email ? eq(sql`lower(${returnRequests.customerEmail})`, query.email.toLowerCase()) : undefined,
+    query.email ? eq(sql`lower(${returnRequests.customerEmail})`, query.email) : undefined,
     pattern ? or(ilike(returnRequests.orderId, pattern), ilike(returnRequests.customerEmail, pattern)) : undefined,
   );
   const rows = await ctx.db

@@ -13,7 +13,9 @@ const retellId = z.string().trim().min(1).max(200);
 export const agentParams = z.object({ agentId: retellId.describe("Retell's agent id") });
 export const callParams = z.object({ callId: retellId.describe("Retell's call id") });
 
-export const CALL_SORTS = ["date", "duration", "cost"] as const;
+/** What call history sorts by, and the column behind each. */
+const SORT_COLUMNS = { date: "startedAt", duration: "durationMs", cost: "costCents" } as const;
+const CALL_SORTS = Object.keys(SORT_COLUMNS) as [keyof typeof SORT_COLUMNS, ...(keyof typeof SORT_COLUMNS)[]];
 export const callHistoryQuery = pageQuery.extend({
   sortBy: z
     .enum(CALL_SORTS)
@@ -36,18 +38,9 @@ export const overviewQuery = z.object({
   agentId: retellId.optional().describe("Only this agent's calls (Retell's agent id)"),
 });
 
-const agentColumns = {
-  id: agents.id,
-  agentId: agents.agentId,
-  agentName: agents.agentName,
-  status: agents.status,
-  createdAt: agents.createdAt,
-  updatedAt: agents.updatedAt,
-};
-
-const { tenantId: _tenant, transcript, transcriptObject, ...listColumns } = getTableColumns(calls);
+const { tenantId: _agentTenant, ...agentColumns } = getTableColumns(agents);
 /** What a list shows of a call: the heavy transcript stays behind GET /api/calls/:callId. */
-export const callListColumns = listColumns;
+const { tenantId: _callTenant, transcript, transcriptObject, ...callListColumns } = getTableColumns(calls);
 
 /** Retell's durations are in ms; dashboards show seconds. */
 const withSeconds = <T extends { durationMs: number | null }>(row: T) => ({
@@ -63,8 +56,6 @@ export async function getAgent(ctx: ServiceContext, agentId: string) {
   if (!agent) throw notFound("Agent");
   return agent;
 }
-
-const SORT_COLUMNS = { date: "startedAt", duration: "durationMs", cost: "costCents" } as const;
 
 /**
  * One page of an agent's calls and their total, in one statement whatever the page (childPage:

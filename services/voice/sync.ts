@@ -15,11 +15,11 @@ import { upsertCalls } from "./retell-calls";
 
 export const RETELL_SYNC_JOB = "retell-sync";
 /** Retell's largest `limit` for list-calls. */
-export const PAGE_SIZE = 1000;
+const PAGE_SIZE = 1000;
 /** Each run lists again from this far before its cursor, for calls Retell indexed late. */
 export const OVERLAP_MS = 10 * 60_000;
 /** Calls still running or awaiting analysis are listed again for this long after they started. */
-export const SETTLE_WINDOW_MS = 6 * 60 * 60_000;
+const SETTLE_WINDOW_MS = 6 * 60 * 60_000;
 /** No page is listed later than this before the deadline. */
 const PAGE_MARGIN_MS = 3_000;
 /** Retell requests are aborted this long before the deadline, leaving time to write what was fetched. */
@@ -34,22 +34,8 @@ export interface SyncOptions {
   pageSize?: number;
 }
 
-export interface SyncResult {
-  /** Calls new to the database. */
-  callsSynced: number;
-  /** Stored calls that changed (status, analysis, transcript, ...). */
-  callsUpdated: number;
-  /** Upstream failures: a page that could not be listed, a transcript or agent that could not be fetched. */
-  errors: number;
-  /** True when the run reached the end of Retell's list; false when it stopped at the deadline or on an error. */
-  complete: boolean;
-  pages: number;
-  transcriptsFetched: number;
-  agentsDiscovered: number;
-  status: "ok" | "partial" | "error";
-  /** The upstream error that stopped the run, when one did. */
-  error: string | null;
-}
+/** What a run did; its fields are documented on the `syncResult` schema below. */
+export type SyncResult = z.infer<typeof syncResult>;
 
 /**
  * Takes the run's lease on the tenant's sync state (so two runs never overlap) and reads where to
@@ -189,7 +175,7 @@ export async function syncRetellCalls(db: Database, tenantId: string, options: S
       leaseUntil: null,
       lastFinishedAt: sql`now()`,
       lastStatus: result.status,
-      lastResult: result as unknown as Record<string, unknown>,
+      lastResult: result,
       lastError: result.error,
       lastDurationMs: Date.now() - started,
       ...(result.complete ? { resumeFrom: null } : {}),
@@ -350,9 +336,18 @@ export const syncCallsBody = z
 export const syncResult = z
   .object({
     callsSynced: z.number().int().describe("Calls new to Frontdesk"),
-    callsUpdated: z.number().int().describe("Stored calls that changed"),
-    errors: z.number().int().describe("Retell requests that failed after retries"),
-    complete: z.boolean().describe("False when the run stopped early; the next run continues from there"),
+    callsUpdated: z.number().int().describe("Stored calls that changed (status, analysis, transcript, ...)"),
+    errors: z
+      .number()
+      .int()
+      .describe(
+        "Retell requests that failed after retries: a page, a transcript or an agent that could not be fetched",
+      ),
+    complete: z
+      .boolean()
+      .describe(
+        "True when the run reached the end of Retell's list; false when it stopped early (the next run continues)",
+      ),
     pages: z.number().int(),
     transcriptsFetched: z.number().int(),
     agentsDiscovered: z.number().int(),

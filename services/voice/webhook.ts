@@ -3,13 +3,13 @@ import { z } from "zod";
 import type { Database } from "../../db/client";
 import { agents, tenantSettings } from "../../db/schema";
 import { type RetellCall, verifyRetellSignature } from "../../shared/clients/retell";
+import { isSealedField, openField } from "../../shared/crypto/secrets";
 import { unauthorized } from "../../shared/errors";
 import { logError } from "../../shared/http/log";
-import { revealSection } from "../platform/settings";
 import { upsertCalls } from "./retell-calls";
 
 /** The events that carry a call worth storing; Retell's others (transfers, transcript updates) are acknowledged. */
-export const STORED_EVENTS = ["call_started", "call_ended", "call_analyzed"] as const;
+const STORED_EVENTS = ["call_started", "call_ended", "call_analyzed"] as const;
 
 /**
  * Retell's webhook envelope. Only what routing needs is checked here; the call object keeps
@@ -49,8 +49,8 @@ export const retellWebhookResult = z
  */
 function storedApiKey(tenantId: string, retellConfig: Record<string, unknown> | null): string | undefined {
   try {
-    const apiKey = revealSection(retellConfig)?.apiKey;
-    return typeof apiKey === "string" && apiKey.length > 0 ? apiKey : undefined;
+    const sealed = retellConfig?.apiKey;
+    return isSealedField(sealed) ? openField(sealed) || undefined : undefined;
   } catch (error) {
     logError({ msg: "retell webhook: stored Retell key unreadable", tenantId, error: String(error) });
     return undefined;

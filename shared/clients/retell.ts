@@ -2,7 +2,6 @@ import Retell from "retell-sdk";
 
 /** A call as Retell sends it: a `POST /v3/list-calls` item, a `GET /v2/get-call` answer or a webhook's `call`. */
 export type RetellCall = Retell.CallResponse | Retell.CallListResponse["items"][number];
-export type RetellListPage = Retell.CallListResponse;
 export type RetellListParams = Retell.CallListParams;
 
 /**
@@ -18,6 +17,9 @@ async function fetchWithBufferedErrors(input: string | URL | Request, init?: Req
   return new Response(await response.arrayBuffer(), { status, statusText, headers });
 }
 
+/** Retell's own API, the SDK's default; RETELL_BASE_URL points the clients elsewhere (a mock, a proxy). */
+export const RETELL_DEFAULT_BASE_URL = "https://api.retellai.com";
+
 const clients = new Map<string, { apiKey: string; client: Retell }>();
 
 /**
@@ -30,7 +32,7 @@ export function retellClient(tenantId: string, apiKey: string): Retell {
   if (cached?.apiKey === apiKey) return cached.client;
   const client = new Retell({
     apiKey,
-    baseURL: process.env.RETELL_BASE_URL || undefined,
+    baseURL: process.env.RETELL_BASE_URL || RETELL_DEFAULT_BASE_URL,
     maxRetries: Number(process.env.RETELL_MAX_RETRIES ?? 2),
     fetch: fetchWithBufferedErrors,
   });

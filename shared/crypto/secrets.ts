@@ -4,8 +4,14 @@ import { env } from "../config/env";
 // AES-256-GCM with a key derived from ENCRYPTION_KEY. Format: v1.<iv>.<tag>.<ciphertext>, base64url.
 const VERSION = "v1";
 
+let derived: { from: string; key: Buffer } | undefined;
+/** The AES key, derived once per ENCRYPTION_KEY (HKDF on every decrypt was most of a webhook's CPU). */
 function key(): Buffer {
-  return Buffer.from(hkdfSync("sha256", env.encryptionKey, "", "frontdesk-secrets-v1", 32));
+  const material = env.encryptionKey;
+  if (derived?.from !== material) {
+    derived = { from: material, key: Buffer.from(hkdfSync("sha256", material, "", "frontdesk-secrets-v1", 32)) };
+  }
+  return derived.key;
 }
 
 export function encryptSecret(plaintext: string): string {

@@ -48,6 +48,8 @@ export interface Operation<A extends Access = Access, P = unknown, Q = unknown, 
   /** The handler returns `{ items, total }`; the response adds `pagination` from `limit`/`offset`. */
   paginated?: boolean;
   status?: 200 | 201 | 202 | 204;
+  /** Answers 202 instead when it holds for the result (a webhook acknowledging what it did not store). */
+  accepted?: (result: R) => boolean;
   /** Documents the 429 of operations guarded by the Postgres limiter. */
   rateLimited?: boolean;
   /** Documents statuses beyond those route() derives from the declaration (e.g. health's 503). */
@@ -175,7 +177,7 @@ async function readJson(request: Request): Promise<{ text: string; json: unknown
 const tooLarge = () => new AppError("PAYLOAD_TOO_LARGE", `The request body must be at most ${MAX_BODY_BYTES} bytes`);
 
 function serialize(op: Operation<Access, any, any, any, any>, result: unknown, query: unknown): Response {
-  const status = op.status ?? 200;
+  const status = op.accepted?.(result) ? 202 : (op.status ?? 200);
   if (status === 204) return new Response(null, { status });
   if (op.paginated) {
     const { items, total } = result as Page<unknown>;

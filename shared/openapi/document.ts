@@ -374,6 +374,7 @@ export function buildOpenApiDocument(modules: Record<string, DocumentedModule>):
     const parameters = parametersOf(entry, components);
     const [status, success] = successes[index]!;
     const responses: OpenApiOperation["responses"] = { [status]: success };
+    if (op.accepted) responses["202"] = { ...success, description: SUCCESS_TEXT[202] };
     for (const code of errorStatuses(entry)) {
       responses[String(code)] = { $ref: `#/components/responses/${ERRORS[code]![0]}` };
     }

@@ -1,31 +1,14 @@
-import { HttpResponse, http } from "msw";
-import { setupServer } from "msw/node";
 import { afterAll, beforeAll } from "vitest";
-import * as settings from "../../netlify/functions/settings";
 import { FakeRetell } from "./fake-retell";
 import { type Account, registerTenant, unique } from "./fixtures";
-import { call } from "./http";
+import { retellServer, saveRetellKey } from "./retell-server";
 
-/** Retell's real API host: the SDK's default when RETELL_BASE_URL is unset. */
-export const RETELL_API = "https://api.retellai.com";
 const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
-/**
- * msw in front of Retell's host for this test file. Each tenant gets its own fake Retell account,
- * found by the API key the SDK sends; any other key is refused as Retell would (401), and any
- * other host but this machine fails the test.
- */
+/** A Retell mock for this test file; any host but Retell's and this machine's fails the test. */
 export function mockRetell() {
   const accounts = new Map<string, FakeRetell>();
-  const server = setupServer(
-    http.all(`${RETELL_API}/*`, ({ request }) => {
-      const key = request.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
-      const account = accounts.get(key);
-      return account
-        ? account.handle(request)
-        : HttpResponse.json({ status: 401, message: "Unauthorized" }, { status: 401 });
-    }),
-  );
+  const server = retellServer(accounts);
   beforeAll(() =>
     server.listen({
       // The database is local (the Neon driver's WebSocket upgrade comes through here too): let it
@@ -43,12 +26,7 @@ export function mockRetell() {
       const owner = await registerTenant(label);
       const retell = new FakeRetell(`key_${unique("retell").replace(/\W/g, "")}`);
       accounts.set(retell.apiKey, retell);
-      const saved = await call(settings, {
-        method: "PATCH",
-        token: owner.accessToken,
-        body: { retellConfig: { apiKey: retell.apiKey } },
-      });
-      if (saved.status !== 200) throw new Error(`settings failed: ${saved.status} ${saved.text}`);
+      await saveRetellKey(owner, retell.apiKey);
       return { owner, retell };
     },
   };
