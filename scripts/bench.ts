@@ -37,8 +37,8 @@ const { me } = await import("../services/platform/auth");
 const { createUser, listUsers, listUsersQuery } = await import("../services/platform/users");
 const { call, matchPath } = await import("../tests/helpers/http");
 const { registerTenant } = await import("../tests/helpers/fixtures");
-const authMe = await import("../netlify/functions/auth-me");
-const users = await import("../netlify/functions/users");
+const authMe = await import("../netlify/functions/platform-auth-me");
+const users = await import("../netlify/functions/platform-users");
 const { benchSync, syncTables } = await import("./bench-sync");
 const { grid } = await import("./table");
 

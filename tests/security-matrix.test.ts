@@ -16,8 +16,8 @@ import {
   type Role,
   returnRequests,
 } from "../db/schema";
+import { declaredOperations } from "../scripts/functions";
 import { type Account, addMember, createApiKey, registerTenant, unique } from "./helpers/fixtures";
-import { declaredOperations } from "./helpers/functions";
 import { type CallOptions, type CallResult, call } from "./helpers/http";
 
 /**

@@ -184,6 +184,7 @@ class Components {
 }
 
 interface Entry {
+  functionName: string;
   path: string;
   method: Method;
   op: AnyOperation;
@@ -204,12 +205,8 @@ function operationIdOf(method: Method, path: string): string {
   return method.toLowerCase() + words.map(capitalize).join("");
 }
 
-/** The first segment after /api: `/api/users/:id` → `users`, `/api/openapi.json` → `openapi`. */
-function tagOf(path: string): string {
-  const segments = path.split("/").filter(Boolean);
-  const first = segments[0] === "api" && segments.length > 1 ? segments[1] : segments[0];
-  return first?.split(".")[0] || "default";
-}
+/** An operation's tag is its module: the prefix of its function's file name (`voice-calls-id` → `voice`). */
+const tagOf = (functionName: string): string => functionName.split("-")[0] || "default";
 
 function accessNote(access: Access): string {
   if (access === "public") return "Public: no credentials needed.";
@@ -342,13 +339,14 @@ function errorComponents(components: Components) {
   return { headers, responses };
 }
 
+/** The document of the route functions given by name (the file name in netlify/functions, which names the module). */
 export function buildOpenApiDocument(modules: Record<string, DocumentedModule>): OpenApiDocument {
-  const routes = Object.values(modules)
-    .map((module) => module.default.definition)
+  const routes = Object.entries(modules)
+    .map(([functionName, module]) => ({ functionName, ...module.default.definition }))
     .sort((a, b) => a.path.localeCompare(b.path));
   const operationIds = new Set<string>();
   const entries: Entry[] = [];
-  for (const { path, operations } of routes) {
+  for (const { functionName, path, operations } of routes) {
     if (entries.some((entry) => entry.path === path)) throw new Error(`OpenAPI: two functions declare ${path}`);
     for (const method of METHODS) {
       const op = operations[method];
@@ -356,7 +354,7 @@ export function buildOpenApiDocument(modules: Record<string, DocumentedModule>):
       let operationId = operationIdOf(method, path);
       for (let n = 2; operationIds.has(operationId); n++) operationId = `${operationIdOf(method, path)}${n}`;
       operationIds.add(operationId);
-      entries.push({ path, method, op, operationId });
+      entries.push({ functionName, path, method, op, operationId });
     }
   }
 
@@ -368,8 +366,8 @@ export function buildOpenApiDocument(modules: Record<string, DocumentedModule>):
   const paths: OpenApiDocument["paths"] = {};
   const tags: string[] = [];
   entries.forEach((entry, index) => {
-    const { path, method, op, operationId } = entry;
-    const tag = tagOf(path);
+    const { functionName, path, method, op, operationId } = entry;
+    const tag = tagOf(functionName);
     if (!tags.includes(tag)) tags.push(tag);
     const parameters = parametersOf(entry, components);
     const [status, success] = successes[index]!;

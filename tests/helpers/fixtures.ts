@@ -1,8 +1,8 @@
 import type { ApiKeyScope, Role } from "../../db/schema";
-import * as apiKeys from "../../netlify/functions/api-keys";
-import * as login from "../../netlify/functions/auth-login";
-import * as register from "../../netlify/functions/auth-register";
-import * as users from "../../netlify/functions/users";
+import * as apiKeys from "../../netlify/functions/platform-api-keys";
+import * as login from "../../netlify/functions/platform-auth-login";
+import * as register from "../../netlify/functions/platform-auth-register";
+import * as users from "../../netlify/functions/platform-users";
 import { call } from "./http";
 
 let sequence = 0;

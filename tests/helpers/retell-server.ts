@@ -1,6 +1,6 @@
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
-import * as settings from "../../netlify/functions/settings";
+import * as settings from "../../netlify/functions/platform-settings";
 import { RETELL_DEFAULT_BASE_URL } from "../../shared/clients/retell";
 import type { FakeRetell } from "./fake-retell";
 import type { Account } from "./fixtures";

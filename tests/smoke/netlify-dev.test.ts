@@ -7,8 +7,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_API_KEY, DEMO_PASSWORD } from "../../db/seed";
+import { functionFiles, functionsDirectory } from "../../scripts/functions";
 import { type RunningServer, startServer, UNMATCHED_MESSAGE } from "../../scripts/serve";
-import { functionFiles, functionsDirectory } from "../helpers/functions";
 
 const functions = (await functionFiles()).map(({ name, module }) => ({ name, config: module.config ?? {} }));
 const paths = functions.flatMap(({ name, config }) =>

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { connect } from "../../db/client";
-import * as apiKeys from "../../netlify/functions/api-keys";
-import * as apiKeyById from "../../netlify/functions/api-keys-id";
-import * as auditLog from "../../netlify/functions/audit-log";
-import * as health from "../../netlify/functions/health";
-import * as userById from "../../netlify/functions/users-id";
+import * as apiKeys from "../../netlify/functions/platform-api-keys";
+import * as apiKeyById from "../../netlify/functions/platform-api-keys-id";
+import * as auditLog from "../../netlify/functions/platform-audit-log";
+import * as health from "../../netlify/functions/platform-health";
+import * as userById from "../../netlify/functions/platform-users-id";
 import { checkHealth } from "../../services/platform/health";
 import { addMember, registerTenant } from "../helpers/fixtures";
 import { call } from "../helpers/http";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { mockOrders } from "../../db/schema";
-import * as helperActive from "../../netlify/functions/ai-policy-helper-active";
-import * as evaluateReturn from "../../netlify/functions/ai-policy-helper-evaluate-return";
-import * as policiesFn from "../../netlify/functions/policies";
-import * as policiesIdActivate from "../../netlify/functions/policies-id-activate";
+import * as helperActive from "../../netlify/functions/returns-ai-policy-helper-active";
+import * as evaluateReturn from "../../netlify/functions/returns-ai-policy-helper-evaluate-return";
+import * as policiesFn from "../../netlify/functions/returns-policies";
+import * as policiesIdActivate from "../../netlify/functions/returns-policies-id-activate";
 import { DEFAULT_POLICY_RULES } from "../../services/returns/policy-rules";
 import { type Account, createApiKey, registerTenant, unique } from "../helpers/fixtures";
 import { call } from "../helpers/http";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import * as login from "../../netlify/functions/auth-login";
-import * as me from "../../netlify/functions/auth-me";
-import * as refresh from "../../netlify/functions/auth-refresh";
-import * as register from "../../netlify/functions/auth-register";
-import * as signout from "../../netlify/functions/auth-signout";
+import * as login from "../../netlify/functions/platform-auth-login";
+import * as me from "../../netlify/functions/platform-auth-me";
+import * as refresh from "../../netlify/functions/platform-auth-refresh";
+import * as register from "../../netlify/functions/platform-auth-register";
+import * as signout from "../../netlify/functions/platform-auth-signout";
 import { registerTenant, unique } from "../helpers/fixtures";
 import { type CallResult, call } from "../helpers/http";
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { agents, calls } from "../../db/schema";
-import * as callById from "../../netlify/functions/calls-id";
-import * as agentInfo from "../../netlify/functions/dashboard-agent-info";
-import * as callHistory from "../../netlify/functions/dashboard-call-history";
-import * as overview from "../../netlify/functions/dashboard-overview";
+import * as callById from "../../netlify/functions/voice-calls-id";
+import * as agentInfo from "../../netlify/functions/voice-dashboard-agent-info";
+import * as callHistory from "../../netlify/functions/voice-dashboard-call-history";
+import * as overview from "../../netlify/functions/voice-dashboard-overview";
 import { type Account, createApiKey, registerTenant, unique } from "../helpers/fixtures";
 import { call } from "../helpers/http";
 

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { tenantSettings } from "../../db/schema";
-import * as settings from "../../netlify/functions/settings";
+import * as settings from "../../netlify/functions/platform-settings";
 import { readProviderSettings } from "../../services/platform/settings";
 import { addMember, registerTenant } from "../helpers/fixtures";
 import { call } from "../helpers/http";

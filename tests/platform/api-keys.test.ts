@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import * as apiKeys from "../../netlify/functions/api-keys";
-import * as apiKeyById from "../../netlify/functions/api-keys-id";
-import * as users from "../../netlify/functions/users";
+import * as apiKeys from "../../netlify/functions/platform-api-keys";
+import * as apiKeyById from "../../netlify/functions/platform-api-keys-id";
+import * as users from "../../netlify/functions/platform-users";
 import { registerTenant } from "../helpers/fixtures";
 import { call } from "../helpers/http";
 

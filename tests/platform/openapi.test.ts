@@ -1,12 +1,13 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import * as docs from "../netlify/functions/docs";
-import * as openapi from "../netlify/functions/openapi";
-import { operation, route } from "../shared/http/route";
-import { buildOpenApiDocument, type OpenApiDocument } from "../shared/openapi/document";
-import { functionModules } from "../shared/openapi/registry";
-import { httpFunctions } from "./helpers/functions";
-import { call } from "./helpers/http";
+import * as docs from "../../netlify/functions/platform-docs";
+import * as openapi from "../../netlify/functions/platform-openapi";
+import { httpFunctions } from "../../scripts/functions";
+import { openApiFile, openApiJson } from "../../scripts/openapi";
+import { operation, route } from "../../shared/http/route";
+import { buildOpenApiDocument, type OpenApiDocument } from "../../shared/openapi/document";
+import { call } from "../helpers/http";
 
 async function fetchDocument(): Promise<OpenApiDocument> {
   const res = await call<OpenApiDocument>(openapi);
@@ -41,26 +42,28 @@ function operationsOf(document: OpenApiDocument) {
   );
 }
 
-describe("the function registry", () => {
-  it("lists every HTTP function, and its paths and methods are documented", async () => {
+describe("openapi.json", () => {
+  it("is the document the route declarations build (run `npm run openapi` after changing a route)", async () => {
+    expect(JSON.parse(readFileSync(openApiFile, "utf8"))).toEqual(JSON.parse(await openApiJson()));
+  });
+
+  it("documents every HTTP function's path and methods, tagged with its module", async () => {
     const document = await fetchDocument();
-    const http: string[] = [];
-    for (const { name, file, module } of await httpFunctions()) {
-      http.push(name);
-      expect(functionModules[name], `${file} is missing from shared/openapi/registry.ts`).toBe(module);
-      const { path, operations } = module.default.definition as { path: string; operations: object };
+    const http = await httpFunctions();
+    expect(http.length).toBeGreaterThan(10);
+    for (const { name, file, module } of http) {
+      const { path, operations } = module.default.definition;
       expect(path).toBe(module.config.path);
       const documented = document.paths[path.replace(/:(\w+)/g, "{$1}")];
-      expect(documented, `${path} is not in the document`).toBeDefined();
+      expect(documented, `${path} (${file}) is not in the document`).toBeDefined();
       expect(Object.keys(documented ?? {}).sort()).toEqual(
         Object.keys(operations)
           .map((m) => m.toLowerCase())
           .sort(),
       );
+      for (const op of Object.values(documented ?? {})) expect(op.tags).toEqual([name.split("-")[0]]);
     }
-    expect(http.length).toBeGreaterThan(10);
-    // Nothing stale or scheduled in the registry.
-    expect(Object.keys(functionModules).sort()).toEqual(http.sort());
+    expect(document.tags.map((tag) => tag.name)).toEqual(["platform", "returns", "voice"]);
   });
 });
 

@@ -1,9 +1,13 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Access } from "../../shared/auth/authenticate";
-import type { Method, Operation, RouteModule } from "../../shared/http/route";
+import type { Access } from "../shared/auth/authenticate";
+import type { Method, Operation, RouteModule } from "../shared/http/route";
 
-const directory = fileURLToPath(new URL("../../netlify/functions/", import.meta.url));
+/**
+ * The functions, discovered from netlify/functions itself: the route list, the OpenAPI document,
+ * the security matrix and `npm run job` all start here, so no hand-kept list can miss one.
+ */
+const directory = fileURLToPath(new URL("../netlify/functions/", import.meta.url));
 
 export interface DeclaredOperation {
   file: string;
@@ -56,4 +60,9 @@ export async function declaredOperations(): Promise<DeclaredOperation[]> {
       key: `${method} ${module.config.path}`,
     })),
   );
+}
+
+/** The HTTP functions by name, as the OpenAPI document takes them. */
+export async function routeModules(): Promise<Record<string, RouteModule>> {
+  return Object.fromEntries((await httpFunctions()).map(({ name, module }) => [name, module]));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import * as profiles from "../../netlify/functions/profiles";
-import * as preferences from "../../netlify/functions/user-preferences";
+import * as profiles from "../../netlify/functions/platform-profiles";
+import * as preferences from "../../netlify/functions/platform-user-preferences";
 import { addMember, registerTenant } from "../helpers/fixtures";
 import { call } from "../helpers/http";
 

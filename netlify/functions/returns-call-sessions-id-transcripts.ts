@@ -1,5 +1,5 @@
 import { idParams } from "../../services/platform/schemas";
-import { addTranscripts, listTranscripts } from "../../services/returns/calls";
+import { addTranscripts, listTranscripts } from "../../services/returns/call-sessions";
 import { createTranscriptsBody, listChildrenQuery, transcript } from "../../services/returns/session-schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

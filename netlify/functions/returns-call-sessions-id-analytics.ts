@@ -1,5 +1,5 @@
 import { idParams } from "../../services/platform/schemas";
-import { addAnalytics, listAnalytics } from "../../services/returns/calls";
+import { addAnalytics, listAnalytics } from "../../services/returns/call-sessions";
 import { analytics, createAnalyticsBody, listChildrenQuery } from "../../services/returns/session-schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

@@ -2,11 +2,11 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDatabase, getDb } from "../../db/client";
 import { auditLog, policies } from "../../db/schema";
-import * as auditLogFn from "../../netlify/functions/audit-log";
-import * as policiesFn from "../../netlify/functions/policies";
-import * as policiesActive from "../../netlify/functions/policies-active";
-import * as policiesId from "../../netlify/functions/policies-id";
-import * as policiesIdActivate from "../../netlify/functions/policies-id-activate";
+import * as auditLogFn from "../../netlify/functions/platform-audit-log";
+import * as policiesFn from "../../netlify/functions/returns-policies";
+import * as policiesActive from "../../netlify/functions/returns-policies-active";
+import * as policiesId from "../../netlify/functions/returns-policies-id";
+import * as policiesIdActivate from "../../netlify/functions/returns-policies-id-activate";
 import { type Account, addMember, createApiKey, registerTenant, unique } from "../helpers/fixtures";
 import { call } from "../helpers/http";
 

@@ -1,5 +1,5 @@
 import { idParams } from "../../services/platform/schemas";
-import { getCallSession, updateCallSession } from "../../services/returns/calls";
+import { getCallSession, updateCallSession } from "../../services/returns/call-sessions";
 import { callSession, callSessionDetail, updateCallSessionBody } from "../../services/returns/session-schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import * as login from "../../netlify/functions/auth-login";
-import * as users from "../../netlify/functions/users";
-import * as userById from "../../netlify/functions/users-id";
+import * as login from "../../netlify/functions/platform-auth-login";
+import * as users from "../../netlify/functions/platform-users";
+import * as userById from "../../netlify/functions/platform-users-id";
 import { addMember, createApiKey, registerTenant, unique } from "../helpers/fixtures";
 import { call } from "../helpers/http";
 

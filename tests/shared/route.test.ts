@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import * as login from "../../netlify/functions/auth-login";
-import * as me from "../../netlify/functions/auth-me";
-import * as users from "../../netlify/functions/users";
-import * as userById from "../../netlify/functions/users-id";
+import * as login from "../../netlify/functions/platform-auth-login";
+import * as me from "../../netlify/functions/platform-auth-me";
+import * as users from "../../netlify/functions/platform-users";
+import * as userById from "../../netlify/functions/platform-users-id";
 import { MAX_BODY_BYTES, operation, type RouteConfig, route } from "../../shared/http/route";
 import { registerTenant } from "../helpers/fixtures";
 import { call } from "../helpers/http";

@@ -2,9 +2,9 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { chatMessages, chatSessions } from "../../db/schema";
-import * as chatMessagesCreate from "../../netlify/functions/chat-messages";
-import * as chatMessagesList from "../../netlify/functions/chat-messages-session";
-import * as chatSessionsFn from "../../netlify/functions/chat-sessions";
+import * as chatMessagesCreate from "../../netlify/functions/returns-chat-messages";
+import * as chatMessagesList from "../../netlify/functions/returns-chat-messages-session";
+import * as chatSessionsFn from "../../netlify/functions/returns-chat-sessions";
 import { type Account, addMember, createApiKey, registerTenant } from "../helpers/fixtures";
 import { call } from "../helpers/http";
 

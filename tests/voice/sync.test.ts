@@ -2,10 +2,10 @@ import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb, statementCounter } from "../../db/client";
 import { agents, calls, syncState } from "../../db/schema";
-import * as callById from "../../netlify/functions/calls-id";
-import * as callHistory from "../../netlify/functions/dashboard-call-history";
-import * as syncCalls from "../../netlify/functions/dashboard-sync-calls";
-import * as retellSyncFunction from "../../netlify/functions/retell-sync";
+import * as callById from "../../netlify/functions/voice-calls-id";
+import * as callHistory from "../../netlify/functions/voice-dashboard-call-history";
+import * as syncCalls from "../../netlify/functions/voice-dashboard-sync-calls";
+import * as retellSyncFunction from "../../netlify/functions/voice-retell-sync";
 import { OVERLAP_MS, RETELL_SYNC_JOB, retellSyncJob, syncRetellCalls } from "../../services/voice/sync";
 import type { FakeRetell } from "../helpers/fake-retell";
 import { addMember, createApiKey, registerTenant, unique } from "../helpers/fixtures";
@@ -441,7 +441,7 @@ describe("the scheduled retell-sync", () => {
     // The scheduled function runs the same job and answers its result; a second run writes nothing new.
     second.retell.addCalls(2, { agentId: unique("agent"), start: recent(1) });
     const res = await retellSyncFunction.default(
-      new Request("http://localhost:8888/.netlify/functions/retell-sync", {
+      new Request("http://localhost:8888/.netlify/functions/voice-retell-sync", {
         method: "POST",
         body: JSON.stringify({ next_run: new Date().toISOString() }),
       }),

@@ -1,4 +1,4 @@
-import { createCallSession, listCallSessions } from "../../services/returns/calls";
+import { createCallSession, listCallSessions } from "../../services/returns/call-sessions";
 import { callSession, createCallSessionBody, listCallSessionsQuery } from "../../services/returns/session-schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
