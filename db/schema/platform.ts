@@ -1,11 +1,11 @@
-import { relations, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
+  check,
   index,
   integer,
   jsonb,
-  pgEnum,
   pgTable,
   primaryKey,
   text,
@@ -13,7 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { createdAt, updatedAt } from "./columns";
+import { createdAt, oneOf, updatedAt } from "./columns";
 
 export const ROLES = [
   "owner",
@@ -31,7 +31,8 @@ export type Role = (typeof ROLES)[number];
 export const API_KEY_SCOPES = ["read", "write", "sync", "ai-agent"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
-export const roleEnum = pgEnum("user_role", ROLES);
+export const AUDIT_ACTOR_TYPES = ["user", "api_key", "public", "system"] as const;
+export const JOB_STATUSES = ["ok", "partial", "error"] as const;
 
 /** The business: spec 000's business (profiles.business_id), spec 003's tenant. */
 export const tenants = pgTable("tenants", {
@@ -54,12 +55,16 @@ export const users = pgTable(
     // Login is by email alone, so an address belongs to one user across all tenants.
     email: text().notNull(),
     name: text().notNull(),
-    role: roleEnum().notNull(),
+    role: text().$type<Role>().notNull(),
     passwordHash: text().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("users_email_key").on(sql`lower(${t.email})`), index().on(t.tenantId)],
+  (t) => [
+    uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
+    index().on(t.tenantId),
+    oneOf("users_role_check", t.role, ROLES),
+  ],
 );
 
 /** Refresh tokens are stored hashed; each login starts a family, each refresh rotates within it. */
@@ -100,7 +105,13 @@ export const apiKeys = pgTable(
     revokedAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [index().on(t.tenantId)],
+  (t) => [
+    index().on(t.tenantId),
+    check(
+      "api_keys_scopes_check",
+      sql`${t.scopes} <@ array[${sql.raw(API_KEY_SCOPES.map((scope) => `'${scope}'`).join(", "))}]::text[]`,
+    ),
+  ],
 );
 
 /** Provider configuration per tenant; secret fields inside the JSON are encrypted (shared/crypto). */
@@ -133,7 +144,7 @@ export const auditLog = pgTable(
     tenantId: uuid()
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    actorType: text().$type<"user" | "api_key" | "public" | "system">().notNull(),
+    actorType: text().$type<(typeof AUDIT_ACTOR_TYPES)[number]>().notNull(),
     actorId: text(),
     action: text().notNull(),
     entityType: text().notNull(),
@@ -143,7 +154,10 @@ export const auditLog = pgTable(
     requestId: text(),
     createdAt: createdAt(),
   },
-  (t) => [index().on(t.tenantId, t.createdAt.desc())],
+  (t) => [
+    index().on(t.tenantId, t.createdAt.desc()),
+    oneOf("audit_log_actor_type_check", t.actorType, AUDIT_ACTOR_TYPES),
+  ],
 );
 
 /** Fixed-window counters for the Postgres-backed limiter (login, register, public writes). */
@@ -173,30 +187,14 @@ export const syncState = pgTable(
     leaseUntil: timestamp({ withTimezone: true }),
     lastStartedAt: timestamp({ withTimezone: true }),
     lastFinishedAt: timestamp({ withTimezone: true }),
-    lastStatus: text().$type<"ok" | "partial" | "error">(),
+    lastStatus: text().$type<(typeof JOB_STATUSES)[number]>(),
     lastResult: jsonb().$type<Record<string, unknown>>(),
     lastError: text(),
     lastDurationMs: integer(),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.job, t.scope] })],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.job, t.scope] }),
+    oneOf("sync_state_last_status_check", t.lastStatus, JOB_STATUSES),
+  ],
 );
-
-export const tenantsRelations = relations(tenants, ({ many, one }) => ({
-  users: many(users),
-  apiKeys: many(apiKeys),
-  settings: one(tenantSettings),
-}));
-
-export const usersRelations = relations(users, ({ one }) => ({
-  tenant: one(tenants, { fields: [users.tenantId], references: [tenants.id] }),
-  preferences: one(userPreferences),
-}));
-
-export const apiKeysRelations = relations(apiKeys, ({ one }) => ({
-  tenant: one(tenants, { fields: [apiKeys.tenantId], references: [tenants.id] }),
-}));
-
-export const userPreferencesRelations = relations(userPreferences, ({ one }) => ({
-  user: one(users, { fields: [userPreferences.userId], references: [users.id] }),
-}));

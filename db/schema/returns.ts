@@ -1,6 +1,5 @@
-import { relations, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import {
-  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -17,7 +16,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { createdAt, updatedAt } from "./columns";
+import { createdAt, oneOf, updatedAt } from "./columns";
 import { tenants, users } from "./platform";
 
 /** The returns desk (spec 000). `tenant_id` is the spec's `business_id`. */
@@ -36,10 +35,6 @@ export const CALL_SESSION_STATUSES = ["initiated", "connecting", "active", "ende
 export type CallSessionStatus = (typeof CALL_SESSION_STATUSES)[number];
 /** Providers whose settings (API keys among them) a tenant stores in provider_configs. */
 export const CONFIG_PROVIDERS = ["elevenlabs", "tavus"] as const;
-
-/** A CHECK that keeps a text column to one of `values` (the enumerations above). */
-const oneOf = (name: string, column: AnyPgColumn, values: readonly string[]) =>
-  check(name, sql`${column} in (${sql.raw(values.map((value) => `'${value}'`).join(", "))})`);
 
 /** A version of a tenant's return policy; `rules` follows services/returns/policy-rules.ts. */
 export const policies = pgTable(
@@ -278,44 +273,3 @@ export const mockOrders = pgTable(
   },
   (t) => [unique().on(t.tenantId, t.orderId)],
 );
-
-export const policiesRelations = relations(policies, ({ one }) => ({
-  tenant: one(tenants, { fields: [policies.tenantId], references: [tenants.id] }),
-}));
-
-export const chatSessionsRelations = relations(chatSessions, ({ one, many }) => ({
-  tenant: one(tenants, { fields: [chatSessions.tenantId], references: [tenants.id] }),
-  user: one(users, { fields: [chatSessions.userId], references: [users.id] }),
-  messages: many(chatMessages),
-  calls: many(callSessions),
-}));
-
-export const chatMessagesRelations = relations(chatMessages, ({ one }) => ({
-  session: one(chatSessions, {
-    fields: [chatMessages.tenantId, chatMessages.sessionId],
-    references: [chatSessions.tenantId, chatSessions.id],
-  }),
-}));
-
-export const callSessionsRelations = relations(callSessions, ({ one, many }) => ({
-  chatSession: one(chatSessions, {
-    fields: [callSessions.tenantId, callSessions.chatSessionId],
-    references: [chatSessions.tenantId, chatSessions.id],
-  }),
-  transcripts: many(callTranscripts),
-  analytics: many(callAnalytics),
-}));
-
-export const callTranscriptsRelations = relations(callTranscripts, ({ one }) => ({
-  call: one(callSessions, {
-    fields: [callTranscripts.tenantId, callTranscripts.callSessionId],
-    references: [callSessions.tenantId, callSessions.id],
-  }),
-}));
-
-export const callAnalyticsRelations = relations(callAnalytics, ({ one }) => ({
-  call: one(callSessions, {
-    fields: [callAnalytics.tenantId, callAnalytics.callSessionId],
-    references: [callSessions.tenantId, callSessions.id],
-  }),
-}));

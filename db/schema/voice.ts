@@ -1,4 +1,4 @@
-import { relations, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
   boolean,
@@ -13,13 +13,15 @@ import {
   unique,
   uuid,
 } from "drizzle-orm/pg-core";
-import { createdAt, updatedAt } from "./columns";
+import { createdAt, oneOf, updatedAt } from "./columns";
 import { tenants } from "./platform";
 
 /** Retell's call lifecycle, in the order a call moves through it (spec 004, Retell's `call_status`). */
 export const CALL_STATUSES = ["registered", "ongoing", "not_connected", "ended", "error"] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 export const AGENT_STATUSES = ["ACTIVE", "INACTIVE"] as const;
+export const CALL_TYPES = ["web_call", "phone_call"] as const;
+export const CALL_DIRECTIONS = ["inbound", "outbound"] as const;
 
 /** A Retell agent the tenant's calls were taken by (spec 004's agents table). */
 export const agents = pgTable(
@@ -38,7 +40,11 @@ export const agents = pgTable(
   },
   // A constraint, not just an index, so calls can reference (tenant_id, agent_id); the webhook
   // finds an agent's tenants by agent_id alone.
-  (t) => [unique().on(t.tenantId, t.agentId), index().on(t.agentId)],
+  (t) => [
+    unique().on(t.tenantId, t.agentId),
+    index().on(t.agentId),
+    oneOf("agents_status_check", t.status, AGENT_STATUSES),
+  ],
 );
 
 /** One Retell call (spec 004's calls table, extended with what Retell's call object carries). */
@@ -54,8 +60,8 @@ export const calls = pgTable(
     /** Retell's agent id; with tenant_id, a reference to agents. */
     agentId: text().notNull(),
     agentVersion: integer(),
-    callType: text().$type<"web_call" | "phone_call">().notNull(),
-    direction: text().$type<"inbound" | "outbound">(),
+    callType: text().$type<(typeof CALL_TYPES)[number]>().notNull(),
+    direction: text().$type<(typeof CALL_DIRECTIONS)[number]>(),
     fromNumber: text(),
     toNumber: text(),
     callStatus: text().$type<CallStatus>().notNull(),
@@ -88,6 +94,9 @@ export const calls = pgTable(
     index().on(t.tenantId, t.agentId, t.startedAt.desc()),
     index().on(t.tenantId, t.startedAt.desc()),
     index("calls_unsettled_idx").on(t.tenantId, t.startedAt).where(unsettled(t)),
+    oneOf("calls_call_type_check", t.callType, CALL_TYPES),
+    oneOf("calls_direction_check", t.direction, CALL_DIRECTIONS),
+    oneOf("calls_call_status_check", t.callStatus, CALL_STATUSES),
   ],
 );
 
@@ -96,13 +105,3 @@ function unsettled(t: { callStatus: AnyPgColumn; analyzed: AnyPgColumn; transcri
   return sql`(${t.callStatus} in ('registered', 'ongoing') or (${t.callStatus} = 'ended' and (not ${t.analyzed} or ${t.transcript} is null)))`;
 }
 export const callIsUnsettled = unsettled(calls);
-
-export const agentsRelations = relations(agents, ({ one, many }) => ({
-  tenant: one(tenants, { fields: [agents.tenantId], references: [tenants.id] }),
-  calls: many(calls),
-}));
-
-export const callsRelations = relations(calls, ({ one }) => ({
-  tenant: one(tenants, { fields: [calls.tenantId], references: [tenants.id] }),
-  agent: one(agents, { fields: [calls.tenantId, calls.agentId], references: [agents.tenantId, agents.agentId] }),
-}));
