@@ -20,7 +20,7 @@ import { type DatabaseHandle, statementCounter } from "../db/client";
 import { agents } from "../db/schema";
 import { toCallRow, upsertCalls } from "../services/voice/retell-calls";
 import { syncRetellCalls } from "../services/voice/sync";
-import { SCHEDULED_BUDGET_MS } from "../shared/http/scheduled";
+import { JOB_BUDGET_MS } from "../shared/job";
 import { FakeRetell } from "../tests/helpers/fake-retell";
 import { registerTenant } from "../tests/helpers/fixtures";
 import { retellServer, saveRetellKey } from "../tests/helpers/retell-server";
@@ -263,8 +263,8 @@ export async function benchSync(handle: DatabaseHandle, rawQuery: RawQuery) {
     return {
       calls: size,
       agentId: AGENT_ID,
-      scheduledBudgetMs: SCHEDULED_BUDGET_MS,
-      scheduledRunsNeeded: Math.ceil(full.wallMs / SCHEDULED_BUDGET_MS),
+      scheduledBudgetMs: JOB_BUDGET_MS,
+      scheduledRunsNeeded: Math.ceil(full.wallMs / JOB_BUDGET_MS),
       full,
       incremental,
       writeCost,

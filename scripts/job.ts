@@ -1,20 +1,26 @@
 /**
- * `npm run job -- <name>`: runs one background job (services/jobs.ts) by hand, as its scheduled
- * function would, and prints its JSON result.
+ * `npm run job -- <name>`: runs one background job by hand, as its scheduled function would, and
+ * prints its JSON result. The jobs are those of the scheduled functions in netlify/functions.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { connect, databaseUrl } from "../db/client";
-import { isJobName, type Job, jobs } from "../services/jobs";
-import { SCHEDULED_BUDGET_MS } from "../shared/http/scheduled";
+import type { ScheduledHandler } from "../shared/http/scheduled";
+import { JOB_BUDGET_MS } from "../shared/job";
+import { functionFiles } from "./functions";
 import { defaultDataDir, type EmbeddedDatabase, repoRoot, runningDatabase, startEmbeddedDatabase } from "./serve";
+
+const jobs = new Map(
+  (await functionFiles())
+    .filter((fn) => fn.module.config?.schedule)
+    .map(({ module }) => (module.default as ScheduledHandler).job)
+    .map((job) => [job.name, job]),
+);
 
 const usage = `Usage: npm run job -- <name>
 
 Jobs:
-${Object.keys(jobs)
-  .map((name) => `  ${name}`)
-  .join("\n")}
+${[...jobs.keys()].map((name) => `  ${name}`).join("\n")}
 
 The job runs on DATABASE_URL (or NETLIFY_DATABASE_URL; .env is read). Without one it runs on the
 local database in .data/db: through the running \`npm start\` if there is one, otherwise by
@@ -28,7 +34,8 @@ if (!name || name === "--help" || name === "-h") {
   console.log(usage);
   process.exit(name ? 0 : 1);
 }
-if (!isJobName(name)) {
+const job = jobs.get(name ?? "");
+if (!job) {
   console.error(`Unknown job "${name}".\n\n${usage}`);
   process.exit(1);
 }
@@ -53,8 +60,7 @@ try {
   if (embedded) await handle.migrate();
   const started = performance.now();
   // The same budget as on Netlify, so a manual run stops where a scheduled one would.
-  const job: Job = jobs[name];
-  const result = await job(handle.db, { deadline: Date.now() + SCHEDULED_BUDGET_MS });
+  const result = await job.run(handle.db, { deadline: Date.now() + JOB_BUDGET_MS });
   console.log(JSON.stringify({ job: name, durationMs: Math.round(performance.now() - started), result }, null, 2));
 } catch (error) {
   console.error(`Job ${name} failed:`, error);

@@ -1,7 +1,7 @@
 import { revokeApiKey } from "../../services/platform/api-keys";
-import { idParams } from "../../services/platform/schemas";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
+import { idParams } from "../../shared/schemas";
 
 export const config: RouteConfig = { path: "/api/api-keys/:id" };
 

@@ -1,7 +1,8 @@
-import { idParams, user } from "../../services/platform/schemas";
+import { user } from "../../services/platform/schemas";
 import { deleteUser, getUser, updateUser, updateUserBody } from "../../services/platform/users";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
+import { idParams } from "../../shared/schemas";
 
 export const config: RouteConfig = { path: "/api/users/:id" };
 

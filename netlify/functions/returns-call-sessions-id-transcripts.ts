@@ -1,7 +1,7 @@
-import { idParams } from "../../services/platform/schemas";
 import { addTranscripts, listTranscripts } from "../../services/returns/call-sessions";
 import { createTranscriptsBody, listChildrenQuery, transcript } from "../../services/returns/session-schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
+import { idParams } from "../../shared/schemas";
 
 export const config: RouteConfig = { path: "/api/call-sessions/:id/transcripts" };
 

@@ -1,4 +1,3 @@
-import { idParams } from "../../services/platform/schemas";
 import {
   deleteProviderConfig,
   getProviderConfig,
@@ -8,6 +7,7 @@ import {
 } from "../../services/returns/provider-configs";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
+import { idParams } from "../../shared/schemas";
 
 export const config: RouteConfig = { path: "/api/provider-configs/:id" };
 

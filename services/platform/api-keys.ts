@@ -5,9 +5,10 @@ import { API_KEY_PREFIX } from "../../shared/auth/authenticate";
 import { randomToken, sha256 } from "../../shared/auth/tokens";
 import type { ServiceContext, UserCaller } from "../../shared/context";
 import { notFound } from "../../shared/errors";
+import { listPage } from "../../shared/pagination";
+import { pageQuery } from "../../shared/schemas";
 import { recordAudit } from "./audit";
-import { toPage, totalCount } from "./pagination";
-import { pageQuery, scope } from "./schemas";
+import { scope } from "./schemas";
 
 export const createApiKeyBody = z.object({
   name: z.string().trim().min(1).max(100),
@@ -88,14 +89,14 @@ export async function listApiKeys(ctx: ServiceContext, query: z.infer<typeof lis
     eq(apiKeys.tenantId, ctx.caller.tenantId),
     query.includeRevoked ? undefined : isNull(apiKeys.revokedAt),
   );
-  const rows = await ctx.db
-    .select({ ...columns, total: totalCount })
-    .from(apiKeys)
-    .where(where)
-    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-    .limit(query.limit)
-    .offset(query.offset);
-  return toPage(rows, query, () => ctx.db.$count(apiKeys, where));
+  return listPage(ctx.db, {
+    table: apiKeys,
+    columns: columns,
+    where,
+    orderBy: [desc(apiKeys.createdAt), desc(apiKeys.id)],
+    limit: query.limit,
+    offset: query.offset,
+  });
 }
 
 /** Revoking twice is harmless; a key of another tenant is not found. */

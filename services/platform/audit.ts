@@ -3,8 +3,8 @@ import { z } from "zod";
 import type { Database } from "../../db/client";
 import { auditLog } from "../../db/schema";
 import type { Caller, ServiceContext } from "../../shared/context";
-import { toPage, totalCount } from "./pagination";
-import { pageQuery } from "./schemas";
+import { listPage } from "../../shared/pagination";
+import { pageQuery } from "../../shared/schemas";
 
 export interface AuditEntry {
   action: string;
@@ -72,8 +72,9 @@ export async function listAuditLog(ctx: ServiceContext, query: z.infer<typeof au
     query.from ? gte(auditLog.createdAt, query.from) : undefined,
     query.to ? lte(auditLog.createdAt, query.to) : undefined,
   );
-  const rows = await ctx.db
-    .select({
+  return listPage(ctx.db, {
+    table: auditLog,
+    columns: {
       id: auditLog.id,
       actorType: auditLog.actorType,
       actorId: auditLog.actorId,
@@ -84,12 +85,10 @@ export async function listAuditLog(ctx: ServiceContext, query: z.infer<typeof au
       after: auditLog.after,
       requestId: auditLog.requestId,
       createdAt: auditLog.createdAt,
-      total: totalCount,
-    })
-    .from(auditLog)
-    .where(where)
-    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
-    .limit(query.limit)
-    .offset(query.offset);
-  return toPage(rows, query, () => ctx.db.$count(auditLog, where));
+    },
+    where,
+    orderBy: [desc(auditLog.createdAt), desc(auditLog.id)],
+    limit: query.limit,
+    offset: query.offset,
+  });
 }

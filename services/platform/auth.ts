@@ -12,9 +12,10 @@ import {
 } from "../../shared/auth/tokens";
 import type { Caller, ServiceContext, UserCaller } from "../../shared/context";
 import { conflict, isUniqueViolation, unauthorized } from "../../shared/errors";
+import { email } from "../../shared/schemas";
 import { recordAudit } from "./audit";
 import { check, consume, LOGIN_FAILURES, REGISTRATIONS, reset } from "./rate-limit";
-import { email, password, type TenantRow, type UserRow } from "./schemas";
+import { password, type TenantRow, type UserRow } from "./schemas";
 import { tenantColumns, userColumns } from "./users";
 
 export const registerBody = z.object({

@@ -1,6 +1,7 @@
 import { lt, or, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { rateLimits, refreshTokens } from "../../db/schema";
+import { globalJob } from "./jobs";
 
 /** Rate-limit windows are at most hours long; a day-old window can only reset to zero. */
 export const RATE_LIMIT_RETENTION = "1 day";
@@ -20,7 +21,7 @@ export type PlatformCleanupResult = {
  * statement each (a delete in a CTE, counted in the same round trip). Idempotent: a second run
  * deletes nothing.
  */
-export async function platformCleanup(db: Database): Promise<PlatformCleanupResult> {
+async function cleanUp(db: Database): Promise<PlatformCleanupResult> {
   const staleWindows = db.$with("stale_windows").as(
     db
       .delete(rateLimits)
@@ -40,3 +41,6 @@ export async function platformCleanup(db: Database): Promise<PlatformCleanupResu
 
   return { rateLimitsDeleted: windows?.count ?? 0, refreshTokensDeleted: tokens?.count ?? 0 };
 }
+
+/** The daily `platform-cleanup` job. */
+export const platformCleanup = globalJob("platform-cleanup", cleanUp);

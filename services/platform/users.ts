@@ -5,9 +5,10 @@ import { tenants, users } from "../../db/schema";
 import { hashPassword } from "../../shared/auth/passwords";
 import type { ServiceContext, UserCaller } from "../../shared/context";
 import { conflict, forbidden, isUniqueViolation, notFound, unprocessable } from "../../shared/errors";
+import { likePattern, listPage } from "../../shared/pagination";
+import { email, pageQuery } from "../../shared/schemas";
 import { recordAudit } from "./audit";
-import { toPage, totalCount } from "./pagination";
-import { email, pageQuery, password, role } from "./schemas";
+import { password, role } from "./schemas";
 
 const { passwordHash: _secret, ...publicUserColumns } = getTableColumns(users);
 /** Every column a caller may see; the password hash is never selected. */
@@ -32,20 +33,20 @@ export const updateUserBody = z
   .refine((value) => Object.keys(value).length > 0, "Give at least one field to change");
 
 export async function listUsers(ctx: ServiceContext, query: z.infer<typeof listUsersQuery>) {
-  const pattern = query.search && `%${query.search.replace(/[\\%_]/g, "\\$&")}%`;
+  const pattern = query.search && likePattern(query.search);
   const where = and(
     eq(users.tenantId, ctx.caller.tenantId),
     query.role ? eq(users.role, query.role) : undefined,
     pattern ? or(ilike(users.name, pattern), ilike(users.email, pattern)) : undefined,
   );
-  const rows = await ctx.db
-    .select({ ...userColumns, total: totalCount })
-    .from(users)
-    .where(where)
-    .orderBy(users.createdAt, users.id)
-    .limit(query.limit)
-    .offset(query.offset);
-  return toPage(rows, query, () => ctx.db.$count(users, where));
+  return listPage(ctx.db, {
+    table: users,
+    columns: userColumns,
+    where,
+    orderBy: [users.createdAt, users.id],
+    limit: query.limit,
+    offset: query.offset,
+  });
 }
 
 export async function getUser(ctx: ServiceContext, id: string) {

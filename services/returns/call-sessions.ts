@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { callAnalytics, callSessions, callTranscripts } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { isForeignKeyViolation, notFound } from "../../shared/errors";
-import { type ChildPageSpec, childPage, toPage, totalCount } from "../platform/pagination";
+import { type ChildPageSpec, childPage, listPage } from "../../shared/pagination";
 import { sanitizeText } from "./sanitize";
 import {
   type analytics,
@@ -49,14 +49,14 @@ export async function listCallSessions(ctx: ServiceContext, query: z.infer<typeo
     query.callType ? eq(callSessions.callType, query.callType) : undefined,
     query.chatSessionId ? eq(callSessions.chatSessionId, query.chatSessionId) : undefined,
   );
-  const rows = await ctx.db
-    .select({ ...callSessionColumns, total: totalCount })
-    .from(callSessions)
-    .where(where)
-    .orderBy(desc(callSessions.createdAt), desc(callSessions.id))
-    .limit(query.limit)
-    .offset(query.offset);
-  return toPage(rows, query, () => ctx.db.$count(callSessions, where));
+  return listPage(ctx.db, {
+    table: callSessions,
+    columns: callSessionColumns,
+    where,
+    orderBy: [desc(callSessions.createdAt), desc(callSessions.id)],
+    limit: query.limit,
+    offset: query.offset,
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { chatMessages, chatSessions, users } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { isForeignKeyViolation, notFound, unprocessable } from "../../shared/errors";
-import { childPage, toPage, totalCount } from "../platform/pagination";
+import { childPage, listPage } from "../../shared/pagination";
 import { sanitizeText } from "./sanitize";
 import type {
   createChatMessageBody,
@@ -45,14 +45,14 @@ export async function listChatSessions(ctx: ServiceContext, query: z.infer<typeo
     query.chatMode ? eq(chatSessions.chatMode, query.chatMode) : undefined,
     query.sessionType ? eq(chatSessions.sessionType, query.sessionType) : undefined,
   );
-  const rows = await ctx.db
-    .select({ ...chatSessionColumns, total: totalCount })
-    .from(chatSessions)
-    .where(where)
-    .orderBy(desc(chatSessions.updatedAt), desc(chatSessions.id))
-    .limit(query.limit)
-    .offset(query.offset);
-  return toPage(rows, query, () => ctx.db.$count(chatSessions, where));
+  return listPage(ctx.db, {
+    table: chatSessions,
+    columns: chatSessionColumns,
+    where,
+    orderBy: [desc(chatSessions.updatedAt), desc(chatSessions.id)],
+    limit: query.limit,
+    offset: query.offset,
+  });
 }
 
 /**

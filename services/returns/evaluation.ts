@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Database } from "../../db/client";
 import { mockOrders, policies, tenants } from "../../db/schema";
 import { notFound } from "../../shared/errors";
-import { email, httpUrl, isoDateInput } from "../platform/schemas";
+import { email, httpUrl, isoDateInput } from "../../shared/schemas";
 import { evaluate, type Fact, type ReturnFacts } from "./policy-engine";
 import { DEFAULT_POLICY_RULES, REASON_CODES, RESOLUTIONS, readRules } from "./policy-rules";
 import type { Evaluation } from "./schemas";

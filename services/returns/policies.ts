@@ -4,9 +4,9 @@ import type { Database } from "../../db/client";
 import { policies } from "../../db/schema";
 import type { Caller, ServiceContext, UserCaller } from "../../shared/context";
 import { conflict, isUniqueViolation, notFound, unprocessable } from "../../shared/errors";
+import { listPage } from "../../shared/pagination";
+import { pageQuery, serialId } from "../../shared/schemas";
 import { recordAudit } from "../platform/audit";
-import { toPage, totalCount } from "../platform/pagination";
-import { pageQuery, serialId } from "../platform/schemas";
 import { DEFAULT_POLICY_RULES, DEFAULT_POLICY_VERSION, normalizeRules, policyRules, readRules } from "./policy-rules";
 
 /** Versions of a tenant's return policy (spec 000): drafts are edited, one version at a time is active. */
@@ -54,14 +54,14 @@ const duplicateVersion = () => conflict("A policy with this version already exis
 /** Newest first; one statement with the total from a window count. */
 export async function listPolicies(ctx: ServiceContext, query: z.infer<typeof listPoliciesQuery>) {
   const where = eq(policies.tenantId, ctx.caller.tenantId);
-  const rows = await ctx.db
-    .select({ ...policyColumns, total: totalCount })
-    .from(policies)
-    .where(where)
-    .orderBy(desc(policies.createdAt), desc(policies.id))
-    .limit(query.limit)
-    .offset(query.offset);
-  return toPage(rows, query, () => ctx.db.$count(policies, where));
+  return listPage(ctx.db, {
+    table: policies,
+    columns: policyColumns,
+    where,
+    orderBy: [desc(policies.createdAt), desc(policies.id)],
+    limit: query.limit,
+    offset: query.offset,
+  });
 }
 
 export async function createPolicy(ctx: ServiceContext<UserCaller>, input: z.infer<typeof createPolicyBody>) {

@@ -5,9 +5,9 @@ import { providerConfigs } from "../../db/schema";
 import type { ServiceContext, UserCaller } from "../../shared/context";
 import { hintOf, mergeFields, openField, revealFields } from "../../shared/crypto/secrets";
 import { conflict, isUniqueViolation, notFound } from "../../shared/errors";
+import { toPage, totalCount } from "../../shared/pagination";
+import { pageQuery, timestamp } from "../../shared/schemas";
 import { recordAudit } from "../platform/audit";
-import { toPage, totalCount } from "../platform/pagination";
-import { pageQuery, timestamp } from "../platform/schemas";
 import { configProvider } from "./session-schemas";
 
 /**

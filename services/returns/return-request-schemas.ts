@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CHAT_SENDERS, RECOMMENDATIONS, RETURN_STATUSES, type ReturnStatus } from "../../db/schema";
-import { httpUrl, isoDateInput, pageQuery, serialId } from "../platform/schemas";
-import { stateMachine } from "../platform/state-machine";
+import { httpUrl, isoDateInput, pageQuery, serialId } from "../../shared/schemas";
+import { stateMachine } from "../../shared/state-machine";
 import { REASON_CODES, RESOLUTIONS } from "./policy-rules";
 
 /** Request and response shapes of the return requests (spec 000); the OpenAPI document is built from them. */

@@ -2,8 +2,8 @@ import { and, desc, eq, gte, ilike, inArray, lte, or, sql } from "drizzle-orm";
 import { returnRequests } from "../../db/schema";
 import type { Caller, ServiceContext } from "../../shared/context";
 import { notFound } from "../../shared/errors";
+import { likePattern, listPage } from "../../shared/pagination";
 import { recordAudit } from "../platform/audit";
-import { toPage, totalCount } from "../platform/pagination";
 import { consume, type Limit } from "../platform/rate-limit";
 import { evaluateReturnForTenant } from "./evaluation";
 import {
@@ -145,8 +145,6 @@ export async function lookupReturnRequest(
   return row;
 }
 
-const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, "\\$&")}%`;
-
 /** Newest first, filtered; one statement with the total from a window count. */
 export async function listReturnRequests(ctx: ServiceContext, query: ListReturnRequestsQuery) {
   const pattern = query.q && likePattern(query.q);
@@ -158,14 +156,14 @@ export async function listReturnRequests(ctx: ServiceContext, query: ListReturnR
     query.email ? eq(sql`lower(${returnRequests.customerEmail})`, query.email) : undefined,
     pattern ? or(ilike(returnRequests.orderId, pattern), ilike(returnRequests.customerEmail, pattern)) : undefined,
   );
-  const rows = await ctx.db
-    .select({ ...returnRequestColumns, total: totalCount })
-    .from(returnRequests)
-    .where(where)
-    .orderBy(desc(returnRequests.createdAt), desc(returnRequests.id))
-    .limit(query.limit)
-    .offset(query.offset);
-  return toPage(rows, query, () => ctx.db.$count(returnRequests, where));
+  return listPage(ctx.db, {
+    table: returnRequests,
+    columns: returnRequestColumns,
+    where,
+    orderBy: [desc(returnRequests.createdAt), desc(returnRequests.id)],
+    limit: query.limit,
+    offset: query.offset,
+  });
 }
 
 /**

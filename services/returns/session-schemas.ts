@@ -9,8 +9,8 @@ import {
   CHAT_SESSION_TYPES,
   CONFIG_PROVIDERS,
 } from "../../db/schema";
-import { httpUrl, pageQuery, timestamp } from "../platform/schemas";
-import { stateMachine } from "../platform/state-machine";
+import { httpUrl, pageQuery, timestamp } from "../../shared/schemas";
+import { stateMachine } from "../../shared/state-machine";
 
 /**
  * Request and response shapes of the returns desk's chat, calls and provider configs (spec 000).

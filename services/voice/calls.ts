@@ -3,8 +3,8 @@ import { z } from "zod";
 import { agents, calls } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { notFound } from "../../shared/errors";
-import { childPage } from "../platform/pagination";
-import { pageQuery } from "../platform/schemas";
+import { childPage } from "../../shared/pagination";
+import { pageQuery } from "../../shared/schemas";
 import type { CallOverview } from "./schemas";
 
 /** The voice module's reads (spec 004): an agent, its call history, one call, the dashboard overview. */

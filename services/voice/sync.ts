@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { unionAll } from "drizzle-orm/pg-core";
 import pMap from "p-map";
 import Retell from "retell-sdk";
@@ -7,9 +7,9 @@ import type { Database } from "../../db/client";
 import { agents, callIsUnsettled, calls, syncState, tenantSettings } from "../../db/schema";
 import { type RetellCall, type RetellListParams, retellClient } from "../../shared/clients/retell";
 import type { ServiceContext } from "../../shared/context";
-import { conflict, unprocessable } from "../../shared/errors";
-import { logError } from "../../shared/http/log";
-import { SCHEDULED_BUDGET_MS } from "../../shared/http/scheduled";
+import { unprocessable } from "../../shared/errors";
+import { logError } from "../../shared/log";
+import { describeError, jobDeadline, type TenantRun, tenantJob } from "../platform/jobs";
 import { readProviderSettings } from "../platform/settings";
 import { upsertCalls } from "./retell-calls";
 
@@ -20,54 +20,27 @@ const PAGE_SIZE = 1000;
 export const OVERLAP_MS = 10 * 60_000;
 /** Calls still running or awaiting analysis are listed again for this long after they started. */
 const SETTLE_WINDOW_MS = 6 * 60 * 60_000;
-/** No page is listed later than this before the deadline. */
-const PAGE_MARGIN_MS = 3_000;
 /** Retell requests are aborted this long before the deadline, leaving time to write what was fetched. */
 const WRITE_MARGIN_MS = 1_500;
 const RETRIEVE_CONCURRENCY = 5;
 
-export interface SyncOptions {
-  /** Epoch ms by which the run must have returned. */
-  deadline: number;
-  /** Sync only this Retell agent's calls (a cursor of its own). */
-  agentId?: string;
-  pageSize?: number;
-}
-
 /** What a run did; its fields are documented on the `syncResult` schema below. */
 export type SyncResult = z.infer<typeof syncResult>;
 
-/**
- * Takes the run's lease on the tenant's sync state (so two runs never overlap) and reads where to
- * start, in one statement: the cursor, an unfinished run's resume point, and the oldest call
- * that still needs another look. Throws CONFLICT while another run holds the lease.
- */
-async function claim(db: Database, tenantId: string, scope: string, deadline: number) {
-  const leaseUntil = new Date(deadline + PAGE_MARGIN_MS);
-  const [state] = await db
-    .insert(syncState)
-    .values({ tenantId, job: RETELL_SYNC_JOB, scope, leaseUntil, lastStartedAt: sql`now()` })
-    .onConflictDoUpdate({
-      target: [syncState.tenantId, syncState.job, syncState.scope],
-      set: { leaseUntil, lastStartedAt: sql`now()` },
-      setWhere: sql`${syncState.leaseUntil} is null or ${syncState.leaseUntil} < now()`,
-    })
-    .returning({
-      cursor: syncState.cursor,
-      resumeFrom: syncState.resumeFrom,
-      oldestUnsettled: sql<number | null>`(
-        select (extract(epoch from min(${calls.startedAt})) * 1000)::bigint from ${calls}
-        where ${calls.tenantId} = ${tenantId} and ${callIsUnsettled}
-          and ${calls.startedAt} > now() - make_interval(secs => ${SETTLE_WINDOW_MS / 1000})
-          ${scope ? sql`and ${calls.agentId} = ${scope}` : sql``}
-      )`.mapWith((value) => (value === null ? null : Number(value))),
-    });
-  if (!state) throw conflict("A call sync for this tenant is already running; try again when it has finished");
-  return state;
-}
+/** The oldest call of the last hours still running or awaiting analysis or transcript: read with the lease. */
+const oldestUnsettled = (tenantId: string, agentId: string) => ({
+  oldestUnsettled: sql<number | null>`(
+    select (extract(epoch from min(${calls.startedAt})) * 1000)::bigint from ${calls}
+    where ${calls.tenantId} = ${tenantId} and ${callIsUnsettled}
+      and ${calls.startedAt} > now() - make_interval(secs => ${SETTLE_WINDOW_MS / 1000})
+      ${agentId ? sql`and ${calls.agentId} = ${agentId}` : sql``}
+  )`.mapWith((value) => (value === null ? null : Number(value))),
+});
+
+type SyncState = TenantRun<{ oldestUnsettled: number | null }>["state"];
 
 /** Where a run starts listing: an unfinished run continues; a new one goes back over the overlap and unsettled calls. */
-function startFrom(state: Awaited<ReturnType<typeof claim>>): number | undefined {
+function startFrom(state: SyncState): number | undefined {
   if (state.resumeFrom !== null) return state.resumeFrom - OVERLAP_MS;
   if (state.cursor === null) return undefined;
   return Math.min(state.cursor, state.oldestUnsettled ?? state.cursor) - OVERLAP_MS;
@@ -92,28 +65,12 @@ async function knownDetails(db: Database, tenantId: string, page: RetellCall[]) 
 }
 
 /**
- * Syncs one tenant's Retell calls (spec 004's sync-calls), incrementally from its cursor:
- * lists pages oldest first, completes transcripts of ended calls (list items carry none), and
- * writes each page in one statement that also moves the cursor. A run cut short — by the
- * deadline, or by Retell still failing after the SDK's retries — writes only the part of the page
- * it completed, so the cursor never passes a call it has not stored whole; the next run continues
- * from there. Re-listing is harmless: unchanged calls are not written.
+ * One tenant's sync in progress: the Retell client, the running result, and the clock. Every
+ * Retell request, retries included, is aborted in time to write what the run has; each gets a
+ * signal of its own (the SDK leaves a listener on the signal it is given for every request).
  */
-export async function syncRetellCalls(db: Database, tenantId: string, options: SyncOptions): Promise<SyncResult> {
-  const started = Date.now();
-  const apiKey = (await readProviderSettings(db, tenantId)).retellConfig?.apiKey;
-  if (typeof apiKey !== "string") {
-    throw unprocessable("Retell is not configured: set retellConfig.apiKey with PATCH /api/settings");
-  }
-  const scope = options.agentId ?? "";
-  const state = await claim(db, tenantId, scope, options.deadline);
-  const client = retellClient(tenantId, apiKey);
-  // Every Retell request, retries included, is aborted in time to write what the run has. Each gets
-  // a signal of its own: the SDK leaves a listener on the signal it is given for every request.
-  const cutoff = options.deadline - WRITE_MARGIN_MS;
-  const timeUp = () => Date.now() >= cutoff;
-  const upstream = () => ({ signal: AbortSignal.timeout(Math.max(1, cutoff - Date.now())) });
-  const result: SyncResult = {
+class CallSync {
+  readonly result: SyncResult = {
     callsSynced: 0,
     callsUpdated: 0,
     errors: 0,
@@ -124,35 +81,60 @@ export async function syncRetellCalls(db: Database, tenantId: string, options: S
     status: "ok",
     error: null,
   };
-  const from = startFrom(state);
-  const filter: RetellListParams["filter_criteria"] = {
-    ...(from === undefined ? {} : { start_timestamp: { op: "ge", type: "number", value: from } }),
-    ...(options.agentId ? { agent: [{ agent_id: options.agentId }] } : {}),
-  };
-  const hasTime = () => options.deadline - Date.now() > PAGE_MARGIN_MS && !timeUp();
-  const stateOf = and(eq(syncState.tenantId, tenantId), eq(syncState.job, RETELL_SYNC_JOB), eq(syncState.scope, scope));
+  private readonly cutoff: number;
+
+  constructor(
+    readonly run: TenantRun<{ oldestUnsettled: number | null }>,
+    readonly client: Retell,
+  ) {
+    this.cutoff = run.deadline - WRITE_MARGIN_MS;
+  }
+
+  timeUp = () => Date.now() >= this.cutoff;
+  hasTime = () => this.run.hasTime() && !this.timeUp();
+  upstream = () => ({ signal: AbortSignal.timeout(Math.max(1, this.cutoff - Date.now())) });
 
   /** Records a failed Retell request; the deadline's abort is not a failure, only the end of the run. */
-  const failed = (error: unknown, what: string) => {
-    if (timeUp()) return;
-    result.errors++;
-    logError({ msg: `retell ${what} failed`, tenantId, scope, error: describe(error) });
-  };
+  failed(error: unknown, what: string) {
+    if (this.timeUp()) return;
+    this.result.errors++;
+    logError({
+      msg: `retell ${what} failed`,
+      tenantId: this.run.tenantId,
+      scope: this.run.scope,
+      error: describeError(error, "Retell"),
+    });
+  }
+}
 
+/**
+ * Syncs one tenant's Retell calls (spec 004's sync-calls), incrementally from its cursor: lists
+ * pages oldest first and writes each (`writePage`). A run cut short — by the deadline, or by
+ * Retell still failing after the SDK's retries — writes only the part of a page it completed, so
+ * the cursor never passes a call it has not stored whole; the next run continues from there.
+ * Re-listing is harmless: unchanged calls are not written.
+ */
+async function syncCalls(sync: CallSync, pageSize = PAGE_SIZE): Promise<SyncResult> {
+  const { run, client, result } = sync;
+  const from = startFrom(run.state);
+  const filter: RetellListParams["filter_criteria"] = {
+    ...(from === undefined ? {} : { start_timestamp: { op: "ge", type: "number", value: from } }),
+    ...(run.scope ? { agent: [{ agent_id: run.scope }] } : {}),
+  };
   try {
     let paginationKey: string | undefined;
-    while (hasTime()) {
+    while (sync.hasTime()) {
       const page = await client.call.list(
         {
           filter_criteria: filter,
           sort_order: "ascending",
-          limit: options.pageSize ?? PAGE_SIZE,
+          limit: pageSize,
           ...(paginationKey ? { pagination_key: paginationKey } : {}),
         },
-        upstream(),
+        sync.upstream(),
       );
       result.pages++;
-      const stop = page.items.length > 0 ? await writePage(page.items) : undefined;
+      const stop = page.items.length > 0 ? await writePage(sync, page.items) : undefined;
       if (stop) {
         result.error = stop.error;
         break;
@@ -164,169 +146,176 @@ export async function syncRetellCalls(db: Database, tenantId: string, options: S
       paginationKey = page.pagination_key;
     }
   } catch (error) {
-    failed(error, "list-calls");
-    if (!timeUp()) result.error = describe(error);
+    sync.failed(error, "list-calls");
+    if (!sync.timeUp()) result.error = describeError(error, "Retell");
   }
   result.status = result.error !== null ? "error" : result.complete && result.errors === 0 ? "ok" : "partial";
-
-  await db
-    .update(syncState)
-    .set({
-      leaseUntil: null,
-      lastFinishedAt: sql`now()`,
-      lastStatus: result.status,
-      lastResult: result,
-      lastError: result.error,
-      lastDurationMs: Date.now() - started,
-      ...(result.complete ? { resumeFrom: null } : {}),
-    })
-    .where(stateOf);
   return result;
-
-  /**
-   * Completes a page's transcripts and agent names, then writes calls, agents and cursor in one
-   * statement. When the page could not be completed (a transcript Retell would not give, or the
-   * deadline), only the calls before the first incomplete one are written, the cursor stays
-   * before it, and the run must stop: the answer says so, with Retell's error if there was one.
-   */
-  async function writePage(items: RetellCall[]): Promise<{ error: string | null } | undefined> {
-    const known = await knownDetails(db, tenantId, items);
-    const needTranscript = items.filter(
-      (call) =>
-        call.call_status === "ended" &&
-        !("transcript" in call && call.transcript) &&
-        !known.transcripts.has(call.call_id),
-    );
-    const retrieved = new Map<string, RetellCall>();
-    /** Calls left without their transcript, with Retell's error (null: the deadline came first). */
-    const incomplete = new Map<string, string | null>();
-    await pMap(
-      needTranscript,
-      async (call) => {
-        if (incomplete.size > 0 || !hasTime()) {
-          incomplete.set(call.call_id, null);
-          return;
-        }
-        try {
-          retrieved.set(call.call_id, await client.call.retrieve(call.call_id, upstream()));
-        } catch (error) {
-          // A call Retell no longer has is stored as listed; any other failure stops the run here.
-          if (error instanceof Retell.NotFoundError) return;
-          failed(error, "get-call");
-          incomplete.set(call.call_id, timeUp() ? null : describe(error));
-        }
-      },
-      { concurrency: RETRIEVE_CONCURRENCY },
-    );
-    result.transcriptsFetched += [...retrieved.values()].filter(
-      (call) => "transcript" in call && call.transcript,
-    ).length;
-    const cut = items.findIndex((call) => incomplete.has(call.call_id));
-    const page = (cut === -1 ? items : items.slice(0, cut)).map((call) => retrieved.get(call.call_id) ?? call);
-    const stop = cut === -1 ? undefined : { error: [...incomplete.values()].find((error) => error !== null) ?? null };
-    if (page.length === 0) return stop;
-
-    const names = new Map<string, string | null>();
-    for (const call of page) {
-      if (!names.get(call.agent_id)) names.set(call.agent_id, call.agent_name ?? null);
-    }
-    // Retell is asked for the name of an agent new to the tenant only, so a rerun asks nothing; a
-    // name that arrives later on a call (list items carry `agent_name`) is stored then.
-    const unnamed = [...names].filter(([agentId, name]) => !name && !known.agents.has(agentId));
-    await pMap(
-      unnamed,
-      async ([agentId]) => {
-        if (!hasTime()) return;
-        try {
-          const agent = await client.agent.retrieve(agentId, undefined, upstream());
-          if (agent.agent_name) names.set(agentId, agent.agent_name);
-        } catch (error) {
-          // Not fatal: the agent is stored without a name (Retell may have deleted it).
-          if (!(error instanceof Retell.NotFoundError)) failed(error, "get-agent");
-        }
-      },
-      { concurrency: RETRIEVE_CONCURRENCY },
-    );
-
-    const starts = page.flatMap((call) => (call.start_timestamp == null ? [] : [call.start_timestamp]));
-    const reached = starts.length > 0 ? Math.max(...starts) : null;
-    const agentsWritten = db.$with("agents_written").as(
-      db
-        .insert(agents)
-        .values([...names].map(([agentId, agentName]) => ({ tenantId, agentId, agentName })))
-        .onConflictDoUpdate({
-          target: [agents.tenantId, agents.agentId],
-          set: { agentName: sql`excluded.agent_name`, status: "ACTIVE", updatedAt: sql`now()` },
-          setWhere: sql`excluded.agent_name is not null and excluded.agent_name is distinct from ${agents.agentName}`,
-        })
-        .returning({ inserted: sql<boolean>`(xmax = 0)`.as("inserted") }),
-    );
-    const callsWritten = db.$with("calls_written").as(upsertCalls(db, tenantId, page));
-    const cursorMoved = db.$with("cursor_moved").as(
-      db
-        .update(syncState)
-        .set(
-          reached === null
-            ? { updatedAt: sql`now()` }
-            : { cursor: sql`greatest(${syncState.cursor}, ${reached}::bigint)`, resumeFrom: reached },
-        )
-        .where(stateOf)
-        .returning({ job: syncState.job }),
-    );
-    const [written] = await db
-      .with(agentsWritten, callsWritten, cursorMoved)
-      .select({
-        inserted: sql<number>`(count(*) filter (where inserted))::int`,
-        updated: sql<number>`(count(*) filter (where not inserted))::int`,
-        agentsInserted: sql<number>`(select count(*) from agents_written where inserted)::int`,
-      })
-      .from(callsWritten);
-    result.callsSynced += written?.inserted ?? 0;
-    result.callsUpdated += written?.updated ?? 0;
-    result.agentsDiscovered += written?.agentsInserted ?? 0;
-    return stop;
-  }
 }
 
-/** An upstream error as one line for the sync state and the log: status and message, never a stack. */
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const status = (error as { status?: unknown }).status;
-    return `${typeof status === "number" ? `Retell answered ${status}: ` : ""}${error.message}`.slice(0, 500);
-  }
-  return String(error).slice(0, 500);
+/** A run must stop after a page it could not complete; `error` is Retell's, or null when the deadline came first. */
+type Stop = { error: string | null } | undefined;
+
+/**
+ * Completes a page's transcripts and agent names, then writes calls, agents and cursor in one
+ * statement. When the page could not be completed, only the calls before the first incomplete
+ * one are written, the cursor stays before it, and the run stops.
+ */
+async function writePage(sync: CallSync, items: RetellCall[]): Promise<Stop> {
+  const known = await knownDetails(sync.run.db, sync.run.tenantId, items);
+  const { page, stop } = await completeTranscripts(sync, items, known.transcripts);
+  if (page.length > 0) await writeCalls(sync, page, await agentNames(sync, page, known.agents));
+  return stop;
 }
 
 /**
- * The scheduled `retell-sync` (every 10 minutes): every tenant with a Retell key, least recently
- * synced first, each within what is left of the budget. A tenant's failure is recorded in its
- * sync state and does not stop the others; one whose run is still going is skipped.
+ * Fetches the transcript of each ended call that has none (list items carry none), 5 at a time.
+ * Answers the page up to the first call left without its transcript, and why the run must stop there.
  */
-export async function retellSyncJob(db: Database, options: { deadline: number }) {
-  const tenants = await db
-    .select({ tenantId: tenantSettings.tenantId })
-    .from(tenantSettings)
-    .leftJoin(
-      syncState,
-      and(eq(syncState.tenantId, tenantSettings.tenantId), eq(syncState.job, RETELL_SYNC_JOB), eq(syncState.scope, "")),
-    )
-    .where(sql`${tenantSettings.retellConfig} ? 'apiKey'`)
-    .orderBy(sql`${syncState.lastFinishedAt} asc nulls first`, asc(tenantSettings.tenantId));
-  const totals = { tenants: tenants.length, synced: 0, skipped: 0, callsSynced: 0, callsUpdated: 0, errors: 0 };
-  for (const { tenantId } of tenants) {
-    if (options.deadline - Date.now() <= PAGE_MARGIN_MS) break;
-    try {
-      const run = await syncRetellCalls(db, tenantId, { deadline: options.deadline });
-      totals.synced++;
-      totals.callsSynced += run.callsSynced;
-      totals.callsUpdated += run.callsUpdated;
-      totals.errors += run.errors;
-    } catch (error) {
-      totals.skipped++;
-      logError({ msg: "retell sync skipped", tenantId, error: describe(error) });
-    }
+async function completeTranscripts(sync: CallSync, items: RetellCall[], haveTranscript: Set<string>) {
+  const needTranscript = items.filter(
+    (call) =>
+      call.call_status === "ended" && !("transcript" in call && call.transcript) && !haveTranscript.has(call.call_id),
+  );
+  const retrieved = new Map<string, RetellCall>();
+  /** Calls left without their transcript, with Retell's error (null: the deadline came first). */
+  const incomplete = new Map<string, string | null>();
+  await pMap(
+    needTranscript,
+    async (call) => {
+      if (incomplete.size > 0 || !sync.hasTime()) {
+        incomplete.set(call.call_id, null);
+        return;
+      }
+      try {
+        retrieved.set(call.call_id, await sync.client.call.retrieve(call.call_id, sync.upstream()));
+      } catch (error) {
+        // A call Retell no longer has is stored as listed; any other failure stops the run here.
+        if (error instanceof Retell.NotFoundError) return;
+        sync.failed(error, "get-call");
+        incomplete.set(call.call_id, sync.timeUp() ? null : describeError(error, "Retell"));
+      }
+    },
+    { concurrency: RETRIEVE_CONCURRENCY },
+  );
+  sync.result.transcriptsFetched += [...retrieved.values()].filter(
+    (call) => "transcript" in call && call.transcript,
+  ).length;
+  const cut = items.findIndex((call) => incomplete.has(call.call_id));
+  const page = (cut === -1 ? items : items.slice(0, cut)).map((call) => retrieved.get(call.call_id) ?? call);
+  const stop: Stop =
+    cut === -1 ? undefined : { error: [...incomplete.values()].find((error) => error !== null) ?? null };
+  return { page, stop };
+}
+
+/**
+ * The name of each of the page's agents: from the calls (list items carry `agent_name`), else asked
+ * of Retell for an agent new to the tenant only, so a rerun asks nothing. An agent Retell will not
+ * name is stored without one.
+ */
+async function agentNames(sync: CallSync, page: RetellCall[], knownAgents: Set<string>) {
+  const names = new Map<string, string | null>();
+  for (const call of page) {
+    if (!names.get(call.agent_id)) names.set(call.agent_id, call.agent_name ?? null);
   }
-  return { ...totals, complete: totals.synced + totals.skipped === totals.tenants };
+  const unnamed = [...names].filter(([agentId, name]) => !name && !knownAgents.has(agentId));
+  await pMap(
+    unnamed,
+    async ([agentId]) => {
+      if (!sync.hasTime()) return;
+      try {
+        const agent = await sync.client.agent.retrieve(agentId, undefined, sync.upstream());
+        if (agent.agent_name) names.set(agentId, agent.agent_name);
+      } catch (error) {
+        if (!(error instanceof Retell.NotFoundError)) sync.failed(error, "get-agent");
+      }
+    },
+    { concurrency: RETRIEVE_CONCURRENCY },
+  );
+  return names;
+}
+
+/** Upserts the page's agents and calls and moves the cursor to its newest start, in one statement. */
+async function writeCalls(sync: CallSync, page: RetellCall[], names: Map<string, string | null>) {
+  const { db, tenantId, stateRow } = sync.run;
+  const starts = page.flatMap((call) => (call.start_timestamp == null ? [] : [call.start_timestamp]));
+  const reached = starts.length > 0 ? Math.max(...starts) : null;
+  const agentsWritten = db.$with("agents_written").as(
+    db
+      .insert(agents)
+      .values([...names].map(([agentId, agentName]) => ({ tenantId, agentId, agentName })))
+      .onConflictDoUpdate({
+        target: [agents.tenantId, agents.agentId],
+        set: { agentName: sql`excluded.agent_name`, status: "ACTIVE", updatedAt: sql`now()` },
+        setWhere: sql`excluded.agent_name is not null and excluded.agent_name is distinct from ${agents.agentName}`,
+      })
+      .returning({ inserted: sql<boolean>`(xmax = 0)`.as("inserted") }),
+  );
+  const callsWritten = db.$with("calls_written").as(upsertCalls(db, tenantId, page));
+  const cursorMoved = db.$with("cursor_moved").as(
+    db
+      .update(syncState)
+      .set(
+        reached === null
+          ? { updatedAt: sql`now()` }
+          : { cursor: sql`greatest(${syncState.cursor}, ${reached}::bigint)`, resumeFrom: reached },
+      )
+      .where(stateRow)
+      .returning({ job: syncState.job }),
+  );
+  const [written] = await db
+    .with(agentsWritten, callsWritten, cursorMoved)
+    .select({
+      inserted: sql<number>`(count(*) filter (where inserted))::int`,
+      updated: sql<number>`(count(*) filter (where not inserted))::int`,
+      agentsInserted: sql<number>`(select count(*) from agents_written where inserted)::int`,
+    })
+    .from(callsWritten);
+  sync.result.callsSynced += written?.inserted ?? 0;
+  sync.result.callsUpdated += written?.updated ?? 0;
+  sync.result.agentsDiscovered += written?.agentsInserted ?? 0;
+}
+
+/** The tenant's Retell client; a tenant without a Retell key gets 422 before any lease is taken. */
+async function retellFor(db: Database, tenantId: string): Promise<Retell> {
+  const apiKey = (await readProviderSettings(db, tenantId)).retellConfig?.apiKey;
+  if (typeof apiKey !== "string") {
+    throw unprocessable("Retell is not configured: set retellConfig.apiKey with PATCH /api/settings");
+  }
+  return retellClient(tenantId, apiKey);
+}
+
+/**
+ * The `retell-sync` job (every 10 minutes, and `POST /api/dashboard/sync-calls` for one tenant):
+ * every tenant with a Retell key. A scope is one Retell agent, with a cursor of its own.
+ */
+export const retellSync = tenantJob({
+  name: RETELL_SYNC_JOB,
+  tenants: (db) =>
+    db
+      .select({ tenantId: tenantSettings.tenantId })
+      .from(tenantSettings)
+      .where(sql`${tenantSettings.retellConfig} ? 'apiKey'`),
+  prepare: retellFor,
+  claimWith: oldestUnsettled,
+  run: (run, client, options: { pageSize?: number }) => syncCalls(new CallSync(run, client), options.pageSize),
+});
+
+export interface SyncOptions {
+  /** Epoch ms by which the run must have returned. */
+  deadline: number;
+  /** Sync only this Retell agent's calls (a cursor of its own). */
+  agentId?: string;
+  pageSize?: number;
+}
+
+/** One tenant's run (the route, tests, the benchmark). Throws CONFLICT while another run of it is going. */
+export function syncRetellCalls(db: Database, tenantId: string, options: SyncOptions): Promise<SyncResult> {
+  return retellSync.runTenant(db, tenantId, {
+    deadline: options.deadline,
+    scope: options.agentId,
+    pageSize: options.pageSize,
+  });
 }
 
 export const syncCallsBody = z
@@ -358,8 +347,5 @@ export const syncResult = z
 
 /** `POST /api/dashboard/sync-calls`: one run for the caller's tenant within a scheduled function's budget. */
 export function syncCallsNow(ctx: ServiceContext, body: z.infer<typeof syncCallsBody>) {
-  return syncRetellCalls(ctx.db, ctx.caller.tenantId, {
-    deadline: Date.now() + SCHEDULED_BUDGET_MS,
-    agentId: body.agentId,
-  });
+  return syncRetellCalls(ctx.db, ctx.caller.tenantId, { deadline: jobDeadline(), agentId: body.agentId });
 }

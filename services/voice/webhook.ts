@@ -5,7 +5,7 @@ import { agents, tenantSettings } from "../../db/schema";
 import { type RetellCall, verifyRetellSignature } from "../../shared/clients/retell";
 import { isSealedField, openField } from "../../shared/crypto/secrets";
 import { unauthorized } from "../../shared/errors";
-import { logError } from "../../shared/http/log";
+import { logError } from "../../shared/log";
 import { upsertCalls } from "./retell-calls";
 
 /** The events that carry a call worth storing; Retell's others (transfers, transcript updates) are acknowledged. */

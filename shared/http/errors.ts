@@ -1,5 +1,5 @@
 import { AppError, type ErrorCode, sqlState } from "../errors";
-import { logError } from "./log";
+import { logError } from "../log";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown[] };

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Config, Context } from "@netlify/functions";
 import { z } from "zod";
 import { getDb } from "../../db/client";
@@ -6,9 +5,10 @@ import type { ApiKeyScope } from "../../db/schema";
 import { type Access, authenticate, authorize } from "../auth/authenticate";
 import type { AuthenticatedCaller, Caller, Page, ServiceContext, UserCaller } from "../context";
 import { AppError, type ErrorCode } from "../errors";
+import { logRequest } from "../log";
+import { requestIdOf } from "../request-id";
 import { corsHeaders, preflight } from "./cors";
 import { errorResponse } from "./errors";
-import { logRequest } from "./log";
 
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export type Method = (typeof METHODS)[number];
@@ -97,7 +97,7 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
 
   const handler = async (request: Request, context: Context): Promise<Response> => {
     const started = performance.now();
-    const requestId = request.headers.get("x-nf-request-id") ?? context?.requestId ?? randomUUID();
+    const requestId = requestIdOf(request, context);
     let tenantId: string | undefined;
     let response: Response;
     try {

@@ -6,7 +6,7 @@ import * as callById from "../../netlify/functions/voice-calls-id";
 import * as callHistory from "../../netlify/functions/voice-dashboard-call-history";
 import * as syncCalls from "../../netlify/functions/voice-dashboard-sync-calls";
 import * as retellSyncFunction from "../../netlify/functions/voice-retell-sync";
-import { OVERLAP_MS, RETELL_SYNC_JOB, retellSyncJob, syncRetellCalls } from "../../services/voice/sync";
+import { OVERLAP_MS, RETELL_SYNC_JOB, retellSync, syncRetellCalls } from "../../services/voice/sync";
 import type { FakeRetell } from "../helpers/fake-retell";
 import { addMember, createApiKey, registerTenant, unique } from "../helpers/fixtures";
 import { call } from "../helpers/http";
@@ -431,7 +431,7 @@ describe("the scheduled retell-sync", () => {
     second.retell.addCalls(4, { agentId: unique("agent"), start: recent(20) });
     broken.retell.fail("/v3/list-calls", 500, { times: 3 });
 
-    const result = await retellSyncJob(await getDb(), { deadline: soon() });
+    const result = await retellSync.run(await getDb(), { deadline: soon() });
     expect(result.complete).toBe(true);
     expect(result.callsSynced).toBeGreaterThanOrEqual(7);
     expect((await storedCalls(first.owner.tenantId)).map((c) => c.callId)).toEqual(expectedIds(first.retell));

@@ -1,10 +1,13 @@
 import { type GetColumnData, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
-import type { Database } from "../../db/client";
-import type { Page } from "../../shared/context";
+import type { Database } from "../db/client";
+import type { Page } from "./context";
 
 /** Selected beside each row so a page and its total come back in one statement. */
 export const totalCount = sql<number>`(count(*) over())::int`;
+
+/** A LIKE pattern matching `value` anywhere, with LIKE's wildcards in it taken literally. */
+export const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, "\\$&")}%`;
 
 /**
  * Splits the window count off a page of rows. Only a page past the end has no row to carry the
@@ -21,6 +24,32 @@ export async function toPage<T extends { total: number }>(
 
 type Columns = Record<string, AnyPgColumn>;
 type Row<C extends Columns> = { [K in keyof C]: GetColumnData<C[K]> };
+
+export interface ListPageSpec<C extends Columns> {
+  /** The table, its filter (the tenant's included) and the columns a page shows. */
+  table: PgTable;
+  where: SQL | undefined;
+  columns: C;
+  orderBy: SQL[] | SQLWrapper[];
+  limit: number;
+  offset: number;
+}
+
+/**
+ * One page of a list and its total in one statement: the rows with `count(*) over()` beside each.
+ * Only a page past the end has no row to carry the total; only then is it counted separately.
+ */
+export async function listPage<C extends Columns>(db: Database, spec: ListPageSpec<C>): Promise<Page<Row<C>>> {
+  const rows = (await db
+    .select({ ...spec.columns, total: totalCount } as Columns)
+    .from(spec.table)
+    .$dynamic()
+    .where(spec.where)
+    .orderBy(...(spec.orderBy as SQL[]))
+    .limit(spec.limit)
+    .offset(spec.offset)) as unknown as (Row<C> & { total: number })[];
+  return toPage(rows, spec, () => db.$count(spec.table, spec.where)) as unknown as Promise<Page<Row<C>>>;
+}
 
 export interface ChildPageSpec<C extends Columns> {
   /** The parent's table and its row, tenant filter included: no such row answers undefined (a 404). */

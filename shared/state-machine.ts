@@ -1,4 +1,4 @@
-import { AppError } from "../../shared/errors";
+import { AppError } from "./errors";
 
 /**
  * A status machine: where each status may go next; a status with nowhere to go is final. Services
