@@ -1,156 +1,36 @@
-import { randomUUID } from "node:crypto";
 import { type SQL, sql } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../db/client";
-import {
-  API_KEY_SCOPES,
-  type ApiKeyScope,
-  agents,
-  callSessions,
-  calls,
-  chatSessions,
-  policies,
-  providerConfigs,
-  ROLES,
-  type Role,
-  returnRequests,
-} from "../db/schema";
+import { API_KEY_SCOPES, ROLES, type Role } from "../db/schema";
 import { declaredOperations } from "../scripts/functions";
-import { type Account, addMember, createApiKey, registerTenant, unique } from "./helpers/fixtures";
+import { type Account, addMember, createApiKey, registerTenant } from "./helpers/fixtures";
 import { type CallOptions, type CallResult, call } from "./helpers/http";
+import { moduleMatrices, type World } from "./helpers/security-matrix";
 
 /**
  * The shared security matrix: every operation of every function, called as no one, with broken
  * tokens, with the wrong role or key scope, and as another tenant. Tenant A owns the data;
- * tenant B attacks it. Nothing of A may come back, and nothing of A may change.
+ * tenant B attacks it. Nothing of A may come back, and nothing of A may change. Each module
+ * contributes its seed rows, fixtures, markers and reviewed public operations from
+ * tests/<module>/matrix.ts (tests/helpers/matrix.ts).
  */
 const operations = await declaredOperations();
+const matrices = await moduleMatrices();
+const moduleOf = (key: string) => operations.find((op) => op.key === key)?.file.split("-")[0];
 
-/** Operations anyone may call. Adding to this list is a security decision; review it as one. */
-const PUBLIC = new Set([
-  "GET /api/health",
-  "POST /api/auth/register",
-  "POST /api/auth/login",
-  "POST /api/auth/refresh",
-  "GET /api/openapi.json",
-  "GET /api/docs",
-  // Authenticated by Retell's signature over the body, not by a caller: tests/routes/voice-webhook.test.ts.
-  "POST /api/webhooks/retell",
-  // Customers file returns and look them up without an account (spec 000); both are rate limited per IP,
-  // the lookup answers only customer-safe fields and needs the email: tests/routes/return-requests.test.ts.
-  "POST /api/return-requests",
-  "POST /api/return-requests/lookup",
-  // The active return policy is public for customer-facing pages and agents (spec 000); it answers only
-  // the policy (no author) or null, by ?businessId=: tests/routes/returns-policies.test.ts.
-  "GET /api/policies/active",
-]);
+/** Operations anyone may call, from every module's reviewed list. */
+const PUBLIC = new Set(Object.values(matrices).flatMap((matrix) => Object.keys(matrix.public ?? {})));
 
-interface World {
-  a: Account;
-  aMembers: Record<Role, Account>;
-  aKey: { id: string; key: string };
-  /** One key of tenant A per scope, each with that scope alone. */
-  aScopedKeys: Record<ApiKeyScope, { id: string; key: string }>;
-  b: Account;
-  bKey: { id: string; key: string };
-}
+/** Each module's seeded rows, by module name (filled in beforeAll). */
+const rows: Record<string, unknown> = {};
 
-/** Tenant A's Retell agent and call (seeded in beforeAll); tenant B has neither. */
-const A_AGENT_ID = "agent_matrix_a";
-const A_CALL_ID = "call_matrix_a";
-/** Tenant A's returns-desk chat session, call session and provider config (seeded in beforeAll). */
-const A_CHAT_SESSION_ID = randomUUID();
-const A_CALL_SESSION_ID = randomUUID();
-const A_PROVIDER_CONFIG_ID = randomUUID();
-/** Tenant A's return request (seeded in beforeAll; ids are generated, so it is read back). */
-let A_RETURN_REQUEST_ID = 0;
-const A_RETURN_ORDER_ID = "matrix-a-return-order";
-/** Tenant A's draft return policy (seeded in beforeAll; its bigint id is read back). */
-let A_POLICY_ID = 0;
-const A_POLICY_VERSION = "matrix-a-policy-v1";
-
-/** A valid request for each protected operation, aimed at tenant A's rows. */
-const FIXTURES: Record<string, (w: World) => CallOptions> = {
-  "POST /api/auth/signout": (w) => ({ body: { refreshToken: w.a.refreshToken } }),
-  "GET /api/auth/me": () => ({}),
-  "GET /api/profiles": () => ({}),
-  "PUT /api/profiles": () => ({ body: { name: "Mallory", businessName: "Hijacked" } }),
-  "GET /api/user-preferences": () => ({}),
-  "PUT /api/user-preferences": () => ({ body: { language: "fr" } }),
-  "GET /api/users": () => ({ query: { limit: 100 } }),
-  "POST /api/users": () => ({
-    body: { email: `${unique("matrix")}@example.test`, name: "New", role: "agent", password: "long enough pw" },
-  }),
-  "GET /api/users/:id": (w) => ({ path: `/api/users/${w.aMembers.agent.userId}` }),
-  "PUT /api/users/:id": (w) => ({ path: `/api/users/${w.aMembers.agent.userId}`, body: { name: "Hijacked" } }),
-  "DELETE /api/users/:id": (w) => ({ path: `/api/users/${w.aMembers.agent.userId}` }),
-  "GET /api/settings": () => ({}),
-  "PATCH /api/settings": () => ({ body: { webhookConfig: { enabled: false, verifyToken: "attacker-token-1234" } } }),
-  "GET /api/api-keys": () => ({ query: { includeRevoked: "true" } }),
-  "POST /api/api-keys": () => ({ body: { name: "matrix", scopes: ["read"] } }),
-  "DELETE /api/api-keys/:id": (w) => ({ path: `/api/api-keys/${w.aKey.id}` }),
-  "GET /api/audit-log": () => ({ query: { limit: 100 } }),
-  "GET /api/dashboard/agent-info/:agentId": () => ({ path: `/api/dashboard/agent-info/${A_AGENT_ID}` }),
-  "GET /api/dashboard/call-history/:agentId": () => ({
-    path: `/api/dashboard/call-history/${A_AGENT_ID}`,
-    query: { limit: 100 },
-  }),
-  "GET /api/calls/:callId": () => ({ path: `/api/calls/${A_CALL_ID}` }),
-  "GET /api/dashboard/overview": () => ({ query: { agentId: A_AGENT_ID } }),
-  "POST /api/dashboard/sync-calls": () => ({ body: { agentId: A_AGENT_ID } }),
-  "GET /api/chat-sessions": () => ({ query: { limit: 100 } }),
-  "POST /api/chat-sessions": (w) => ({ body: { sessionName: "Matrix", chatMode: "normal", userId: w.a.userId } }),
-  "GET /api/chat-messages/:sessionId": () => ({ path: `/api/chat-messages/${A_CHAT_SESSION_ID}` }),
-  "POST /api/chat-messages": () => ({
-    body: { sessionId: A_CHAT_SESSION_ID, sender: "user", message: "Hijacked", messageType: "text" },
-  }),
-  "GET /api/call-sessions": () => ({ query: { limit: 100 } }),
-  "POST /api/call-sessions": () => ({
-    body: { chatSessionId: A_CHAT_SESSION_ID, callType: "voice", provider: "test" },
-  }),
-  "GET /api/call-sessions/:id": () => ({ path: `/api/call-sessions/${A_CALL_SESSION_ID}` }),
-  "PATCH /api/call-sessions/:id": () => ({
-    path: `/api/call-sessions/${A_CALL_SESSION_ID}`,
-    body: { status: "ended" },
-  }),
-  "GET /api/call-sessions/:id/transcripts": () => ({ path: `/api/call-sessions/${A_CALL_SESSION_ID}/transcripts` }),
-  "POST /api/call-sessions/:id/transcripts": () => ({
-    path: `/api/call-sessions/${A_CALL_SESSION_ID}/transcripts`,
-    body: { segments: [{ speaker: "user", message: "Hijacked", timestampSeconds: 1 }] },
-  }),
-  "GET /api/call-sessions/:id/analytics": () => ({ path: `/api/call-sessions/${A_CALL_SESSION_ID}/analytics` }),
-  "POST /api/call-sessions/:id/analytics": () => ({
-    path: `/api/call-sessions/${A_CALL_SESSION_ID}/analytics`,
-    body: { provider: "test", metrics: { hijacked: true } },
-  }),
-  "GET /api/provider-configs": () => ({ query: { limit: 100 } }),
-  "POST /api/provider-configs": () => ({
-    body: { provider: "elevenlabs", configName: "matrix", configData: { apiKey: "attacker-key-123456" } },
-  }),
-  "GET /api/provider-configs/:id": () => ({ path: `/api/provider-configs/${A_PROVIDER_CONFIG_ID}` }),
-  "PATCH /api/provider-configs/:id": () => ({
-    path: `/api/provider-configs/${A_PROVIDER_CONFIG_ID}`,
-    body: { configData: { apiKey: "attacker-key-123456" } },
-  }),
-  "DELETE /api/provider-configs/:id": () => ({ path: `/api/provider-configs/${A_PROVIDER_CONFIG_ID}` }),
-  "GET /api/return-requests": () => ({ query: { limit: 100 } }),
-  "PUT /api/return-requests/:id/status": () => ({
-    path: `/api/return-requests/${A_RETURN_REQUEST_ID}/status`,
-    body: { status: "approved", adminNotes: "Hijacked" },
-  }),
-  "GET /api/policies": () => ({ query: { limit: 100 } }),
-  "POST /api/policies": () => ({ body: { version: unique("matrix-policy"), rules: { returnWindowDays: 14 } } }),
-  "PUT /api/policies/:id": () => ({
-    path: `/api/policies/${A_POLICY_ID}`,
-    body: { rules: { returnWindowDays: 3650 } },
-  }),
-  "PUT /api/policies/:id/activate": () => ({ path: `/api/policies/${A_POLICY_ID}/activate` }),
-  "GET /api/ai-policy-helper/active": () => ({}),
-  "POST /api/ai-policy-helper/evaluate-return": () => ({
-    body: { orderId: A_RETURN_ORDER_ID, customerEmail: "matrix-a-customer@example.test", reasonForReturn: "damaged" },
-  }),
-};
+/** A valid request for each protected operation, aimed at tenant A's rows; a fixture answers for its own module's operations. */
+const FIXTURES: Record<string, (w: World) => CallOptions> = Object.fromEntries(
+  Object.entries(matrices).flatMap(([module, matrix]) =>
+    Object.entries(matrix.fixtures).map(([key, fixture]) => [key, (w: World) => fixture(w, rows[module])]),
+  ),
+);
 
 const protectedOperations = operations.filter(({ operation }) => operation.access !== "public");
 const secret = () => new TextEncoder().encode(process.env.JWT_SECRET);
@@ -198,47 +78,7 @@ beforeAll(async () => {
   const members = { owner: a } as Record<Role, Account>;
   for (const role of ROLES.filter((r) => r !== "owner")) members[role] = await addMember(a, role);
   const db = await getDb();
-  await db.insert(agents).values({ tenantId: a.tenantId, agentId: A_AGENT_ID, agentName: "Matrix A desk" });
-  await db.insert(calls).values({
-    tenantId: a.tenantId,
-    agentId: A_AGENT_ID,
-    callId: A_CALL_ID,
-    callType: "phone_call",
-    callStatus: "ended",
-    startedAt: new Date(),
-    durationMs: 60_000,
-    transcript: "Agent: Matrix A desk, how can I help?",
-  });
-  await db.insert(chatSessions).values({ id: A_CHAT_SESSION_ID, tenantId: a.tenantId, sessionName: "Matrix A chat" });
-  await db.insert(callSessions).values({
-    id: A_CALL_SESSION_ID,
-    tenantId: a.tenantId,
-    chatSessionId: A_CHAT_SESSION_ID,
-    callType: "voice",
-    provider: "test",
-  });
-  await db.insert(providerConfigs).values({
-    id: A_PROVIDER_CONFIG_ID,
-    tenantId: a.tenantId,
-    provider: "elevenlabs",
-    configName: "matrix",
-    configData: { voiceId: "matrix-a-voice" },
-  });
-  const [returnRequest] = await db
-    .insert(returnRequests)
-    .values({
-      tenantId: a.tenantId,
-      orderId: A_RETURN_ORDER_ID,
-      customerEmail: "matrix-a-customer@example.test",
-      reasonForReturn: "damaged",
-    })
-    .returning({ id: returnRequests.id });
-  A_RETURN_REQUEST_ID = returnRequest?.id ?? 0;
-  const [policy] = await db
-    .insert(policies)
-    .values({ tenantId: a.tenantId, version: A_POLICY_VERSION, rules: { returnWindowDays: 30 } })
-    .returning({ id: policies.id });
-  A_POLICY_ID = policy?.id ?? 0;
+  for (const [module, matrix] of Object.entries(matrices)) rows[module] = await matrix.seed(db, a);
   const b = await registerTenant("matrix-b");
   world = {
     a,
@@ -254,21 +94,7 @@ beforeAll(async () => {
 
 /** Strings that identify tenant A; none may appear in an answer to anyone else. */
 function markersOfA(): string[] {
-  const members = Object.values(world.aMembers);
-  return [
-    world.a.tenantId,
-    world.a.tenantName,
-    ...members.flatMap((member) => [member.userId, member.email]),
-    world.aKey.id,
-    world.aKey.key.slice(0, 10),
-    A_CHAT_SESSION_ID,
-    A_CALL_SESSION_ID,
-    A_PROVIDER_CONFIG_ID,
-    "matrix-a-voice",
-    A_RETURN_ORDER_ID,
-    "matrix-a-customer@example.test",
-    A_POLICY_VERSION,
-  ];
+  return Object.entries(matrices).flatMap(([module, matrix]) => matrix.markers(world, rows[module]));
 }
 
 function expectNoLeak(text: string) {
@@ -276,14 +102,22 @@ function expectNoLeak(text: string) {
 }
 
 describe("coverage", () => {
-  it("every protected operation has a fixture in the matrix", () => {
+  it("every protected operation has a fixture in its module's matrix", () => {
     const missing = protectedOperations.map(({ key }) => key).filter((key) => !FIXTURES[key]);
-    expect(missing).toEqual([]);
+    expect(missing, "add them to tests/<module>/matrix.ts").toEqual([]);
   });
 
-  it("every public operation is on the reviewed public list", () => {
+  it("every public operation is on its module's reviewed public list", () => {
     const publicOps = operations.filter(({ operation }) => operation.access === "public").map(({ key }) => key);
     expect(publicOps.filter((key) => !PUBLIC.has(key))).toEqual([]);
+  });
+
+  it("each module's fixtures and public list name only that module's operations", () => {
+    for (const [module, matrix] of Object.entries(matrices)) {
+      for (const key of [...Object.keys(matrix.fixtures), ...Object.keys(matrix.public ?? {})]) {
+        expect(moduleOf(key), `${key} in tests/${module}/matrix.ts`).toBe(module);
+      }
+    }
   });
 });
 
