@@ -1,156 +1,34 @@
-import { inArray, sql } from "drizzle-orm";
-import { hashPassword } from "../shared/auth/passwords";
-import { sha256 } from "../shared/auth/tokens";
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type DemoCredentials, seedDemoTenant } from "../services/platform/seed";
 import type { Database } from "./client";
-import { type ApiKeyScope, apiKeys, mockOrders, type Role, tenants, users } from "./schema";
 
-/**
- * The demo tenant `npm start` creates so the API can be tried at once. Every value here is
- * public (it is in the README): this data is for a local database only, never production.
- */
-export const DEMO_TENANT_NAME = "Demo Returns Co";
-export const DEMO_PASSWORD = "demo-password";
-/** A fixed, documented, development-only API key. Its `fd_` prefix is the one real keys carry. */
-export const DEMO_API_KEY = "fd_demo_local_development_only_not_a_secret";
-const DEMO_API_KEY_NAME = "Demo AI agent (development only)";
-const DEMO_API_KEY_SCOPES: ApiKeyScope[] = ["read", "ai-agent"];
+export { DEMO_API_KEY, DEMO_PASSWORD, type DemoCredentials } from "../services/platform/seed";
 
-const DAY = 86_400_000;
-/**
- * Spec 000's mock orders, the facts the AI policy helper looks up by order id: one of each case a
- * return policy decides (well inside the window, near its edge, past it, a final-sale category, a
- * high-value order). Dates are relative to the first seed.
- */
-const DEMO_ORDERS = [
-  {
-    orderId: "ORD-1001",
-    daysAgo: 5,
-    email: "alex@example.com",
-    product: "Wireless earbuds",
-    category: "electronics",
-    price: 89.99,
-  },
-  {
-    orderId: "ORD-1002",
-    daysAgo: 28,
-    email: "sam@example.com",
-    product: "Linen shirt",
-    category: "apparel",
-    price: 49.5,
-  },
-  { orderId: "ORD-1003", daysAgo: 45, email: "jo@example.com", product: "Desk lamp", category: "home", price: 39.99 },
-  {
-    orderId: "ORD-1004",
-    daysAgo: 3,
-    email: "alex@example.com",
-    product: "Clearance sneakers",
-    category: "final_sale",
-    price: 29.99,
-  },
-  {
-    orderId: "ORD-1005",
-    daysAgo: 10,
-    email: "kim@example.com",
-    product: "4K television",
-    category: "electronics",
-    price: 1299,
-  },
-  { orderId: "ORD-1006", daysAgo: 12, email: "lee@example.com", product: "Face serum", category: "beauty", price: 24 },
-] as const;
+/** What a module's `services/<module>/seed.ts` exports: it adds its demo rows to the demo tenant, idempotently. */
+export type ModuleSeed = (db: Database, demo: DemoCredentials) => Promise<boolean>;
 
-const DEMO_USERS = [
-  { email: "demo@frontdesk.dev", name: "Demo Owner", role: "owner" },
-  { email: "admin@frontdesk.dev", name: "Demo Admin", role: "admin" },
-  { email: "agent@frontdesk.dev", name: "Demo Agent", role: "agent" },
-] as const satisfies readonly { email: string; name: string; role: Role }[];
+const servicesDirectory = fileURLToPath(new URL("../services/", import.meta.url));
 
-export interface DemoCredentials {
-  tenantId: string;
-  tenantName: string;
-  users: { email: string; password: string; role: Role }[];
-  apiKey: { key: string; scopes: ApiKeyScope[] };
-  /** False when everything already existed and this run changed nothing. */
-  created: boolean;
+/** The modules with a demo seed, platform aside, found by their `seed.ts`. */
+function seededModules(): string[] {
+  return readdirSync(servicesDirectory, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== "platform")
+    .filter((entry) => readdirSync(`${servicesDirectory}${entry.name}`).includes("seed.ts"))
+    .map((entry) => entry.name)
+    .sort();
 }
 
 /**
- * Creates the demo tenant, its owner, an admin, an agent, one API key and the mock orders.
- * Idempotent: rows are found by email, key hash and order id, so a second run changes nothing
- * (and hashes no password).
- * If the owner's email already exists, the seed adopts that user's tenant.
+ * The demo data `npm start` serves: the platform's demo tenant (services/platform/seed.ts), then
+ * every other module's rows in it. Each seed is idempotent, so a second run changes nothing; only
+ * for local databases (the platform's seed refuses NODE_ENV=production).
  */
 export async function seedDemo(db: Database): Promise<DemoCredentials> {
-  if (process.env.NODE_ENV === "production") {
-    throw new Error("seedDemo creates publicly known credentials; it refuses to run with NODE_ENV=production");
+  const demo = await seedDemoTenant(db);
+  for (const module of seededModules()) {
+    const { seed } = (await import(`${servicesDirectory}${module}/seed.ts`)) as { seed: ModuleSeed };
+    if (await seed(db, demo)) demo.created = true;
   }
-  const emails = DEMO_USERS.map((user) => user.email);
-  const existing = await db
-    .select({ email: sql<string>`lower(${users.email})`, tenantId: users.tenantId })
-    .from(users)
-    .where(inArray(sql`lower(${users.email})`, emails));
-  const found = new Map(existing.map((row) => [row.email, row.tenantId]));
-  const missing = DEMO_USERS.filter((user) => !found.has(user.email));
-  // Hashing is the slow part (~0.4 s each at production cost); do it only for rows to insert.
-  const hashes = await Promise.all(missing.map(() => hashPassword(DEMO_PASSWORD)));
-  const keyHash = sha256(DEMO_API_KEY);
-
-  return db.transaction(async (tx) => {
-    let created = false;
-    let tenantId = found.get(DEMO_USERS[0].email);
-    if (!tenantId) {
-      const [tenant] = await tx.insert(tenants).values({ name: DEMO_TENANT_NAME }).returning({ id: tenants.id });
-      if (!tenant) throw new Error("tenant insert returned no row");
-      tenantId = tenant.id;
-      created = true;
-    }
-    if (missing.length > 0) {
-      const inserted = await tx
-        .insert(users)
-        .values(missing.map((user, index) => ({ ...user, tenantId, passwordHash: hashes[index]! })))
-        .onConflictDoNothing()
-        .returning({ id: users.id });
-      created ||= inserted.length > 0;
-    }
-    const [owner] = await tx
-      .select({ id: users.id })
-      .from(users)
-      .where(sql`lower(${users.email}) = ${DEMO_USERS[0].email}`);
-    const keys = await tx
-      .insert(apiKeys)
-      .values({
-        tenantId,
-        name: DEMO_API_KEY_NAME,
-        prefix: DEMO_API_KEY.slice(0, 10),
-        keyHash,
-        scopes: DEMO_API_KEY_SCOPES,
-        createdBy: owner?.id,
-      })
-      .onConflictDoNothing({ target: apiKeys.keyHash })
-      .returning({ id: apiKeys.id });
-    created ||= keys.length > 0;
-    const now = Date.now();
-    const orders = await tx
-      .insert(mockOrders)
-      .values(
-        DEMO_ORDERS.map((order) => ({
-          tenantId,
-          orderId: order.orderId,
-          purchaseDate: new Date(now - order.daysAgo * DAY),
-          customerEmail: order.email,
-          productName: order.product,
-          productCategory: order.category,
-          purchasePrice: order.price,
-        })),
-      )
-      .onConflictDoNothing({ target: [mockOrders.tenantId, mockOrders.orderId] })
-      .returning({ id: mockOrders.id });
-    created ||= orders.length > 0;
-    return {
-      tenantId,
-      tenantName: DEMO_TENANT_NAME,
-      users: DEMO_USERS.map(({ email, role }) => ({ email, password: DEMO_PASSWORD, role })),
-      apiKey: { key: DEMO_API_KEY, scopes: DEMO_API_KEY_SCOPES },
-      created,
-    };
-  });
+  return demo;
 }
