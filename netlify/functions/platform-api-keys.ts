@@ -1,11 +1,5 @@
-import {
-  apiKey,
-  createApiKey,
-  createApiKeyBody,
-  createdApiKey,
-  listApiKeys,
-  listApiKeysQuery,
-} from "../../services/platform/api-keys";
+import { createApiKey, listApiKeys } from "../../services/platform/api-keys";
+import { apiKey, createApiKeyBody, createdApiKey, listApiKeysQuery } from "../../services/platform/api-keys.schemas";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

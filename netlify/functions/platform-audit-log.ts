@@ -1,4 +1,5 @@
-import { auditEntry, auditQuery, listAuditLog } from "../../services/platform/audit";
+import { listAuditLog } from "../../services/platform/audit";
+import { auditEntry, auditQuery } from "../../services/platform/audit.schemas";
 import { AUDITORS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

@@ -1,5 +1,5 @@
-import { login, loginBody } from "../../services/platform/auth";
-import { session } from "../../services/platform/schemas";
+import { login } from "../../services/platform/auth";
+import { loginBody, session } from "../../services/platform/auth.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = {

@@ -1,6 +1,5 @@
-import { z } from "zod";
 import { me } from "../../services/platform/auth";
-import { tenant, user } from "../../services/platform/schemas";
+import { account } from "../../services/platform/auth.schemas";
 import { MEMBERS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
@@ -10,7 +9,7 @@ export default route(config, {
   GET: operation({
     summary: "The signed-in user and their tenant",
     access: MEMBERS,
-    response: z.object({ user, tenant }),
+    response: account,
     handler: ({ ctx }) => me(ctx),
   }),
 });

@@ -1,5 +1,5 @@
-import { refresh, refreshBody } from "../../services/platform/auth";
-import { session } from "../../services/platform/schemas";
+import { refresh } from "../../services/platform/auth";
+import { refreshBody, session } from "../../services/platform/auth.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = {

@@ -1,5 +1,5 @@
-import { register, registerBody } from "../../services/platform/auth";
-import { session } from "../../services/platform/schemas";
+import { register } from "../../services/platform/auth";
+import { registerBody, session } from "../../services/platform/auth.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = {

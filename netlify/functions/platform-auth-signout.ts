@@ -1,4 +1,5 @@
-import { refreshBody, signout } from "../../services/platform/auth";
+import { signout } from "../../services/platform/auth";
+import { refreshBody } from "../../services/platform/auth.schemas";
 import { MEMBERS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

@@ -1,4 +1,5 @@
-import { checkHealth, health } from "../../services/platform/health";
+import { checkHealth } from "../../services/platform/health";
+import { health } from "../../services/platform/health.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/health" };

@@ -1,4 +1,5 @@
-import { getProfile, profile, updateProfile, updateProfileBody } from "../../services/platform/profiles";
+import { getProfile, updateProfile } from "../../services/platform/profiles";
+import { profile, updateProfileBody } from "../../services/platform/profiles.schemas";
 import { MEMBERS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

@@ -1,9 +1,5 @@
-import {
-  getPreferences,
-  preferences,
-  updatePreferences,
-  updatePreferencesBody,
-} from "../../services/platform/preferences";
+import { getPreferences, updatePreferences } from "../../services/platform/preferences";
+import { preferences, updatePreferencesBody } from "../../services/platform/preferences.schemas";
 import { MEMBERS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

@@ -1,5 +1,5 @@
-import { user } from "../../services/platform/schemas";
-import { deleteUser, getUser, updateUser, updateUserBody } from "../../services/platform/users";
+import { deleteUser, getUser, updateUser } from "../../services/platform/users";
+import { updateUserBody, user } from "../../services/platform/users.schemas";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { idParams } from "../../shared/schemas";

@@ -1,5 +1,5 @@
-import { user } from "../../services/platform/schemas";
-import { createUser, createUserBody, listUsers, listUsersQuery } from "../../services/platform/users";
+import { createUser, listUsers } from "../../services/platform/users";
+import { createUserBody, listUsersQuery, user } from "../../services/platform/users.schemas";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

@@ -1,5 +1,5 @@
 import { getPolicyForAgent } from "../../services/returns/policies";
-import { aiPolicy } from "../../services/returns/schemas";
+import { aiPolicy } from "../../services/returns/policies.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/ai-policy-helper/active" };

@@ -1,5 +1,5 @@
-import { evaluateReturnBody, evaluateReturnForTenant } from "../../services/returns/evaluation";
-import { evaluation } from "../../services/returns/schemas";
+import { evaluateReturnForTenant } from "../../services/returns/evaluation";
+import { evaluateReturnBody, evaluation } from "../../services/returns/evaluation.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/ai-policy-helper/evaluate-return" };

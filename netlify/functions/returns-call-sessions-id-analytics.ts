@@ -1,5 +1,6 @@
 import { addAnalytics, listAnalytics } from "../../services/returns/call-sessions";
-import { analytics, createAnalyticsBody, listChildrenQuery } from "../../services/returns/session-schemas";
+import { analytics, createAnalyticsBody } from "../../services/returns/call-sessions.schemas";
+import { listChildrenQuery } from "../../services/returns/chat.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { idParams } from "../../shared/schemas";
 

@@ -1,5 +1,6 @@
 import { addTranscripts, listTranscripts } from "../../services/returns/call-sessions";
-import { createTranscriptsBody, listChildrenQuery, transcript } from "../../services/returns/session-schemas";
+import { createTranscriptsBody, transcript } from "../../services/returns/call-sessions.schemas";
+import { listChildrenQuery } from "../../services/returns/chat.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { idParams } from "../../shared/schemas";
 

@@ -1,5 +1,5 @@
 import { getCallSession, updateCallSession } from "../../services/returns/call-sessions";
-import { callSession, callSessionDetail, updateCallSessionBody } from "../../services/returns/session-schemas";
+import { callSession, callSessionDetail, updateCallSessionBody } from "../../services/returns/call-sessions.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { idParams } from "../../shared/schemas";
 

@@ -1,5 +1,9 @@
 import { createCallSession, listCallSessions } from "../../services/returns/call-sessions";
-import { callSession, createCallSessionBody, listCallSessionsQuery } from "../../services/returns/session-schemas";
+import {
+  callSession,
+  createCallSessionBody,
+  listCallSessionsQuery,
+} from "../../services/returns/call-sessions.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/call-sessions" };

@@ -1,5 +1,5 @@
 import { listChatMessages } from "../../services/returns/chat";
-import { chatMessage, listChildrenQuery, sessionIdParams } from "../../services/returns/session-schemas";
+import { chatMessage, listChildrenQuery, sessionIdParams } from "../../services/returns/chat.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/chat-messages/:sessionId" };

@@ -1,5 +1,5 @@
 import { createChatMessage } from "../../services/returns/chat";
-import { chatMessage, createChatMessageBody } from "../../services/returns/session-schemas";
+import { chatMessage, createChatMessageBody } from "../../services/returns/chat.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/chat-messages" };

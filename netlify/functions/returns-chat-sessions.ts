@@ -1,5 +1,5 @@
 import { createChatSession, listChatSessions } from "../../services/returns/chat";
-import { chatSession, createChatSessionBody, listChatSessionsQuery } from "../../services/returns/session-schemas";
+import { chatSession, createChatSessionBody, listChatSessionsQuery } from "../../services/returns/chat.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/chat-sessions" };

@@ -1,5 +1,5 @@
-import { activePolicyQuery, getActivePolicy } from "../../services/returns/policies";
-import { activePolicy } from "../../services/returns/schemas";
+import { getActivePolicy } from "../../services/returns/policies";
+import { activePolicy, activePolicyQuery } from "../../services/returns/policies.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/policies/active" };

@@ -1,5 +1,5 @@
-import { activatePolicy, policyIdParams } from "../../services/returns/policies";
-import { policy } from "../../services/returns/schemas";
+import { activatePolicy } from "../../services/returns/policies";
+import { policy, policyIdParams } from "../../services/returns/policies.schemas";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

@@ -1,5 +1,5 @@
-import { policyIdParams, updatePolicy, updatePolicyBody } from "../../services/returns/policies";
-import { policy } from "../../services/returns/schemas";
+import { updatePolicy } from "../../services/returns/policies";
+import { policy, policyIdParams, updatePolicyBody } from "../../services/returns/policies.schemas";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

@@ -1,5 +1,5 @@
-import { createPolicy, createPolicyBody, listPolicies, listPoliciesQuery } from "../../services/returns/policies";
-import { policy } from "../../services/returns/schemas";
+import { createPolicy, listPolicies } from "../../services/returns/policies";
+import { createPolicyBody, listPoliciesQuery, policy } from "../../services/returns/policies.schemas";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

@@ -1,10 +1,9 @@
+import { RETURNS_STAFF, updateReturnStatus } from "../../services/returns/return-requests";
 import {
-  RETURNS_STAFF,
   returnRequest,
   returnRequestIdParams,
   updateReturnStatusBody,
-} from "../../services/returns/return-request-schemas";
-import { updateReturnStatus } from "../../services/returns/return-requests";
+} from "../../services/returns/return-requests.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/return-requests/:id/status" };

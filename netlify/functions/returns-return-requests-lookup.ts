@@ -1,5 +1,5 @@
-import { lookupReturnRequestBody, publicReturnRequest } from "../../services/returns/return-request-schemas";
 import { lookupReturnRequest } from "../../services/returns/return-requests";
+import { lookupReturnRequestBody, publicReturnRequest } from "../../services/returns/return-requests.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = {

@@ -1,10 +1,10 @@
+import { createReturnRequest, listReturnRequests } from "../../services/returns/return-requests";
 import {
   createdReturnRequest,
   createReturnRequestBody,
   listReturnRequestsQuery,
   returnRequest,
-} from "../../services/returns/return-request-schemas";
-import { createReturnRequest, listReturnRequests } from "../../services/returns/return-requests";
+} from "../../services/returns/return-requests.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = {

@@ -1,5 +1,5 @@
-import { callParams, getCall } from "../../services/voice/calls";
-import { callDetail } from "../../services/voice/schemas";
+import { getCall } from "../../services/voice/calls";
+import { callDetail, callParams } from "../../services/voice/calls.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/calls/:callId" };

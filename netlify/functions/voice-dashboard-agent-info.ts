@@ -1,5 +1,5 @@
-import { agentParams, getAgent } from "../../services/voice/calls";
-import { agent } from "../../services/voice/schemas";
+import { getAgent } from "../../services/voice/calls";
+import { agent, agentParams } from "../../services/voice/calls.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/dashboard/agent-info/:agentId" };

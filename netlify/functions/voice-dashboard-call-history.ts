@@ -1,5 +1,5 @@
-import { agentParams, callHistoryQuery, listAgentCalls } from "../../services/voice/calls";
-import { call } from "../../services/voice/schemas";
+import { listAgentCalls } from "../../services/voice/calls";
+import { agentParams, call, callHistoryQuery } from "../../services/voice/calls.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/dashboard/call-history/:agentId" };

@@ -1,5 +1,5 @@
-import { getOverview, overviewQuery } from "../../services/voice/calls";
-import { callOverview } from "../../services/voice/schemas";
+import { getOverview } from "../../services/voice/calls";
+import { callOverview, overviewQuery } from "../../services/voice/calls.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/dashboard/overview" };

@@ -1,49 +1,13 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { apiKeys } from "../../db/schema";
 import { API_KEY_PREFIX } from "../../shared/auth/authenticate";
 import { randomToken, sha256 } from "../../shared/auth/tokens";
 import type { ServiceContext, UserCaller } from "../../shared/context";
 import { notFound } from "../../shared/errors";
 import { listPage } from "../../shared/pagination";
-import { pageQuery } from "../../shared/schemas";
+import type { createApiKeyBody, listApiKeysQuery } from "./api-keys.schemas";
 import { recordAudit } from "./audit";
-import { scope } from "./schemas";
-
-export const createApiKeyBody = z.object({
-  name: z.string().trim().min(1).max(100),
-  scopes: z
-    .array(scope)
-    .min(1)
-    .max(10)
-    .transform((scopes) => [...new Set(scopes)]),
-  expiresAt: z.coerce
-    .date()
-    .refine((date) => date.getTime() > Date.now(), "expiresAt must be in the future")
-    .optional(),
-});
-
-export const apiKey = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    prefix: z.string().describe("The key's first characters, to tell keys apart"),
-    scopes: z.array(scope),
-    createdBy: z.uuid().nullable(),
-    lastUsedAt: z.date().nullable(),
-    expiresAt: z.date().nullable(),
-    revokedAt: z.date().nullable(),
-    createdAt: z.date(),
-  })
-  .meta({ id: "ApiKey" });
-
-export const createdApiKey = apiKey
-  .extend({ key: z.string().describe("The full key. It is shown only in this response; store it now.") })
-  .meta({ id: "CreatedApiKey" });
-
-export const listApiKeysQuery = pageQuery.extend({
-  includeRevoked: z.stringbool().default(false),
-});
 
 const columns = {
   id: apiKeys.id,

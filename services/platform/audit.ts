@@ -1,10 +1,10 @@
 import { and, desc, eq, gte, lte } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import type { Database } from "../../db/client";
 import { auditLog } from "../../db/schema";
 import type { Caller, ServiceContext } from "../../shared/context";
 import { listPage } from "../../shared/pagination";
-import { pageQuery } from "../../shared/schemas";
+import type { auditQuery } from "./audit.schemas";
 
 export interface AuditEntry {
   action: string;
@@ -36,30 +36,6 @@ export async function recordAudit(
     requestId: ctx.requestId,
   });
 }
-
-export const auditQuery = pageQuery.extend({
-  entityType: z.string().max(100).optional(),
-  entityId: z.string().max(200).optional(),
-  action: z.string().max(100).optional(),
-  actorId: z.string().max(200).optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
-});
-
-export const auditEntry = z
-  .object({
-    id: z.number().int(),
-    actorType: z.enum(["user", "api_key", "public", "system"]),
-    actorId: z.string().nullable(),
-    action: z.string(),
-    entityType: z.string(),
-    entityId: z.string(),
-    before: z.unknown(),
-    after: z.unknown(),
-    requestId: z.string().nullable(),
-    createdAt: z.date(),
-  })
-  .meta({ id: "AuditEntry" });
 
 /** Newest first; one statement with the total from a window count. */
 export async function listAuditLog(ctx: ServiceContext, query: z.infer<typeof auditQuery>) {

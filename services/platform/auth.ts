@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import type { Database } from "../../db/client";
 import { refreshTokens, tenants, users } from "../../db/schema";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../shared/auth/passwords";
@@ -12,20 +12,20 @@ import {
 } from "../../shared/auth/tokens";
 import type { Caller, ServiceContext, UserCaller } from "../../shared/context";
 import { conflict, isUniqueViolation, unauthorized } from "../../shared/errors";
-import { email } from "../../shared/schemas";
 import { recordAudit } from "./audit";
+import type { loginBody, refreshBody, registerBody, TenantRow } from "./auth.schemas";
 import { check, consume, LOGIN_FAILURES, REGISTRATIONS, reset } from "./rate-limit";
-import { password, type TenantRow, type UserRow } from "./schemas";
-import { tenantColumns, userColumns } from "./users";
+import { userColumns } from "./users";
+import type { UserRow } from "./users.schemas";
 
-export const registerBody = z.object({
-  tenantName: z.string().trim().min(1).max(200).describe("The business's name"),
-  name: z.string().trim().min(1).max(200),
-  email,
-  password,
-});
-export const loginBody = z.object({ email, password: z.string().min(1).max(200) });
-export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
+const tenantColumns = {
+  id: tenants.id,
+  name: tenants.name,
+  website: tenants.website,
+  subscriptionPlan: tenants.subscriptionPlan,
+  onboarded: tenants.onboarded,
+  createdAt: tenants.createdAt,
+};
 
 type PublicContext = ServiceContext<Caller>;
 type Account = { user: UserRow; tenant: TenantRow };

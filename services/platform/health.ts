@@ -1,20 +1,9 @@
 import { sql } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import type { Database } from "../../db/client";
 import journal from "../../db/migrations/meta/_journal.json";
 import { AppError, sqlState } from "../../shared/errors";
-
-export const health = z
-  .object({
-    status: z.enum(["ok", "degraded"]).describe("degraded: the database answers but migrations are missing"),
-    database: z.object({ reachable: z.literal(true), latencyMs: z.number() }),
-    migrations: z.object({
-      applied: z.number().int(),
-      expected: z.number().int().describe("Migrations shipped with this build"),
-      upToDate: z.boolean(),
-    }),
-  })
-  .meta({ id: "Health" });
+import type { health } from "./health.schemas";
 
 /** Spec 001's test-db: the database answers, and how far its migrations are. One statement. */
 export async function checkHealth(db: Database): Promise<z.infer<typeof health>> {

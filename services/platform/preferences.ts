@@ -1,24 +1,8 @@
 import { eq, sql } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { userPreferences } from "../../db/schema";
 import type { ServiceContext, UserCaller } from "../../shared/context";
-
-const chatMode = z.enum(["normal", "messenger", "whatsapp", "shopify", "woocommerce"]);
-
-export const preferences = z
-  .object({
-    language: z.string().min(2).max(35),
-    autoEscalate: z.boolean(),
-    videoEnabled: z.boolean(),
-    voiceEnabled: z.boolean(),
-    autoTranscript: z.boolean(),
-    tavusReplicaId: z.string().max(200).nullable(),
-    elevenlabsVoiceId: z.string().max(200).nullable(),
-    preferredChatMode: chatMode,
-    callHistoryEnabled: z.boolean(),
-    notificationsEnabled: z.boolean(),
-  })
-  .meta({ id: "UserPreferences" });
+import type { preferences, updatePreferencesBody } from "./preferences.schemas";
 
 /** Spec 000's defaults; a user who never saved preferences reads these. */
 export const DEFAULT_PREFERENCES: z.infer<typeof preferences> = {
@@ -33,12 +17,6 @@ export const DEFAULT_PREFERENCES: z.infer<typeof preferences> = {
   callHistoryEnabled: true,
   notificationsEnabled: true,
 };
-
-/** A partial update: only the keys given change. Unknown keys are refused rather than stored. */
-export const updatePreferencesBody = preferences
-  .partial()
-  .strict()
-  .refine((value) => Object.keys(value).length > 0, "Give at least one preference to change");
 
 export async function getPreferences(ctx: ServiceContext<UserCaller>) {
   const [row] = await ctx.db

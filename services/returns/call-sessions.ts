@@ -4,23 +4,32 @@ import { callAnalytics, callSessions, callTranscripts } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { isForeignKeyViolation, notFound } from "../../shared/errors";
 import { type ChildPageSpec, childPage, listPage } from "../../shared/pagination";
+import { stateMachine } from "../../shared/state-machine";
+import type {
+  analytics,
+  callStatus,
+  createAnalyticsBody,
+  createCallSessionBody,
+  createTranscriptsBody,
+  listCallSessionsQuery,
+  transcript,
+  updateCallSessionBody,
+} from "./call-sessions.schemas";
+import type { listChildrenQuery } from "./chat.schemas";
 import { sanitizeText } from "./sanitize";
-import {
-  type analytics,
-  callStatuses,
-  type createAnalyticsBody,
-  type createCallSessionBody,
-  type createTranscriptsBody,
-  type listCallSessionsQuery,
-  type listChildrenQuery,
-  type transcript,
-  type updateCallSessionBody,
-} from "./session-schemas";
 
 /** The returns desk's voice and video calls (spec 000): sessions, their transcripts and analytics. */
 
-const { tenantId: _tenant, ...callColumns } = getTableColumns(callSessions);
-export const callSessionColumns = callColumns;
+/** Which statuses a call may move to from each status; ended and failed are final. */
+export const callStatuses = stateMachine<z.infer<typeof callStatus>>("call", {
+  initiated: ["connecting", "active", "failed", "ended"],
+  connecting: ["active", "failed", "ended"],
+  active: ["ended", "failed"],
+  ended: [],
+  failed: [],
+});
+
+const { tenantId: _tenant, ...callSessionColumns } = getTableColumns(callSessions);
 
 const transcriptColumns = {
   id: callTranscripts.id,

@@ -4,17 +4,17 @@ import { chatMessages, chatSessions, users } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { isForeignKeyViolation, notFound, unprocessable } from "../../shared/errors";
 import { childPage, listPage } from "../../shared/pagination";
-import { sanitizeText } from "./sanitize";
 import type {
   createChatMessageBody,
   createChatSessionBody,
   listChatSessionsQuery,
   listChildrenQuery,
-} from "./session-schemas";
+} from "./chat.schemas";
+import { sanitizeText } from "./sanitize";
 
 /** The returns desk's chat (spec 000): sessions of a tenant and their messages. */
 
-export const chatSessionColumns = {
+const chatSessionColumns = {
   id: chatSessions.id,
   userId: chatSessions.userId,
   sessionName: chatSessions.sessionName,

@@ -1,44 +1,10 @@
 import { and, eq } from "drizzle-orm";
-import { z } from "zod";
 import type { Database } from "../../db/client";
 import { mockOrders, policies, tenants } from "../../db/schema";
 import { notFound } from "../../shared/errors";
-import { email, httpUrl, isoDateInput } from "../../shared/schemas";
+import type { EvaluateReturnInput, Evaluation } from "./evaluation.schemas";
 import { evaluate, type Fact, type ReturnFacts } from "./policy-engine";
-import { DEFAULT_POLICY_RULES, REASON_CODES, RESOLUTIONS, readRules } from "./policy-rules";
-import type { Evaluation } from "./schemas";
-
-export type { Evaluation } from "./schemas";
-
-/** What the AI agent (and the return-requests service) asks the engine about. The tenant is the caller's. */
-export const evaluateReturnBody = z
-  .object({
-    orderId: z.string().trim().min(1).max(200).describe("The order's id in the business's system"),
-    customerEmail: email.describe("The customer's email; an order under another email is not used"),
-    reasonForReturn: z
-      .string()
-      .trim()
-      .min(1)
-      .max(100)
-      .describe(
-        `A reason code: ${REASON_CODES.join(", ")} (case-insensitive); a code the policy does not know goes to review`,
-      ),
-    reasonDetails: z.string().trim().max(5000).optional().describe("The customer's own words"),
-    purchaseDate: isoDateInput
-      .optional()
-      .describe("ISO 8601 date or date-time; looked up from the order when not given"),
-    productCategory: z.string().trim().min(1).max(100).optional().describe("Looked up from the order when not given"),
-    orderValue: z.number().min(0).max(1e9).optional().describe("Looked up from the order when not given"),
-    evidenceUrls: z
-      .array(httpUrl)
-      .max(10)
-      .optional()
-      .describe("Links to photos or other evidence (http or https, at most 10)"),
-    requestedResolution: z.enum(RESOLUTIONS).optional().describe("What the customer would like"),
-  })
-  .strict();
-
-export type EvaluateReturnInput = z.infer<typeof evaluateReturnBody>;
+import { DEFAULT_POLICY_RULES, readRules } from "./policy-rules";
 
 /** The tenant's active policy and its order with this id, in one row. */
 async function loadPolicyAndOrder(db: Database, tenantId: string, orderId: string) {

@@ -1,53 +1,17 @@
 import { and, desc, eq, getTableColumns, ne } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import type { Database } from "../../db/client";
 import { policies } from "../../db/schema";
 import type { Caller, ServiceContext, UserCaller } from "../../shared/context";
 import { conflict, isUniqueViolation, notFound, unprocessable } from "../../shared/errors";
 import { listPage } from "../../shared/pagination";
-import { pageQuery, serialId } from "../../shared/schemas";
 import { recordAudit } from "../platform/audit";
-import { DEFAULT_POLICY_RULES, DEFAULT_POLICY_VERSION, normalizeRules, policyRules, readRules } from "./policy-rules";
+import type { createPolicyBody, listPoliciesQuery, updatePolicyBody } from "./policies.schemas";
+import { DEFAULT_POLICY_RULES, DEFAULT_POLICY_VERSION, normalizeRules, readRules } from "./policy-rules";
 
 /** Versions of a tenant's return policy (spec 000): drafts are edited, one version at a time is active. */
 
-export const policyColumns = getTableColumns(policies);
-
-/** Policy ids are bigints; in a path they must be a positive integer. */
-export const policyIdParams = z.object({
-  id: serialId.describe("The policy's id"),
-});
-
-export const listPoliciesQuery = pageQuery;
-
-const version = z.string().trim().min(1).max(100).describe("A name for this version, unique within the tenant");
-const effectiveDate = z.iso
-  .datetime({ offset: true })
-  .transform((value) => new Date(value))
-  .nullable()
-  .describe("When the version takes effect (informational); null: none set");
-
-export const createPolicyBody = z
-  .object({ version, rules: policyRules, effectiveDate: effectiveDate.optional() })
-  .strict();
-
-export const updatePolicyBody = z
-  .object({ version, rules: policyRules, effectiveDate })
-  .partial()
-  .strict()
-  .refine((value) => Object.keys(value).length > 0, "Give at least one field to change");
-
-/** Both spellings of the public route's filter: `businessId` and the spec's `business_id`. */
-export const activePolicyQuery = z
-  .object({
-    businessId: z.uuid().optional().describe("The business (tenant) whose active policy to read"),
-    business_id: z.uuid().optional().describe("Same as businessId"),
-  })
-  .refine((value) => value.businessId ?? value.business_id, {
-    message: "Give businessId",
-    path: ["businessId"],
-  })
-  .transform((value) => ({ businessId: (value.businessId ?? value.business_id) as string }));
+const policyColumns = getTableColumns(policies);
 
 const duplicateVersion = () => conflict("A policy with this version already exists");
 

@@ -1,5 +1,5 @@
-import { normalizeKey, type PolicyRules, REASON_CODES, type Resolution } from "./policy-rules";
-import type { Evaluation, FactSource } from "./schemas";
+import type { Evaluation, FactSource } from "./evaluation.schemas";
+import { normalizeKey, type PolicyRules, REASON_CODES, type Resolution } from "./policy-rules.schemas";
 
 /**
  * The return-policy engine: a pure function of (policy, facts, now). No clock, no database, no

@@ -1,20 +1,35 @@
 import { and, desc, eq, gte, ilike, inArray, lte, or, sql } from "drizzle-orm";
-import { returnRequests } from "../../db/schema";
+import { type ReturnStatus, returnRequests } from "../../db/schema";
 import type { Caller, ServiceContext } from "../../shared/context";
 import { notFound } from "../../shared/errors";
 import { likePattern, listPage } from "../../shared/pagination";
+import { stateMachine } from "../../shared/state-machine";
 import { recordAudit } from "../platform/audit";
 import { consume, type Limit } from "../platform/rate-limit";
 import { evaluateReturnForTenant } from "./evaluation";
-import {
-  type CreateReturnRequestInput,
-  type ListReturnRequestsQuery,
-  returnStatuses,
-  type UpdateReturnStatusInput,
-} from "./return-request-schemas";
+import type {
+  CreateReturnRequestInput,
+  ListReturnRequestsQuery,
+  UpdateReturnStatusInput,
+} from "./return-requests.schemas";
 import { sanitizeConversationLog, sanitizeText } from "./sanitize";
 
 /** Return requests (spec 000): filed by customers without an account, triaged by the tenant's staff. */
+
+/**
+ * Who may move a request through its states: the people who triage returns. Sales roles have no
+ * part in returns, and compliance officers read (the list, the audit log) but do not decide.
+ */
+export const RETURNS_STAFF = ["owner", "admin", "operations", "agent", "qa_supervisor"] as const;
+
+/** Where each status may go next. `denied` and `completed` are final. */
+export const returnStatuses = stateMachine<ReturnStatus>("return request", {
+  pending_triage: ["pending_review", "approved", "denied"],
+  pending_review: ["approved", "denied"],
+  approved: ["completed"],
+  denied: [],
+  completed: [],
+});
 
 /** Filings per client IP and business, and per client IP across all businesses (bounds probing of ids). */
 export const RETURN_FILINGS_PER_TENANT: Limit = { max: 10, windowSeconds: 60 * 60 };
@@ -23,7 +38,7 @@ export const RETURN_FILINGS_PER_IP: Limit = { max: 30, windowSeconds: 60 * 60 };
 export const RETURN_LOOKUPS: Limit = { max: 30, windowSeconds: 15 * 60 };
 
 /** Everything staff see of a request. */
-export const returnRequestColumns = {
+const returnRequestColumns = {
   id: returnRequests.id,
   publicId: returnRequests.publicId,
   orderId: returnRequests.orderId,

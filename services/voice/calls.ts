@@ -1,46 +1,23 @@
 import { and, asc, desc, eq, getTableColumns, gte, lt, type SQL, sql } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { agents, calls } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { notFound } from "../../shared/errors";
 import { childPage } from "../../shared/pagination";
-import { pageQuery } from "../../shared/schemas";
-import type { CallOverview } from "./schemas";
+import type { CallOverview, CallSort, callHistoryQuery, overviewQuery } from "./calls.schemas";
 
 /** The voice module's reads (spec 004): an agent, its call history, one call, the dashboard overview. */
-
-const retellId = z.string().trim().min(1).max(200);
-export const agentParams = z.object({ agentId: retellId.describe("Retell's agent id") });
-export const callParams = z.object({ callId: retellId.describe("Retell's call id") });
-
-/** What call history sorts by, and the column behind each. */
-const SORT_COLUMNS = { date: "startedAt", duration: "durationMs", cost: "costCents" } as const;
-const CALL_SORTS = Object.keys(SORT_COLUMNS) as [keyof typeof SORT_COLUMNS, ...(keyof typeof SORT_COLUMNS)[]];
-export const callHistoryQuery = pageQuery.extend({
-  sortBy: z
-    .enum(CALL_SORTS)
-    .default("date")
-    .describe("date: when the call started; duration: durationMs; cost: costCents. Calls without the value come last"),
-  order: z
-    .enum(["desc", "asc"])
-    .default("desc")
-    .describe("Direction of sortBy; newest, longest or dearest first by default"),
-});
-
-export const overviewQuery = z.object({
-  days: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(365)
-    .default(30)
-    .describe("Length of the window in UTC days, today included (1–365, default 30)"),
-  agentId: retellId.optional().describe("Only this agent's calls (Retell's agent id)"),
-});
 
 const { tenantId: _agentTenant, ...agentColumns } = getTableColumns(agents);
 /** What a list shows of a call: the heavy transcript stays behind GET /api/calls/:callId. */
 const { tenantId: _callTenant, transcript, transcriptObject, ...callListColumns } = getTableColumns(calls);
+
+/** The column behind each of call history's sorts. */
+const SORT_COLUMNS: Record<CallSort, keyof typeof callListColumns> = {
+  date: "startedAt",
+  duration: "durationMs",
+  cost: "costCents",
+};
 
 /** Retell's durations are in ms; dashboards show seconds. */
 const withSeconds = <T extends { durationMs: number | null }>(row: T) => ({

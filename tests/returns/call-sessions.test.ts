@@ -7,7 +7,7 @@ import * as callById from "../../netlify/functions/returns-call-sessions-id";
 import * as callAnalytics from "../../netlify/functions/returns-call-sessions-id-analytics";
 import * as callTranscriptsFn from "../../netlify/functions/returns-call-sessions-id-transcripts";
 import * as chatSessionsFn from "../../netlify/functions/returns-chat-sessions";
-import { CALL_TRANSITIONS } from "../../services/returns/session-schemas";
+import { callStatuses } from "../../services/returns/call-sessions";
 import { type Account, createApiKey, registerTenant } from "../helpers/fixtures";
 import { call } from "../helpers/http";
 
@@ -131,7 +131,7 @@ describe("GET /api/call-sessions", () => {
 
 describe("PATCH /api/call-sessions/:id", () => {
   const moves = CALL_SESSION_STATUSES.flatMap((from) =>
-    CALL_SESSION_STATUSES.map((to) => ({ from, to, allowed: CALL_TRANSITIONS[from].includes(to) })),
+    CALL_SESSION_STATUSES.map((to) => ({ from, to, allowed: callStatuses.transitions[from].includes(to) })),
   );
 
   let mover: Promise<Account> | undefined;

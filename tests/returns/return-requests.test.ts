@@ -6,7 +6,7 @@ import { auditLog, mockOrders, RETURN_STATUSES, type ReturnStatus, returnRequest
 import * as requests from "../../netlify/functions/returns-return-requests";
 import * as statusById from "../../netlify/functions/returns-return-requests-id-status";
 import * as lookup from "../../netlify/functions/returns-return-requests-lookup";
-import { STATUS_TRANSITIONS } from "../../services/returns/return-request-schemas";
+import { returnStatuses } from "../../services/returns/return-requests";
 import { REDACTED, REDACTED_CARD, sanitizeConversationLog, sanitizeText } from "../../services/returns/sanitize";
 import { type Account, addMember, createApiKey, registerTenant, unique } from "../helpers/fixtures";
 import { call } from "../helpers/http";
@@ -442,7 +442,7 @@ describe("PUT /api/return-requests/:id/status", () => {
       for (const to of RETURN_STATUSES) {
         const { id } = await seed(owner.tenantId, { status: from });
         const res = await move(owner, id, { status: to });
-        const allowed = STATUS_TRANSITIONS[from];
+        const allowed = returnStatuses.transitions[from];
         if (allowed.includes(to)) {
           expect(res.status, `${from} → ${to}`).toBe(200);
           expect(res.body.data).toMatchObject({ id, status: to });

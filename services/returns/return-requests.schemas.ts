@@ -1,26 +1,9 @@
 import { z } from "zod";
-import { CHAT_SENDERS, RECOMMENDATIONS, RETURN_STATUSES, type ReturnStatus } from "../../db/schema";
+import { CHAT_SENDERS, RECOMMENDATIONS, RETURN_STATUSES } from "../../db/schema";
 import { httpUrl, isoDateInput, pageQuery, serialId } from "../../shared/schemas";
-import { stateMachine } from "../../shared/state-machine";
-import { REASON_CODES, RESOLUTIONS } from "./policy-rules";
+import { REASON_CODES, RESOLUTIONS } from "./policy-rules.schemas";
 
 /** Request and response shapes of the return requests (spec 000); the OpenAPI document is built from them. */
-
-/**
- * Who may move a request through its states: the people who triage returns. Sales roles have no
- * part in returns, and compliance officers read (the list, the audit log) but do not decide.
- */
-export const RETURNS_STAFF = ["owner", "admin", "operations", "agent", "qa_supervisor"] as const;
-
-/** Where each status may go next. `denied` and `completed` are final. */
-export const returnStatuses = stateMachine<ReturnStatus>("return request", {
-  pending_triage: ["pending_review", "approved", "denied"],
-  pending_review: ["approved", "denied"],
-  approved: ["completed"],
-  denied: [],
-  completed: [],
-});
-export const STATUS_TRANSITIONS = returnStatuses.transitions;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const customerEmail = z

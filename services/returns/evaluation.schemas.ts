@@ -1,8 +1,39 @@
 import { z } from "zod";
 import { RECOMMENDATIONS } from "../../db/schema";
-import { policyRules, RESOLUTIONS } from "./policy-rules";
+import { email, httpUrl, isoDateInput } from "../../shared/schemas";
+import { REASON_CODES, RESOLUTIONS } from "./policy-rules.schemas";
 
-/** Response shapes of the policy side of the returns desk (spec 000); the OpenAPI document is built from them. */
+/** What the AI agent asks the policy engine (POST /api/ai-policy-helper/evaluate-return), and what it answers. */
+
+/** What the AI agent (and the return-requests service) asks the engine about. The tenant is the caller's. */
+export const evaluateReturnBody = z
+  .object({
+    orderId: z.string().trim().min(1).max(200).describe("The order's id in the business's system"),
+    customerEmail: email.describe("The customer's email; an order under another email is not used"),
+    reasonForReturn: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .describe(
+        `A reason code: ${REASON_CODES.join(", ")} (case-insensitive); a code the policy does not know goes to review`,
+      ),
+    reasonDetails: z.string().trim().max(5000).optional().describe("The customer's own words"),
+    purchaseDate: isoDateInput
+      .optional()
+      .describe("ISO 8601 date or date-time; looked up from the order when not given"),
+    productCategory: z.string().trim().min(1).max(100).optional().describe("Looked up from the order when not given"),
+    orderValue: z.number().min(0).max(1e9).optional().describe("Looked up from the order when not given"),
+    evidenceUrls: z
+      .array(httpUrl)
+      .max(10)
+      .optional()
+      .describe("Links to photos or other evidence (http or https, at most 10)"),
+    requestedResolution: z.enum(RESOLUTIONS).optional().describe("What the customer would like"),
+  })
+  .strict();
+
+export type EvaluateReturnInput = z.infer<typeof evaluateReturnBody>;
 
 export const FACT_SOURCES = ["request", "order", "missing"] as const;
 export type FactSource = (typeof FACT_SOURCES)[number];
@@ -47,35 +78,3 @@ export const evaluation = z
   .meta({ id: "ReturnEvaluation" });
 
 export type Evaluation = z.infer<typeof evaluation>;
-
-export const policy = z
-  .object({
-    id: z.number().int(),
-    tenantId: z.uuid(),
-    version: z.string(),
-    isActive: z.boolean(),
-    effectiveDate: z.date().nullable(),
-    rules: policyRules,
-    createdBy: z.uuid().nullable(),
-    createdAt: z.date(),
-    updatedAt: z.date(),
-  })
-  .meta({ id: "Policy" });
-
-export type PolicyRow = z.infer<typeof policy>;
-
-/** What the public active-policy route answers: the policy (without who wrote it) or null, nothing else. */
-export const publicPolicy = policy.omit({ createdBy: true }).meta({ id: "PublicPolicy" });
-export const activePolicy = publicPolicy.nullable();
-
-/** What the AI agent reads: the active policy, or the built-in default (`isDefault: true`, no id). */
-export const aiPolicy = z
-  .object({
-    id: z.number().int().nullable().describe("null for the default policy"),
-    version: z.string(),
-    isActive: z.boolean(),
-    isDefault: z.boolean().describe("true: the tenant has no active policy and this is the built-in default"),
-    effectiveDate: z.date().nullable(),
-    rules: policyRules,
-  })
-  .meta({ id: "AiPolicy" });

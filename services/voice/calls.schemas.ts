@@ -1,7 +1,37 @@
 import { z } from "zod";
 import { AGENT_STATUSES, CALL_STATUSES } from "../../db/schema";
+import { pageQuery } from "../../shared/schemas";
 
-/** Response shapes of the voice module (spec 004); the OpenAPI document is built from them. */
+/** Request and response shapes of the voice module's reads (spec 004); the OpenAPI document is built from them. */
+
+const retellId = z.string().trim().min(1).max(200);
+export const agentParams = z.object({ agentId: retellId.describe("Retell's agent id") });
+export const callParams = z.object({ callId: retellId.describe("Retell's call id") });
+
+/** What call history sorts by; calls.ts maps each to its column. */
+export const CALL_SORTS = ["date", "duration", "cost"] as const;
+export type CallSort = (typeof CALL_SORTS)[number];
+export const callHistoryQuery = pageQuery.extend({
+  sortBy: z
+    .enum(CALL_SORTS)
+    .default("date")
+    .describe("date: when the call started; duration: durationMs; cost: costCents. Calls without the value come last"),
+  order: z
+    .enum(["desc", "asc"])
+    .default("desc")
+    .describe("Direction of sortBy; newest, longest or dearest first by default"),
+});
+
+export const overviewQuery = z.object({
+  days: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(365)
+    .default(30)
+    .describe("Length of the window in UTC days, today included (1–365, default 30)"),
+  agentId: retellId.optional().describe("Only this agent's calls (Retell's agent id)"),
+});
 
 export const agent = z
   .object({

@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { email, timestamp } from "../../shared/schemas";
+import { password, user } from "./users.schemas";
+
+/** Request and response shapes of sign-in, registration and sessions; the OpenAPI document is built from them. */
+
+export const registerBody = z.object({
+  tenantName: z.string().trim().min(1).max(200).describe("The business's name"),
+  name: z.string().trim().min(1).max(200),
+  email,
+  password,
+});
+export const loginBody = z.object({ email, password: z.string().min(1).max(200) });
+export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
+
+export const tenant = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    website: z.string().nullable(),
+    subscriptionPlan: z.string(),
+    onboarded: z.boolean(),
+    createdAt: timestamp,
+  })
+  .meta({ id: "Tenant" });
+
+export type TenantRow = z.infer<typeof tenant>;
+
+export const session = z
+  .object({
+    user,
+    tenant,
+    accessToken: z.string(),
+    accessTokenExpiresAt: timestamp,
+    refreshToken: z.string(),
+    refreshTokenExpiresAt: timestamp,
+    tokenType: z.literal("Bearer"),
+  })
+  .meta({ id: "Session" });
+
+/** GET /api/auth/me: the signed-in user and their tenant. */
+export const account = z.object({ user, tenant });

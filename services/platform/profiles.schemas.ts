@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+/**
+ * Spec 000's profile: the signed-in user together with their business. The business fields
+ * live on the tenant, so only its owners and admins may change them.
+ */
+export const profile = z
+  .object({
+    userId: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    role: z.string(),
+    businessId: z.uuid(),
+    businessName: z.string(),
+    website: z.string().nullable(),
+    subscriptionPlan: z.string(),
+    onboarded: z.boolean(),
+    createdAt: z.date(),
+  })
+  .meta({ id: "Profile" });
+
+export const updateProfileBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    businessName: z.string().trim().min(1).max(200),
+    website: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .nullable(),
+    onboarded: z.boolean(),
+  })
+  .partial()
+  .refine((value) => Object.keys(value).length > 0, "Give at least one field to change");

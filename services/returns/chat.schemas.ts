@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { CHAT_MESSAGE_TYPES, CHAT_MODES, CHAT_SENDERS, CHAT_SESSION_TYPES } from "../../db/schema";
+import { pageQuery, timestamp } from "../../shared/schemas";
+
+/**
+ * Request and response shapes of the returns desk's chat sessions and messages (spec 000). Every
+ * input is strict: an unknown field is a 400, not silently dropped. The free-form JSON, the
+ * boolean query and the children's page query are used by call-sessions.schemas.ts too.
+ */
+
+/** Free-form JSON a caller attaches (session, message or call metadata); at most 64 KB serialised. */
+const MAX_JSON_BYTES = 64 * 1024;
+export const jsonObject = z
+  .record(z.string().max(200), z.unknown())
+  .refine((value) => JSON.stringify(value).length <= MAX_JSON_BYTES, `At most ${MAX_JSON_BYTES} bytes of JSON`);
+export const shortText = (max = 200) => z.string().trim().min(1).max(max);
+const booleanQuery = z
+  .enum(["true", "false"])
+  .transform((value) => value === "true")
+  .describe("true or false");
+
+export const chatMode = z.enum(CHAT_MODES);
+export const chatSessionType = z.enum(CHAT_SESSION_TYPES);
+export const sender = z.enum(CHAT_SENDERS);
+export const messageType = z.enum(CHAT_MESSAGE_TYPES);
+
+export const sessionIdParams = z.object({ sessionId: z.uuid() }).strict();
+
+export const listChatSessionsQuery = pageQuery
+  .extend({
+    userId: z.uuid().optional(),
+    isActive: booleanQuery.optional(),
+    chatMode: chatMode.optional(),
+    sessionType: chatSessionType.optional(),
+  })
+  .strict();
+
+export const createChatSessionBody = z
+  .object({
+    sessionName: shortText().optional().describe("Defaults to 'Test Session'"),
+    chatMode: chatMode.default("normal"),
+    sessionType: chatSessionType.default("test_mode"),
+    metadata: jsonObject.optional(),
+    userId: z.uuid().optional().describe("A user of the tenant; defaults to the calling user (none for API keys)"),
+  })
+  .strict();
+
+export const chatSession = z
+  .object({
+    id: z.uuid(),
+    userId: z.uuid().nullable(),
+    sessionName: z.string(),
+    chatMode,
+    sessionType: chatSessionType,
+    isActive: z.boolean(),
+    metadata: z.unknown(),
+    createdAt: timestamp,
+    updatedAt: timestamp.describe("Last activity: bumped by every message"),
+  })
+  .meta({ id: "ChatSession" });
+
+export const MAX_MESSAGE_LENGTH = 10_000;
+export const createChatMessageBody = z
+  .object({
+    sessionId: z.uuid(),
+    sender,
+    message: z.string().min(1).max(MAX_MESSAGE_LENGTH),
+    messageType: messageType.default("text"),
+    metadata: jsonObject.optional(),
+  })
+  .strict();
+
+/** A page of a parent's children: chat messages, call transcripts, call analytics. */
+export const listChildrenQuery = pageQuery.strict();
+
+export const chatMessage = z
+  .object({
+    id: z.uuid(),
+    sessionId: z.uuid(),
+    sender,
+    message: z.string().describe("As stored: card numbers and secrets are redacted before storage"),
+    messageType,
+    metadata: z.unknown(),
+    createdAt: timestamp,
+  })
+  .meta({ id: "ChatMessage" });
