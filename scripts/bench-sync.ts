@@ -21,9 +21,9 @@ import { agents } from "../db/schema";
 import { toCallRow, upsertCalls } from "../services/voice/retell-calls";
 import { syncRetellCalls } from "../services/voice/sync";
 import { JOB_BUDGET_MS } from "../shared/job";
-import { FakeRetell } from "../tests/helpers/fake-retell";
-import { registerTenant } from "../tests/helpers/fixtures";
-import { retellServer, saveRetellKey } from "../tests/helpers/retell-server";
+import { FakeRetell } from "./dev/fake-retell";
+import { registerTenant } from "./dev/fixtures";
+import { retellServer, saveRetellKey } from "./dev/retell-server";
 import { grid } from "./table";
 
 const WRITE_PAGE = 1000;

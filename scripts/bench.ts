@@ -35,8 +35,8 @@ const { createScratchDatabase } = await import("../db/scratch");
 const schema = await import("../db/schema");
 const { me } = await import("../services/platform/auth");
 const { createUser, listUsers, listUsersQuery } = await import("../services/platform/users");
-const { call, matchPath } = await import("../tests/helpers/http");
-const { registerTenant } = await import("../tests/helpers/fixtures");
+const { call, matchPath } = await import("./dev/http");
+const { registerTenant } = await import("./dev/fixtures");
 const authMe = await import("../netlify/functions/platform-auth-me");
 const users = await import("../netlify/functions/platform-users");
 const { benchSync, syncTables } = await import("./bench-sync");
@@ -134,7 +134,7 @@ function substitute(params: unknown[], from: string, to: string): unknown[] {
 
 const randomIp = () => `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.1`;
 
-/** Calls the function's default export as tests/helpers/http.ts does; returns the handler's time and statements. */
+/** Calls the function's default export as scripts/dev/http.ts does; returns the handler's time and statements. */
 async function invoke(benchCase: Case): Promise<{ ms: number; statements: number }> {
   const request = benchCase.request();
   const params = matchPath(benchCase.handler.definition.path, new URL(request.url).pathname);

@@ -1,7 +1,7 @@
 /**
  * `npm run retell:mock`: a stand-in for Retell's API on http://localhost:8899, for trying the
  * receptionist dashboard without a Retell account. It serves the in-memory Retell the tests use
- * (tests/helpers/fake-retell.ts: list-calls, get-call, get-agent, Retell's shapes) with a demo
+ * (scripts/dev/fake-retell.ts: list-calls, get-call, get-agent, Retell's shapes) with a demo
  * agent and two weeks of calls, and can play Retell's part in a webhook:
  *
  *   POST /_mock/calls?count=N          adds N calls that started just now (listed on the next sync)
@@ -13,7 +13,7 @@
  */
 import { createServer, type IncomingMessage } from "node:http";
 import Retell from "retell-sdk";
-import { FakeRetell } from "../tests/helpers/fake-retell";
+import { FakeRetell } from "./dev/fake-retell";
 
 const port = Number(process.env.RETELL_MOCK_PORT ?? 8899);
 const webhookUrl = process.env.WEBHOOK_URL ?? "http://localhost:8888/api/webhooks/retell";

@@ -3,9 +3,9 @@ import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../db/client";
 import { API_KEY_SCOPES, ROLES, type Role } from "../db/schema";
+import { type Account, addMember, createApiKey, registerTenant } from "../scripts/dev/fixtures";
+import { type CallOptions, type CallResult, call } from "../scripts/dev/http";
 import { declaredOperations } from "../scripts/functions";
-import { type Account, addMember, createApiKey, registerTenant } from "./helpers/fixtures";
-import { type CallOptions, type CallResult, call } from "./helpers/http";
 import { moduleMatrices, type World } from "./helpers/security-matrix";
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
-import { FakeRetell } from "./fake-retell";
-import { type Account, registerTenant, unique } from "./fixtures";
-import { retellServer, saveRetellKey } from "./retell-server";
+import { FakeRetell } from "../../scripts/dev/fake-retell";
+import { type Account, registerTenant, unique } from "../../scripts/dev/fixtures";
+import { retellServer, saveRetellKey } from "../../scripts/dev/retell-server";
 
 const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 

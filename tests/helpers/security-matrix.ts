@@ -2,8 +2,8 @@ import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Database } from "../../db/client";
 import type { ApiKeyScope, Role } from "../../db/schema";
-import type { Account } from "./fixtures";
-import type { CallOptions } from "./http";
+import type { Account } from "../../scripts/dev/fixtures";
+import type { CallOptions } from "../../scripts/dev/http";
 
 /**
  * The shared security matrix's view of one module. Each module declares its part in

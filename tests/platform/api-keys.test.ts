@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import * as apiKeys from "../../netlify/functions/platform-api-keys";
 import * as apiKeyById from "../../netlify/functions/platform-api-keys-id";
 import * as users from "../../netlify/functions/platform-users";
-import { registerTenant } from "../helpers/fixtures";
-import { call } from "../helpers/http";
+import { registerTenant } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 
 describe("/api/api-keys", () => {
   it("shows a new key once, lists it without the key, and authenticates with it", async () => {

@@ -4,8 +4,8 @@ import * as me from "../../netlify/functions/platform-auth-me";
 import * as refresh from "../../netlify/functions/platform-auth-refresh";
 import * as register from "../../netlify/functions/platform-auth-register";
 import * as signout from "../../netlify/functions/platform-auth-signout";
-import { registerTenant, unique } from "../helpers/fixtures";
-import { type CallResult, call } from "../helpers/http";
+import { registerTenant, unique } from "../../scripts/dev/fixtures";
+import { type CallResult, call } from "../../scripts/dev/http";
 
 describe("POST /api/auth/register", () => {
   it("creates a tenant and its owner and returns a session", async () => {

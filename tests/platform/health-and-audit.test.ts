@@ -5,9 +5,9 @@ import * as apiKeyById from "../../netlify/functions/platform-api-keys-id";
 import * as auditLog from "../../netlify/functions/platform-audit-log";
 import * as health from "../../netlify/functions/platform-health";
 import * as userById from "../../netlify/functions/platform-users-id";
+import { addMember, registerTenant } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 import { checkHealth } from "../../services/platform/health";
-import { addMember, registerTenant } from "../helpers/fixtures";
-import { call } from "../helpers/http";
 
 describe("GET /api/health", () => {
   it("reports the database and its migration level without credentials or secrets", async () => {

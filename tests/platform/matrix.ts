@@ -1,4 +1,4 @@
-import { unique } from "../helpers/fixtures";
+import { unique } from "../../scripts/dev/fixtures";
 import { defineMatrix } from "../helpers/security-matrix";
 
 /** The platform's part of the security matrix: its rows are tenant A's members and keys themselves. */

@@ -3,11 +3,11 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import * as docs from "../../netlify/functions/platform-docs";
 import * as openapi from "../../netlify/functions/platform-openapi";
+import { call } from "../../scripts/dev/http";
 import { httpFunctions } from "../../scripts/functions";
 import { openApiFile, openApiJson } from "../../scripts/openapi";
 import { operation, route } from "../../shared/http/route";
 import { buildOpenApiDocument, type OpenApiDocument } from "../../shared/openapi/document";
-import { call } from "../helpers/http";
 
 async function fetchDocument(): Promise<OpenApiDocument> {
   const res = await call<OpenApiDocument>(openapi);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as profiles from "../../netlify/functions/platform-profiles";
 import * as preferences from "../../netlify/functions/platform-user-preferences";
-import { addMember, registerTenant } from "../helpers/fixtures";
-import { call } from "../helpers/http";
+import { addMember, registerTenant } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 
 describe("/api/profiles", () => {
   it("reads the user's profile with the business details", async () => {

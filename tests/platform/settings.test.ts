@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { tenantSettings } from "../../db/schema";
 import * as settings from "../../netlify/functions/platform-settings";
+import { addMember, registerTenant } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 import { readProviderSettings } from "../../services/platform/settings";
-import { addMember, registerTenant } from "../helpers/fixtures";
-import { call } from "../helpers/http";
 
 const ACCESS_TOKEN = "EAAG-whatsapp-access-token-abcd1234";
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import * as login from "../../netlify/functions/platform-auth-login";
 import * as users from "../../netlify/functions/platform-users";
 import * as userById from "../../netlify/functions/platform-users-id";
-import { addMember, createApiKey, registerTenant, unique } from "../helpers/fixtures";
-import { call } from "../helpers/http";
+import { addMember, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 
 const newUser = (role = "agent") => ({
   email: `${unique("user")}@example.test`,

@@ -5,9 +5,9 @@ import * as helperActive from "../../netlify/functions/returns-ai-policy-helper-
 import * as evaluateReturn from "../../netlify/functions/returns-ai-policy-helper-evaluate-return";
 import * as policiesFn from "../../netlify/functions/returns-policies";
 import * as policiesIdActivate from "../../netlify/functions/returns-policies-id-activate";
+import { type Account, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 import { DEFAULT_POLICY_RULES } from "../../services/returns/policy-rules";
-import { type Account, createApiKey, registerTenant, unique } from "../helpers/fixtures";
-import { call } from "../helpers/http";
 
 const DAY = 86_400_000;
 

@@ -7,9 +7,9 @@ import * as callById from "../../netlify/functions/returns-call-sessions-id";
 import * as callAnalytics from "../../netlify/functions/returns-call-sessions-id-analytics";
 import * as callTranscriptsFn from "../../netlify/functions/returns-call-sessions-id-transcripts";
 import * as chatSessionsFn from "../../netlify/functions/returns-chat-sessions";
+import { type Account, createApiKey, registerTenant } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 import { callStatuses } from "../../services/returns/call-sessions";
-import { type Account, createApiKey, registerTenant } from "../helpers/fixtures";
-import { call } from "../helpers/http";
 
 const CARD = "4111 1111 1111 1111";
 const SECRET = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";

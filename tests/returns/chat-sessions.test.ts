@@ -5,8 +5,8 @@ import { chatMessages, chatSessions } from "../../db/schema";
 import * as chatMessagesCreate from "../../netlify/functions/returns-chat-messages";
 import * as chatMessagesList from "../../netlify/functions/returns-chat-messages-session";
 import * as chatSessionsFn from "../../netlify/functions/returns-chat-sessions";
-import { type Account, addMember, createApiKey, registerTenant } from "../helpers/fixtures";
-import { call } from "../helpers/http";
+import { type Account, addMember, createApiKey, registerTenant } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 
 const CARD = "4111 1111 1111 1111";
 const SECRET = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { callSessions, chatSessions, policies, providerConfigs, returnRequests } from "../../db/schema";
-import { unique } from "../helpers/fixtures";
+import { unique } from "../../scripts/dev/fixtures";
 import { defineMatrix } from "../helpers/security-matrix";
 
 /** Tenant A's returns-desk rows; generated ids are read back by `seed`. */

@@ -7,8 +7,8 @@ import * as policiesFn from "../../netlify/functions/returns-policies";
 import * as policiesActive from "../../netlify/functions/returns-policies-active";
 import * as policiesId from "../../netlify/functions/returns-policies-id";
 import * as policiesIdActivate from "../../netlify/functions/returns-policies-id-activate";
-import { type Account, addMember, createApiKey, registerTenant, unique } from "../helpers/fixtures";
-import { call } from "../helpers/http";
+import { type Account, addMember, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 
 const rules = (overrides: Record<string, unknown> = {}) => ({
   returnWindowDays: 30,

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { mockOrders, policies } from "../../db/schema";
+import { registerTenant, unique } from "../../scripts/dev/fixtures";
 import { evaluateReturnForTenant } from "../../services/returns/evaluation";
 import { evaluateReturnBody, evaluation as evaluationSchema } from "../../services/returns/evaluation.schemas";
 import { CONFIDENCE, evaluate, type ReturnFacts, utcDaysBetween } from "../../services/returns/policy-engine";
 import { DEFAULT_POLICY_RULES, normalizeRules } from "../../services/returns/policy-rules";
 import { normalizeKey, type PolicyRules, policyRules } from "../../services/returns/policy-rules.schemas";
-import { registerTenant, unique } from "../helpers/fixtures";
 
 const NOW = new Date("2025-06-30T12:00:00Z");
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000);

@@ -4,9 +4,9 @@ import { getDb } from "../../db/client";
 import { auditLog, providerConfigs } from "../../db/schema";
 import * as configs from "../../netlify/functions/returns-provider-configs";
 import * as configById from "../../netlify/functions/returns-provider-configs-id";
+import { type Account, addMember, createApiKey, registerTenant } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 import { readProviderConfig } from "../../services/returns/provider-configs";
-import { type Account, addMember, createApiKey, registerTenant } from "../helpers/fixtures";
-import { call } from "../helpers/http";
 
 const API_KEY = "xi-elevenlabs-key-0123456789abcd";
 const WEBHOOK_SECRET = "whsec_tavus_secret_9876543210wxyz";

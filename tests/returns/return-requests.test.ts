@@ -6,10 +6,10 @@ import { auditLog, mockOrders, RETURN_STATUSES, type ReturnStatus, returnRequest
 import * as requests from "../../netlify/functions/returns-return-requests";
 import * as statusById from "../../netlify/functions/returns-return-requests-id-status";
 import * as lookup from "../../netlify/functions/returns-return-requests-lookup";
+import { type Account, addMember, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 import { returnStatuses } from "../../services/returns/return-requests";
 import { REDACTED, REDACTED_CARD, sanitizeConversationLog, sanitizeText } from "../../services/returns/sanitize";
-import { type Account, addMember, createApiKey, registerTenant, unique } from "../helpers/fixtures";
-import { call } from "../helpers/http";
 
 const DAY = 24 * 60 * 60 * 1000;
 

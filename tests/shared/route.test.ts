@@ -5,9 +5,9 @@ import * as login from "../../netlify/functions/platform-auth-login";
 import * as me from "../../netlify/functions/platform-auth-me";
 import * as users from "../../netlify/functions/platform-users";
 import * as userById from "../../netlify/functions/platform-users-id";
+import { registerTenant } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 import { MAX_BODY_BYTES, operation, type RouteConfig, route } from "../../shared/http/route";
-import { registerTenant } from "../helpers/fixtures";
-import { call } from "../helpers/http";
 
 /** A route built with route() itself, to drive the failure paths no real route should reach. */
 const failingConfig: RouteConfig = { path: "/api/test/failing" };

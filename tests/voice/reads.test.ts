@@ -5,8 +5,8 @@ import * as callById from "../../netlify/functions/voice-calls-id";
 import * as agentInfo from "../../netlify/functions/voice-dashboard-agent-info";
 import * as callHistory from "../../netlify/functions/voice-dashboard-call-history";
 import * as overview from "../../netlify/functions/voice-dashboard-overview";
-import { type Account, createApiKey, registerTenant, unique } from "../helpers/fixtures";
-import { call } from "../helpers/http";
+import { type Account, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 
 const DAY = 86_400_000;
 /** Midnight UTC of today, and ISO dates / instants relative to it. */

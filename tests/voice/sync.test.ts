@@ -6,10 +6,10 @@ import * as callById from "../../netlify/functions/voice-calls-id";
 import * as callHistory from "../../netlify/functions/voice-dashboard-call-history";
 import * as syncCalls from "../../netlify/functions/voice-dashboard-sync-calls";
 import * as retellSyncFunction from "../../netlify/functions/voice-retell-sync";
+import type { FakeRetell } from "../../scripts/dev/fake-retell";
+import { addMember, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 import { OVERLAP_MS, RETELL_SYNC_JOB, retellSync, syncRetellCalls } from "../../services/voice/sync";
-import type { FakeRetell } from "../helpers/fake-retell";
-import { addMember, createApiKey, registerTenant, unique } from "../helpers/fixtures";
-import { call } from "../helpers/http";
 import { mockRetell } from "../helpers/retell-msw";
 
 const retell = mockRetell();

@@ -7,9 +7,9 @@ import { agents, calls, tenantSettings } from "../../db/schema";
 import * as settings from "../../netlify/functions/platform-settings";
 import * as callById from "../../netlify/functions/voice-calls-id";
 import * as webhook from "../../netlify/functions/voice-webhooks-retell";
-import { FakeRetell } from "../helpers/fake-retell";
-import { type Account, registerTenant, unique } from "../helpers/fixtures";
-import { call } from "../helpers/http";
+import { FakeRetell } from "../../scripts/dev/fake-retell";
+import { type Account, registerTenant, unique } from "../../scripts/dev/fixtures";
+import { call } from "../../scripts/dev/http";
 
 /** A tenant whose settings hold its own Retell API key, with one agent synced. */
 interface RetellTenant {

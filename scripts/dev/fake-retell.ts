@@ -5,8 +5,9 @@ import type Retell from "retell-sdk";
  * Frontdesk calls: `POST /v3/list-calls` (filter_criteria by agent and start_timestamp,
  * sort_order, limit, pagination_key → `{ items, has_more, pagination_key }`, items without
  * transcripts), `GET /v2/get-call/:id` (the whole call) and `GET /get-agent/:id`. Tests put it
- * behind msw (`retellHandlers`); `npm run retell:mock` serves it over HTTP for trying the API
- * by hand; the benchmark uses it too. Failures can be injected per path.
+ * behind msw (`retellServer`, through tests/helpers/retell-msw.ts); `npm run retell:mock` serves
+ * it over HTTP for trying the API by hand; `npm run bench` syncs from it. Failures can be injected
+ * per path. Dev-only, like all of scripts/dev/: never imported by production code (lint checks it).
  */
 export type FakeCall = Retell.PhoneCallResponse;
 

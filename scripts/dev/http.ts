@@ -2,6 +2,8 @@ import type { Context } from "@netlify/functions";
 import { statementCounter } from "../../db/client";
 import type { RouteModule } from "../../shared/http/route";
 
+// Calling a function in-process, as Netlify invokes it: for the tests and `npm run bench`.
+
 export interface CallOptions {
   method?: string;
   /** The request path; defaults to the function's own config.path. */

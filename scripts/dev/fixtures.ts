@@ -5,6 +5,9 @@ import * as register from "../../netlify/functions/platform-auth-register";
 import * as users from "../../netlify/functions/platform-users";
 import { call } from "./http";
 
+// Tenants, members and API keys made through the real functions, for the tests and `npm run bench`
+// (scripts/dev/ holds what both use; production code never imports it).
+
 let sequence = 0;
 /** A string unique to this test run, so tenants created by parallel tests never collide. */
 export function unique(label: string): string {
