@@ -11,12 +11,11 @@
  *   NEON_WS_PROXY=127.0.0.1:<port> DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm test
  */
 import { createConnection, type Socket } from "node:net";
-import { pathToFileURL } from "node:url";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1"]);
 
-export interface NeonWsProxy {
+interface NeonWsProxy {
   port: number;
   /** WebSocket connections bridged so far (CI checks it to prove the tests went through Neon's driver). */
   connections(): number;
@@ -24,7 +23,7 @@ export interface NeonWsProxy {
 }
 
 /** Parses `host:port` (IPv6 may be bare `::1:5432` or bracketed `[::1]:5432`). */
-export function parseAddress(address: string | null): { host: string; port: number } | undefined {
+function parseAddress(address: string | null): { host: string; port: number } | undefined {
   if (!address) return undefined;
   const colon = address.lastIndexOf(":");
   if (colon <= 0) return undefined;
@@ -66,7 +65,7 @@ function bridge(ws: WebSocket, target: { host: string; port: number }): void {
   ws.on("error", () => socket.destroy());
 }
 
-export function startNeonWsProxy(port = 0, host = "127.0.0.1"): Promise<NeonWsProxy> {
+function startNeonWsProxy(port = 0, host = "127.0.0.1"): Promise<NeonWsProxy> {
   const server = new WebSocketServer({
     host,
     port,
@@ -121,9 +120,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", stop);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

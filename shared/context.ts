@@ -2,8 +2,8 @@ import type { Database } from "../db/client";
 import type { ApiKeyScope, Role } from "../db/schema";
 
 export type UserCaller = { kind: "user"; tenantId: string; userId: string; role: Role };
-export type ApiKeyCaller = { kind: "apiKey"; tenantId: string; apiKeyId: string; scopes: ApiKeyScope[] };
-export type PublicCaller = { kind: "public" };
+type ApiKeyCaller = { kind: "apiKey"; tenantId: string; apiKeyId: string; scopes: ApiKeyScope[] };
+type PublicCaller = { kind: "public" };
 export type AuthenticatedCaller = UserCaller | ApiKeyCaller;
 export type Caller = AuthenticatedCaller | PublicCaller;
 

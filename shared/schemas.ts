@@ -1,7 +1,8 @@
 import { z } from "zod";
 
-/** The generic zod pieces every module's request and response shapes are built from (and the OpenAPI document with them). */
-export const uuid = z.uuid();
+// The generic zod pieces every module's request and response shapes are built from (and the OpenAPI document with them).
+
+/** The `:id` of a path, a UUID. */
 export const idParams = z.object({ id: z.uuid() });
 /** An ISO 8601 date or date-time, as a Date. */
 export const isoDateInput = z

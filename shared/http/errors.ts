@@ -1,7 +1,7 @@
 import { AppError, type ErrorCode, sqlState } from "../errors";
 import { logError } from "../log";
 
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown[] };
 }
 

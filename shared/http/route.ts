@@ -22,7 +22,7 @@ type CallerFor<A extends Access> = A extends "public"
     ? AuthenticatedCaller
     : UserCaller;
 
-export interface HandlerInput<A extends Access, P, Q, B> {
+interface HandlerInput<A extends Access, P, Q, B> {
   ctx: ServiceContext<CallerFor<A>>;
   params: P;
   query: Q;

@@ -16,7 +16,7 @@ type JsonSchema = z.core.JSONSchema.BaseSchema;
 type AnyOperation = NonNullable<RouteDefinition["operations"][Method]>;
 type Io = "input" | "output";
 
-export interface OpenApiOperation {
+interface OpenApiOperation {
   operationId: string;
   summary: string;
   description: string;
