@@ -1,5 +1,6 @@
+import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
-import { API_KEY_SCOPES } from "../../db/schema";
+import { API_KEY_SCOPES, apiKeys } from "../../db/schema";
 import { pageQuery } from "../../shared/schemas";
 
 /** Request and response shapes of the tenant's API keys; the OpenAPI document is built from them. */
@@ -19,18 +20,12 @@ export const createApiKeyBody = z.object({
     .optional(),
 });
 
-export const apiKey = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    prefix: z.string().describe("The key's first characters, to tell keys apart"),
-    scopes: z.array(scope),
-    createdBy: z.uuid().nullable(),
-    lastUsedAt: z.date().nullable(),
-    expiresAt: z.date().nullable(),
-    revokedAt: z.date().nullable(),
-    createdAt: z.date(),
-  })
+/** A key as lists show it: never its hash. */
+export const apiKey = createSelectSchema(apiKeys, {
+  prefix: (column) => column.describe("The key's first characters, to tell keys apart"),
+  scopes: z.array(scope),
+})
+  .omit({ tenantId: true, keyHash: true })
   .meta({ id: "ApiKey" });
 
 export const createdApiKey = apiKey

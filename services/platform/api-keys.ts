@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { apiKeys } from "../../db/schema";
 import { API_KEY_PREFIX } from "../../shared/auth/authenticate";
@@ -9,17 +9,8 @@ import { listPage } from "../../shared/pagination";
 import type { createApiKeyBody, listApiKeysQuery } from "./api-keys.schemas";
 import { recordAudit } from "./audit";
 
-const columns = {
-  id: apiKeys.id,
-  name: apiKeys.name,
-  prefix: apiKeys.prefix,
-  scopes: apiKeys.scopes,
-  createdBy: apiKeys.createdBy,
-  lastUsedAt: apiKeys.lastUsedAt,
-  expiresAt: apiKeys.expiresAt,
-  revokedAt: apiKeys.revokedAt,
-  createdAt: apiKeys.createdAt,
-};
+/** What a caller may see of a key: never its hash. */
+const { tenantId: _tenant, keyHash: _hash, ...columns } = getTableColumns(apiKeys);
 
 /** The key is random, shown once and stored only as its SHA-256; `fd_` makes it recognisable to secret scanners. */
 export async function createApiKey(ctx: ServiceContext<UserCaller>, input: z.infer<typeof createApiKeyBody>) {

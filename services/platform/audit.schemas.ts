@@ -1,5 +1,6 @@
+import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
-import { AUDIT_ACTOR_TYPES } from "../../db/schema";
+import { AUDIT_ACTOR_TYPES, auditLog } from "../../db/schema";
 import { pageQuery } from "../../shared/schemas";
 
 /** Request and response shapes of the audit log; the OpenAPI document is built from them. */
@@ -13,17 +14,10 @@ export const auditQuery = pageQuery.extend({
   to: z.coerce.date().optional(),
 });
 
-export const auditEntry = z
-  .object({
-    id: z.number().int(),
-    actorType: z.enum(AUDIT_ACTOR_TYPES),
-    actorId: z.string().nullable(),
-    action: z.string(),
-    entityType: z.string(),
-    entityId: z.string(),
-    before: z.unknown(),
-    after: z.unknown(),
-    requestId: z.string().nullable(),
-    createdAt: z.date(),
-  })
+export const auditEntry = createSelectSchema(auditLog, {
+  actorType: z.enum(AUDIT_ACTOR_TYPES),
+  before: z.unknown(),
+  after: z.unknown(),
+})
+  .omit({ tenantId: true })
   .meta({ id: "AuditEntry" });

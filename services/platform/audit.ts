@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lte } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, lte } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
 import { auditLog } from "../../db/schema";
@@ -37,6 +37,8 @@ export async function recordAudit(
   });
 }
 
+const { tenantId: _tenant, ...columns } = getTableColumns(auditLog);
+
 /** Newest first; one statement with the total from a window count. */
 export async function listAuditLog(ctx: ServiceContext, query: z.infer<typeof auditQuery>) {
   const where = and(
@@ -50,18 +52,7 @@ export async function listAuditLog(ctx: ServiceContext, query: z.infer<typeof au
   );
   return listPage(ctx.db, {
     table: auditLog,
-    columns: {
-      id: auditLog.id,
-      actorType: auditLog.actorType,
-      actorId: auditLog.actorId,
-      action: auditLog.action,
-      entityType: auditLog.entityType,
-      entityId: auditLog.entityId,
-      before: auditLog.before,
-      after: auditLog.after,
-      requestId: auditLog.requestId,
-      createdAt: auditLog.createdAt,
-    },
+    columns,
     where,
     orderBy: [desc(auditLog.createdAt), desc(auditLog.id)],
     limit: query.limit,

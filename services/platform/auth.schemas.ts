@@ -1,4 +1,6 @@
+import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
+import { tenants } from "../../db/schema";
 import { email, timestamp } from "../../shared/schemas";
 import { password, user } from "./users.schemas";
 
@@ -13,16 +15,7 @@ export const registerBody = z.object({
 export const loginBody = z.object({ email, password: z.string().min(1).max(200) });
 export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
 
-export const tenant = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    website: z.string().nullable(),
-    subscriptionPlan: z.string(),
-    onboarded: z.boolean(),
-    createdAt: timestamp,
-  })
-  .meta({ id: "Tenant" });
+export const tenant = createSelectSchema(tenants).omit({ updatedAt: true }).meta({ id: "Tenant" });
 
 export type TenantRow = z.infer<typeof tenant>;
 

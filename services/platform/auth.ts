@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, isNull, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
 import { refreshTokens, tenants, users } from "../../db/schema";
@@ -18,14 +18,7 @@ import { check, consume, LOGIN_FAILURES, REGISTRATIONS, reset } from "./rate-lim
 import { userColumns } from "./users";
 import type { UserRow } from "./users.schemas";
 
-const tenantColumns = {
-  id: tenants.id,
-  name: tenants.name,
-  website: tenants.website,
-  subscriptionPlan: tenants.subscriptionPlan,
-  onboarded: tenants.onboarded,
-  createdAt: tenants.createdAt,
-};
+const { updatedAt: _updated, ...tenantColumns } = getTableColumns(tenants);
 
 type PublicContext = ServiceContext<Caller>;
 type Account = { user: UserRow; tenant: TenantRow };

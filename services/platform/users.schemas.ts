@@ -1,22 +1,14 @@
+import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
-import { ROLES } from "../../db/schema";
-import { email, pageQuery, timestamp } from "../../shared/schemas";
+import { ROLES, users } from "../../db/schema";
+import { email, pageQuery } from "../../shared/schemas";
 
 /** Request and response shapes of the tenant's users; the OpenAPI document is built from them. */
 export const password = z.string().min(8, "Password must be at least 8 characters").max(200);
 export const role = z.enum(ROLES);
 
-export const user = z
-  .object({
-    id: z.uuid(),
-    tenantId: z.uuid(),
-    email: z.string(),
-    name: z.string(),
-    role,
-    createdAt: timestamp,
-    updatedAt: timestamp,
-  })
-  .meta({ id: "User" });
+/** A user as the API shows one: every column but the password hash. */
+export const user = createSelectSchema(users, { role }).omit({ passwordHash: true }).meta({ id: "User" });
 
 export type UserRow = z.infer<typeof user>;
 

@@ -12,9 +12,10 @@ import type { createUserBody, listUsersQuery, updateUserBody } from "./users.sch
 // scripts/bench.ts reads the list query from here; it belongs to users.schemas.ts and goes once bench imports it there.
 export { listUsersQuery } from "./users.schemas";
 
-const { passwordHash: _secret, ...publicUserColumns } = getTableColumns(users);
 /** Every column a caller may see; the password hash is never selected. */
-export const userColumns = publicUserColumns;
+const { passwordHash: _secret, ...userColumns } = getTableColumns(users);
+
+export { userColumns };
 
 export async function listUsers(ctx: ServiceContext, query: z.infer<typeof listUsersQuery>) {
   const pattern = query.search && likePattern(query.search);

@@ -1,11 +1,21 @@
+import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
-import { CALL_PROVIDERS, CALL_SESSION_STATUSES, CALL_SESSION_TYPES } from "../../db/schema";
+import {
+  CALL_PROVIDERS,
+  CALL_SESSION_STATUSES,
+  CALL_SESSION_TYPES,
+  callAnalytics,
+  callSessions,
+  callTranscripts,
+} from "../../db/schema";
 import { httpUrl, pageQuery, timestamp } from "../../shared/schemas";
 import { jsonObject, MAX_MESSAGE_LENGTH, sender, shortText } from "./chat.schemas";
 
 /**
  * Request and response shapes of the returns desk's voice and video calls, their transcripts and
  * analytics (spec 000). Every input is strict: an unknown field is a 400, not silently dropped.
+ * Responses are the table's row without its tenant (drizzle-zod), with the enum columns' values
+ * and jsonb as free-form JSON.
  */
 
 const externalId = shortText(500);
@@ -61,28 +71,16 @@ export const updateCallSessionBody = z
       "active → ended | failed. Any other move is a 422.",
   );
 
-export const callSession = z
-  .object({
-    id: z.uuid(),
-    chatSessionId: z.uuid().nullable(),
-    callType,
-    provider: callProvider,
-    externalSessionId: z.string().nullable(),
-    status: callStatus,
-    durationSeconds: z.number().int(),
-    providerData: z.unknown(),
-    elevenlabsAgentId: z.string().nullable(),
-    elevenlabsConversationId: z.string().nullable(),
-    tavusReplicaId: z.string().nullable(),
-    tavusConversationId: z.string().nullable(),
-    sessionUrl: z.string().nullable(),
-    webhookData: z.unknown(),
-    isActive: z.boolean(),
-    createdAt: timestamp,
-    updatedAt: timestamp,
-    activatedAt: timestamp.nullable().describe("When the call became active"),
-    endedAt: timestamp.nullable(),
-  })
+export const callSession = createSelectSchema(callSessions, {
+  callType,
+  provider: callProvider,
+  status: callStatus,
+  durationSeconds: z.number().int(), // drizzle-zod would add int4's bounds to the documented integer
+  providerData: z.unknown(),
+  webhookData: z.unknown(),
+  activatedAt: timestamp.nullable().describe("When the call became active"),
+})
+  .omit({ tenantId: true })
   .meta({ id: "CallSession" });
 
 export const transcriptSegment = z
@@ -104,16 +102,14 @@ export const createTranscriptsBody = z
   .strict()
   .describe(`A batch of 1–${MAX_SEGMENTS} segments, stored in one statement`);
 
-export const transcript = z
-  .object({
-    id: z.uuid(),
-    callSessionId: z.uuid(),
-    speaker: sender,
-    message: z.string().describe("As stored: card numbers and secrets are redacted before storage"),
-    timestampSeconds: z.number().nullable(),
-    confidenceScore: z.number().nullable(),
-    createdAt: timestamp,
-  })
+export const transcript = createSelectSchema(callTranscripts, {
+  speaker: sender,
+  message: (column) => column.describe("As stored: card numbers and secrets are redacted before storage"),
+  // numeric columns: drizzle-zod would document ±2^53 bounds on these plain numbers.
+  timestampSeconds: z.number().nullable(),
+  confidenceScore: z.number().nullable(),
+})
+  .omit({ tenantId: true })
   .meta({ id: "CallTranscript" });
 
 export const createAnalyticsBody = z
@@ -128,15 +124,8 @@ export const createAnalyticsBody = z
   })
   .strict();
 
-export const analytics = z
-  .object({
-    id: z.uuid(),
-    callSessionId: z.uuid(),
-    provider: z.string(),
-    metrics: z.unknown(),
-    events: z.unknown(),
-    createdAt: timestamp,
-  })
+export const analytics = createSelectSchema(callAnalytics, { metrics: z.unknown(), events: z.unknown() })
+  .omit({ tenantId: true })
   .meta({ id: "CallAnalytics" });
 
 export const callSessionDetail = callSession

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { toSnakeCase } from "drizzle-orm/casing";
 import type { z } from "zod";
 import { callAnalytics, callSessions, callTranscripts } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
@@ -31,24 +32,8 @@ export const callStatuses = stateMachine<z.infer<typeof callStatus>>("call", {
 
 const { tenantId: _tenant, ...callSessionColumns } = getTableColumns(callSessions);
 
-const transcriptColumns = {
-  id: callTranscripts.id,
-  callSessionId: callTranscripts.callSessionId,
-  speaker: callTranscripts.speaker,
-  message: callTranscripts.message,
-  timestampSeconds: callTranscripts.timestampSeconds,
-  confidenceScore: callTranscripts.confidenceScore,
-  createdAt: callTranscripts.createdAt,
-};
-
-const analyticsColumns = {
-  id: callAnalytics.id,
-  callSessionId: callAnalytics.callSessionId,
-  provider: callAnalytics.provider,
-  metrics: callAnalytics.metrics,
-  events: callAnalytics.events,
-  createdAt: callAnalytics.createdAt,
-};
+const { tenantId: _transcriptTenant, ...transcriptColumns } = getTableColumns(callTranscripts);
+const { tenantId: _analyticsTenant, ...analyticsColumns } = getTableColumns(callAnalytics);
 
 export async function listCallSessions(ctx: ServiceContext, query: z.infer<typeof listCallSessionsQuery>) {
   const where = and(
@@ -98,33 +83,24 @@ const outer = (column: string) => col("call_sessions", column);
 const t = (column: string) => col("t", column);
 const a = (column: string) => col("a", column);
 
+/** A row of a column map as JSON, its columns read through `alias`: the keys and columns the map selects elsewhere. */
+function jsonRow(alias: string, columns: Record<string, unknown>) {
+  const fields = Object.keys(columns).map((key) => sql`${sql.raw(`'${key}'`)}, ${col(alias, toSnakeCase(key))}`);
+  return sql`json_build_object(${sql.join(fields, sql`, `)})`;
+}
+
 /** One call with its transcript (in call order) and analytics, in one statement: two json_agg subqueries. */
 export async function getCallSession(ctx: ServiceContext, id: string) {
   const [row] = await ctx.db
     .select({
       ...callSessionColumns,
       transcripts: sql<JsonTranscript[]>`(
-        select coalesce(json_agg(json_build_object(
-          'id', ${t("id")},
-          'callSessionId', ${t("call_session_id")},
-          'speaker', ${t("speaker")},
-          'message', ${t("message")},
-          'timestampSeconds', ${t("timestamp_seconds")},
-          'confidenceScore', ${t("confidence_score")},
-          'createdAt', ${t("created_at")}
-        ) order by ${t("timestamp_seconds")} nulls last, ${t("created_at")}, ${t("id")}), '[]'::json)
+        select coalesce(json_agg(${jsonRow("t", transcriptColumns)} order by ${t("timestamp_seconds")} nulls last, ${t("created_at")}, ${t("id")}), '[]'::json)
         from ${callTranscripts} as t
         where ${t("tenant_id")} = ${outer("tenant_id")} and ${t("call_session_id")} = ${outer("id")}
       )`,
       analytics: sql<JsonAnalytics[]>`(
-        select coalesce(json_agg(json_build_object(
-          'id', ${a("id")},
-          'callSessionId', ${a("call_session_id")},
-          'provider', ${a("provider")},
-          'metrics', ${a("metrics")},
-          'events', ${a("events")},
-          'createdAt', ${a("created_at")}
-        ) order by ${a("created_at")}, ${a("id")}), '[]'::json)
+        select coalesce(json_agg(${jsonRow("a", analyticsColumns)} order by ${a("created_at")}, ${a("id")}), '[]'::json)
         from ${callAnalytics} as a
         where ${a("tenant_id")} = ${outer("tenant_id")} and ${a("call_session_id")} = ${outer("id")}
       )`,

@@ -1,11 +1,20 @@
+import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
-import { CHAT_MESSAGE_TYPES, CHAT_MODES, CHAT_SENDERS, CHAT_SESSION_TYPES } from "../../db/schema";
-import { pageQuery, timestamp } from "../../shared/schemas";
+import {
+  CHAT_MESSAGE_TYPES,
+  CHAT_MODES,
+  CHAT_SENDERS,
+  CHAT_SESSION_TYPES,
+  chatMessages,
+  chatSessions,
+} from "../../db/schema";
+import { pageQuery } from "../../shared/schemas";
 
 /**
  * Request and response shapes of the returns desk's chat sessions and messages (spec 000). Every
- * input is strict: an unknown field is a 400, not silently dropped. The free-form JSON, the
- * boolean query and the children's page query are used by call-sessions.schemas.ts too.
+ * input is strict: an unknown field is a 400, not silently dropped. Responses are the table's row
+ * without its tenant (drizzle-zod), with the enum columns' values and jsonb as free-form JSON. The
+ * free-form JSON, short text and the children's page query are used by call-sessions.schemas.ts too.
  */
 
 /** Free-form JSON a caller attaches (session, message or call metadata); at most 64 KB serialised. */
@@ -45,18 +54,13 @@ export const createChatSessionBody = z
   })
   .strict();
 
-export const chatSession = z
-  .object({
-    id: z.uuid(),
-    userId: z.uuid().nullable(),
-    sessionName: z.string(),
-    chatMode,
-    sessionType: chatSessionType,
-    isActive: z.boolean(),
-    metadata: z.unknown(),
-    createdAt: timestamp,
-    updatedAt: timestamp.describe("Last activity: bumped by every message"),
-  })
+export const chatSession = createSelectSchema(chatSessions, {
+  chatMode,
+  sessionType: chatSessionType,
+  metadata: z.unknown(),
+  updatedAt: (column) => column.describe("Last activity: bumped by every message"),
+})
+  .omit({ tenantId: true })
   .meta({ id: "ChatSession" });
 
 export const MAX_MESSAGE_LENGTH = 10_000;
@@ -73,14 +77,11 @@ export const createChatMessageBody = z
 /** A page of a parent's children: chat messages, call transcripts, call analytics. */
 export const listChildrenQuery = pageQuery.strict();
 
-export const chatMessage = z
-  .object({
-    id: z.uuid(),
-    sessionId: z.uuid(),
-    sender,
-    message: z.string().describe("As stored: card numbers and secrets are redacted before storage"),
-    messageType,
-    metadata: z.unknown(),
-    createdAt: timestamp,
-  })
+export const chatMessage = createSelectSchema(chatMessages, {
+  sender,
+  message: (column) => column.describe("As stored: card numbers and secrets are redacted before storage"),
+  messageType,
+  metadata: z.unknown(),
+})
+  .omit({ tenantId: true })
   .meta({ id: "ChatMessage" });

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { chatMessages, chatSessions, users } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
@@ -14,27 +14,9 @@ import { sanitizeText } from "./sanitize";
 
 /** The returns desk's chat (spec 000): sessions of a tenant and their messages. */
 
-const chatSessionColumns = {
-  id: chatSessions.id,
-  userId: chatSessions.userId,
-  sessionName: chatSessions.sessionName,
-  chatMode: chatSessions.chatMode,
-  sessionType: chatSessions.sessionType,
-  isActive: chatSessions.isActive,
-  metadata: chatSessions.metadata,
-  createdAt: chatSessions.createdAt,
-  updatedAt: chatSessions.updatedAt,
-};
-
-const messageColumns = {
-  id: chatMessages.id,
-  sessionId: chatMessages.sessionId,
-  sender: chatMessages.sender,
-  message: chatMessages.message,
-  messageType: chatMessages.messageType,
-  metadata: chatMessages.metadata,
-  createdAt: chatMessages.createdAt,
-};
+/** What a caller sees of a session and of a message: every column but the tenant. */
+const { tenantId: _sessionTenant, ...chatSessionColumns } = getTableColumns(chatSessions);
+const { tenantId: _messageTenant, ...messageColumns } = getTableColumns(chatMessages);
 
 /** Most recently active first; one statement with the total from a window count. */
 export async function listChatSessions(ctx: ServiceContext, query: z.infer<typeof listChatSessionsQuery>) {

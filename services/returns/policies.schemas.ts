@@ -1,4 +1,6 @@
+import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
+import { policies } from "../../db/schema";
 import { pageQuery, serialId } from "../../shared/schemas";
 import { policyRules } from "./policy-rules.schemas";
 
@@ -40,32 +42,22 @@ export const activePolicyQuery = z
   })
   .transform((value) => ({ businessId: (value.businessId ?? value.business_id) as string }));
 
-export const policy = z
-  .object({
-    id: z.number().int(),
-    tenantId: z.uuid(),
-    version: z.string(),
-    isActive: z.boolean(),
-    effectiveDate: z.date().nullable(),
-    rules: policyRules,
-    createdBy: z.uuid().nullable(),
-    createdAt: z.date(),
-    updatedAt: z.date(),
-  })
-  .meta({ id: "Policy" });
+/** A policy version: its row (drizzle-zod), with `rules` as the PolicyRules schema rather than any JSON. */
+export const policy = createSelectSchema(policies, { rules: policyRules }).meta({ id: "Policy" });
 
 /** What the public active-policy route answers: the policy (without who wrote it) or null, nothing else. */
 export const publicPolicy = policy.omit({ createdBy: true }).meta({ id: "PublicPolicy" });
 export const activePolicy = publicPolicy.nullable();
 
 /** What the AI agent reads: the active policy, or the built-in default (`isDefault: true`, no id). */
+const column = policy.shape;
 export const aiPolicy = z
   .object({
-    id: z.number().int().nullable().describe("null for the default policy"),
-    version: z.string(),
-    isActive: z.boolean(),
+    id: column.id.nullable().describe("null for the default policy"),
+    version: column.version,
+    isActive: column.isActive,
     isDefault: z.boolean().describe("true: the tenant has no active policy and this is the built-in default"),
-    effectiveDate: z.date().nullable(),
-    rules: policyRules,
+    effectiveDate: column.effectiveDate,
+    rules: column.rules,
   })
   .meta({ id: "AiPolicy" });

@@ -1,5 +1,6 @@
+import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
-import { CHAT_SENDERS, RECOMMENDATIONS, RETURN_STATUSES } from "../../db/schema";
+import { CHAT_SENDERS, RECOMMENDATIONS, RETURN_STATUSES, returnRequests } from "../../db/schema";
 import { httpUrl, isoDateInput, pageQuery, serialId } from "../../shared/schemas";
 import { REASON_CODES, RESOLUTIONS } from "./policy-rules.schemas";
 
@@ -79,56 +80,35 @@ export const createReturnRequestBody = z
   }));
 export type CreateReturnRequestInput = z.output<typeof createReturnRequestBody>;
 
+/** Everything staff see of a request: its row without the tenant (drizzle-zod), enum columns and jsonb typed. */
+export const returnRequest = createSelectSchema(returnRequests, {
+  status: z.enum(RETURN_STATUSES),
+  conversationLog: z
+    .array(z.object({ sender: z.enum(CHAT_SENDERS), message: z.string(), at: z.string().optional() }))
+    .nullable(),
+  aiRecommendation: z.enum(RECOMMENDATIONS).nullable(),
+  // double precision: drizzle-zod would document ±2^47 bounds instead of the 0–1 the CHECK keeps.
+  aiConfidenceScore: z.number().min(0).max(1).nullable(),
+  aiEvaluation: z.unknown().describe("The policy evaluation made when the request was filed (ReturnEvaluation)"),
+})
+  .omit({ tenantId: true })
+  .meta({ id: "ReturnRequest" });
+
 /** What the customer is told on creation: never the internal recommendation. */
-export const createdReturnRequest = z
-  .object({
-    publicId: z.uuid().describe("Quote this with your email to look the request up"),
-    status: z.enum(RETURN_STATUSES),
-    createdAt: z.date(),
-  })
+export const createdReturnRequest = returnRequest
+  .pick({ publicId: true, status: true, createdAt: true })
+  .extend({ publicId: returnRequest.shape.publicId.describe("Quote this with your email to look the request up") })
   .meta({ id: "CreatedReturnRequest" });
+
+/** What a customer may see of their request. */
+export const publicReturnRequest = returnRequest
+  .pick({ publicId: true, status: true, orderId: true, reasonForReturn: true, createdAt: true, updatedAt: true })
+  .meta({ id: "PublicReturnRequest" });
 
 export const lookupReturnRequestBody = z
   .object({ publicId: z.uuid(), customerEmail })
   .strict()
   .describe("Sent as a body, not a query, so the email never lands in URLs or logs");
-
-/** What a customer may see of their request. */
-export const publicReturnRequest = z
-  .object({
-    publicId: z.uuid(),
-    status: z.enum(RETURN_STATUSES),
-    orderId: z.string(),
-    reasonForReturn: z.string(),
-    createdAt: z.date(),
-    updatedAt: z.date(),
-  })
-  .meta({ id: "PublicReturnRequest" });
-
-export const returnRequest = z
-  .object({
-    id: z.number().int(),
-    publicId: z.uuid(),
-    orderId: z.string(),
-    customerEmail: z.string(),
-    reasonForReturn: z.string(),
-    reasonDetails: z.string().nullable(),
-    productCategory: z.string().nullable(),
-    purchaseDate: z.date().nullable(),
-    requestedResolution: z.string().nullable(),
-    status: z.enum(RETURN_STATUSES),
-    evidenceUrls: z.array(z.string()),
-    conversationLog: z
-      .array(z.object({ sender: z.enum(CHAT_SENDERS), message: z.string(), at: z.string().optional() }))
-      .nullable(),
-    aiRecommendation: z.enum(RECOMMENDATIONS).nullable(),
-    aiConfidenceScore: z.number().min(0).max(1).nullable(),
-    aiEvaluation: z.unknown().describe("The policy evaluation made when the request was filed (ReturnEvaluation)"),
-    adminNotes: z.string().nullable(),
-    createdAt: z.date(),
-    updatedAt: z.date(),
-  })
-  .meta({ id: "ReturnRequest" });
 
 const statuses = z
   .preprocess(

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, ilike, inArray, lte, or, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, ilike, inArray, lte, or, sql } from "drizzle-orm";
 import { type ReturnStatus, returnRequests } from "../../db/schema";
 import type { Caller, ServiceContext } from "../../shared/context";
 import { notFound } from "../../shared/errors";
@@ -37,37 +37,11 @@ export const RETURN_FILINGS_PER_IP: Limit = { max: 30, windowSeconds: 60 * 60 };
 /** Status look-ups per client IP. */
 export const RETURN_LOOKUPS: Limit = { max: 30, windowSeconds: 15 * 60 };
 
-/** Everything staff see of a request. */
-const returnRequestColumns = {
-  id: returnRequests.id,
-  publicId: returnRequests.publicId,
-  orderId: returnRequests.orderId,
-  customerEmail: returnRequests.customerEmail,
-  reasonForReturn: returnRequests.reasonForReturn,
-  reasonDetails: returnRequests.reasonDetails,
-  productCategory: returnRequests.productCategory,
-  purchaseDate: returnRequests.purchaseDate,
-  requestedResolution: returnRequests.requestedResolution,
-  status: returnRequests.status,
-  evidenceUrls: returnRequests.evidenceUrls,
-  conversationLog: returnRequests.conversationLog,
-  aiRecommendation: returnRequests.aiRecommendation,
-  aiConfidenceScore: returnRequests.aiConfidenceScore,
-  aiEvaluation: returnRequests.aiEvaluation,
-  adminNotes: returnRequests.adminNotes,
-  createdAt: returnRequests.createdAt,
-  updatedAt: returnRequests.updatedAt,
-};
-
+/** Everything staff see of a request: every column but the tenant. */
+const { tenantId: _tenant, ...returnRequestColumns } = getTableColumns(returnRequests);
 /** What a customer sees: no notes, no AI fields, no email echoed back. */
-const publicColumns = {
-  publicId: returnRequests.publicId,
-  status: returnRequests.status,
-  orderId: returnRequests.orderId,
-  reasonForReturn: returnRequests.reasonForReturn,
-  createdAt: returnRequests.createdAt,
-  updatedAt: returnRequests.updatedAt,
-};
+const { publicId, status, orderId, reasonForReturn, createdAt, updatedAt } = returnRequestColumns;
+const publicColumns = { publicId, status, orderId, reasonForReturn, createdAt, updatedAt };
 
 /**
  * Files a return request for a business. Rate limited per client IP (and per IP and business);

@@ -1,5 +1,6 @@
+import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
-import { AGENT_STATUSES, CALL_STATUSES } from "../../db/schema";
+import { AGENT_STATUSES, agents, CALL_DIRECTIONS, CALL_STATUSES, CALL_TYPES, calls } from "../../db/schema";
 import { pageQuery } from "../../shared/schemas";
 
 /** Request and response shapes of the voice module's reads (spec 004); the OpenAPI document is built from them. */
@@ -33,57 +34,60 @@ export const overviewQuery = z.object({
   agentId: retellId.optional().describe("Only this agent's calls (Retell's agent id)"),
 });
 
-export const agent = z
-  .object({
-    id: z.uuid(),
-    agentId: z.string().describe("Retell's agent id"),
-    agentName: z.string().nullable(),
-    status: z.enum(AGENT_STATUSES),
-    createdAt: z.date(),
-    updatedAt: z.date(),
-  })
+export const agent = createSelectSchema(agents, {
+  agentId: (column) => column.describe("Retell's agent id"),
+  status: z.enum(AGENT_STATUSES),
+})
+  .omit({ tenantId: true })
   .meta({ id: "Agent" });
-
-/** One call as lists show it: everything but the transcript. */
-export const call = z
-  .object({
-    id: z.uuid(),
-    callId: z.string().describe("Retell's call id; GET /api/calls/{callId} reads the whole call"),
-    agentId: z.string().describe("Retell's agent id"),
-    agentVersion: z.number().int().nullable(),
-    callType: z.enum(["web_call", "phone_call"]),
-    direction: z.enum(["inbound", "outbound"]).nullable(),
-    fromNumber: z.string().nullable(),
-    toNumber: z.string().nullable(),
-    callStatus: z.enum(CALL_STATUSES),
-    startedAt: z.date().nullable(),
-    endedAt: z.date().nullable(),
-    durationMs: z.number().int().nullable(),
-    durationSeconds: z.number().int().nullable().describe("durationMs in whole seconds, rounded"),
-    costCents: z.number().nullable().describe("Retell's combined cost of the call, in (fractional) cents"),
-    recordingUrl: z.string().nullable(),
-    publicLogUrl: z.string().nullable(),
-    disconnectionReason: z.string().nullable(),
-    analyzed: z.boolean().describe("True once Retell's post-call analysis has arrived"),
-    callSummary: z.string().nullable(),
-    userSentiment: z.string().nullable().describe("Retell's user_sentiment: Positive, Negative, Neutral or Unknown"),
-    callSuccessful: z.boolean().nullable(),
-    inVoicemail: z.boolean().nullable(),
-    customAnalysisData: z.unknown().describe("Retell's custom_analysis_data, as sent"),
-    metadata: z.unknown().describe("The metadata the call was created with, as sent"),
-    createdAt: z.date(),
-    updatedAt: z.date(),
-  })
-  .meta({ id: "Call" });
 
 /** Retell's transcript_object: one entry per utterance (with word timings when Retell sends them). */
 const utterance = z.looseObject({ role: z.string(), content: z.string() });
 
+/**
+ * A call's row without its tenant (drizzle-zod), enum columns typed and jsonb as sent. integer and
+ * double precision columns keep their plain number types: drizzle-zod would document int4 and
+ * ±2^47 bounds on them.
+ */
+const callRow = createSelectSchema(calls, {
+  callId: (column) => column.describe("Retell's call id; GET /api/calls/{callId} reads the whole call"),
+  agentId: (column) => column.describe("Retell's agent id"),
+  agentVersion: z.number().int().nullable(),
+  callType: z.enum(CALL_TYPES),
+  direction: z.enum(CALL_DIRECTIONS).nullable(),
+  callStatus: z.enum(CALL_STATUSES),
+  durationMs: z.number().int().nullable(),
+  costCents: z.number().nullable().describe("Retell's combined cost of the call, in (fractional) cents"),
+  transcriptObject: z.array(utterance).nullable(),
+  analyzed: (column) => column.describe("True once Retell's post-call analysis has arrived"),
+  userSentiment: z.string().nullable().describe("Retell's user_sentiment: Positive, Negative, Neutral or Unknown"),
+  customAnalysisData: z.unknown().describe("Retell's custom_analysis_data, as sent"),
+  metadata: z.unknown().describe("The metadata the call was created with, as sent"),
+}).omit({ tenantId: true });
+
+/** `shape` with `extra` inserted after `key`, so a computed field is documented beside the column it comes from. */
+function insertAfter<S extends z.ZodRawShape, E extends z.ZodRawShape>(shape: S, key: keyof S, extra: E) {
+  const entries = Object.entries(shape).flatMap(([name, schema]) =>
+    name === key ? [[name, schema], ...Object.entries(extra)] : [[name, schema]],
+  );
+  return Object.fromEntries(entries) as Omit<S, keyof E> & E;
+}
+
+/** One call as lists show it: everything but the transcript. */
+const { transcript: _transcript, transcriptObject: _transcriptObject, ...listed } = callRow.shape;
+export const call = z
+  .object(
+    insertAfter(listed, "durationMs", {
+      durationSeconds: z.number().int().nullable().describe("durationMs in whole seconds, rounded"),
+    }),
+  )
+  .meta({ id: "Call" });
+
 export const callDetail = call
   .extend({
     agentName: z.string().nullable().describe("The name of the agent that took the call"),
-    transcript: z.string().nullable(),
-    transcriptObject: z.array(utterance).nullable(),
+    transcript: callRow.shape.transcript,
+    transcriptObject: callRow.shape.transcriptObject,
   })
   .meta({ id: "CallDetail" });
 
