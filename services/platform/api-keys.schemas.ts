@@ -5,7 +5,7 @@ import { pageQuery } from "../../shared/schemas";
 
 /** Request and response shapes of the tenant's API keys; the OpenAPI document is built from them. */
 
-export const scope = z.enum(API_KEY_SCOPES);
+const scope = z.enum(API_KEY_SCOPES);
 
 export const createApiKeyBody = z.object({
   name: z.string().trim().min(1).max(100),

@@ -15,7 +15,7 @@ export const registerBody = z.object({
 export const loginBody = z.object({ email, password: z.string().min(1).max(200) });
 export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
 
-export const tenant = createSelectSchema(tenants).omit({ updatedAt: true }).meta({ id: "Tenant" });
+const tenant = createSelectSchema(tenants).omit({ updatedAt: true }).meta({ id: "Tenant" });
 
 export type TenantRow = z.infer<typeof tenant>;
 

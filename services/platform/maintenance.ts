@@ -4,12 +4,12 @@ import { rateLimits, refreshTokens } from "../../db/schema";
 import { globalJob } from "./jobs";
 
 /** Rate-limit windows are at most hours long; a day-old window can only reset to zero. */
-export const RATE_LIMIT_RETENTION = "1 day";
+const RATE_LIMIT_RETENTION = "1 day";
 /**
  * Spent refresh tokens are kept a week so that replaying a rotated token still revokes its family
  * (reuse detection) for that long; after it, the replay is still refused, just not traced.
  */
-export const REFRESH_TOKEN_RETENTION = "7 days";
+const REFRESH_TOKEN_RETENTION = "7 days";
 
 export type PlatformCleanupResult = {
   rateLimitsDeleted: number;

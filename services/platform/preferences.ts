@@ -5,7 +5,7 @@ import type { ServiceContext, UserCaller } from "../../shared/context";
 import type { preferences, updatePreferencesBody } from "./preferences.schemas";
 
 /** Spec 000's defaults; a user who never saved preferences reads these. */
-export const DEFAULT_PREFERENCES: z.infer<typeof preferences> = {
+const DEFAULT_PREFERENCES: z.infer<typeof preferences> = {
   language: "en",
   autoEscalate: false,
   videoEnabled: true,

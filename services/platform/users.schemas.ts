@@ -5,7 +5,7 @@ import { email, pageQuery } from "../../shared/schemas";
 
 /** Request and response shapes of the tenant's users; the OpenAPI document is built from them. */
 export const password = z.string().min(8, "Password must be at least 8 characters").max(200);
-export const role = z.enum(ROLES);
+const role = z.enum(ROLES);
 
 /** A user as the API shows one: every column but the password hash. */
 export const user = createSelectSchema(users, { role }).omit({ passwordHash: true }).meta({ id: "User" });

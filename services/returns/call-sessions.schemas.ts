@@ -20,8 +20,8 @@ import { jsonObject, MAX_MESSAGE_LENGTH, sender, shortText } from "./chat.schema
 
 const externalId = shortText(500);
 
-export const callType = z.enum(CALL_SESSION_TYPES);
-export const callProvider = z.enum(CALL_PROVIDERS);
+const callType = z.enum(CALL_SESSION_TYPES);
+const callProvider = z.enum(CALL_PROVIDERS);
 export const callStatus = z.enum(CALL_SESSION_STATUSES);
 
 export const listCallSessionsQuery = pageQuery
@@ -83,7 +83,7 @@ export const callSession = createSelectSchema(callSessions, {
   .omit({ tenantId: true })
   .meta({ id: "CallSession" });
 
-export const transcriptSegment = z
+const transcriptSegment = z
   .object({
     speaker: sender,
     message: z.string().min(1).max(MAX_MESSAGE_LENGTH),
@@ -96,7 +96,7 @@ export const transcriptSegment = z
   })
   .strict();
 
-export const MAX_SEGMENTS = 500;
+const MAX_SEGMENTS = 500;
 export const createTranscriptsBody = z
   .object({ segments: z.array(transcriptSegment).min(1).max(MAX_SEGMENTS) })
   .strict()

@@ -28,10 +28,10 @@ const booleanQuery = z
   .transform((value) => value === "true")
   .describe("true or false");
 
-export const chatMode = z.enum(CHAT_MODES);
-export const chatSessionType = z.enum(CHAT_SESSION_TYPES);
+const chatMode = z.enum(CHAT_MODES);
+const chatSessionType = z.enum(CHAT_SESSION_TYPES);
 export const sender = z.enum(CHAT_SENDERS);
-export const messageType = z.enum(CHAT_MESSAGE_TYPES);
+const messageType = z.enum(CHAT_MESSAGE_TYPES);
 
 export const sessionIdParams = z.object({ sessionId: z.uuid() }).strict();
 

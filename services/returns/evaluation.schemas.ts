@@ -35,7 +35,7 @@ export const evaluateReturnBody = z
 
 export type EvaluateReturnInput = z.infer<typeof evaluateReturnBody>;
 
-export const FACT_SOURCES = ["request", "order", "missing"] as const;
+const FACT_SOURCES = ["request", "order", "missing"] as const;
 export type FactSource = (typeof FACT_SOURCES)[number];
 
 const fact = <T extends z.ZodType>(value: T, what: string) =>

@@ -46,7 +46,7 @@ export const activePolicyQuery = z
 export const policy = createSelectSchema(policies, { rules: policyRules }).meta({ id: "Policy" });
 
 /** What the public active-policy route answers: the policy (without who wrote it) or null, nothing else. */
-export const publicPolicy = policy.omit({ createdBy: true }).meta({ id: "PublicPolicy" });
+const publicPolicy = policy.omit({ createdBy: true }).meta({ id: "PublicPolicy" });
 export const activePolicy = publicPolicy.nullable();
 
 /** What the AI agent reads: the active policy, or the built-in default (`isDefault: true`, no id). */

@@ -16,13 +16,11 @@ export const REASON_CODES = [
   "changed_mind",
   "other",
 ] as const;
-export type ReasonCode = (typeof REASON_CODES)[number];
 
 export const RESOLUTIONS = ["refund", "store_credit", "exchange"] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
 
-export const REASON_ACTIONS = ["auto_approve", "auto_deny", "review"] as const;
-export type ReasonAction = (typeof REASON_ACTIONS)[number];
+const REASON_ACTIONS = ["auto_approve", "auto_deny", "review"] as const;
 
 /**
  * Category and reason keys are matched case-insensitively: "Final Sale", "final-sale" and
@@ -58,7 +56,7 @@ function normalizedRecord<V extends z.ZodType>(value: V) {
   });
 }
 
-export const categoryRule = z
+const categoryRule = z
   .object({
     windowDays: z
       .number()

@@ -45,8 +45,8 @@ const conversationEntry = z
     ...(at ? { at: new Date(at).toISOString() } : {}),
   }));
 
-export const MAX_EVIDENCE_URLS = 10;
-export const MAX_CONVERSATION_ENTRIES = 200;
+const MAX_EVIDENCE_URLS = 10;
+const MAX_CONVERSATION_ENTRIES = 200;
 
 export const createReturnRequestBody = z
   .object({

@@ -32,10 +32,10 @@ export const returnStatuses = stateMachine<ReturnStatus>("return request", {
 });
 
 /** Filings per client IP and business, and per client IP across all businesses (bounds probing of ids). */
-export const RETURN_FILINGS_PER_TENANT: Limit = { max: 10, windowSeconds: 60 * 60 };
-export const RETURN_FILINGS_PER_IP: Limit = { max: 30, windowSeconds: 60 * 60 };
+const RETURN_FILINGS_PER_TENANT: Limit = { max: 10, windowSeconds: 60 * 60 };
+const RETURN_FILINGS_PER_IP: Limit = { max: 30, windowSeconds: 60 * 60 };
 /** Status look-ups per client IP. */
-export const RETURN_LOOKUPS: Limit = { max: 30, windowSeconds: 15 * 60 };
+const RETURN_LOOKUPS: Limit = { max: 30, windowSeconds: 15 * 60 };
 
 /** Everything staff see of a request: every column but the tenant. */
 const { tenantId: _tenant, ...returnRequestColumns } = getTableColumns(returnRequests);

@@ -10,7 +10,7 @@ export const REDACTED = "[redacted]";
 export const REDACTED_CARD = "[redacted card]";
 
 /** Luhn's checksum over a string of digits. */
-export function passesLuhn(digits: string): boolean {
+function passesLuhn(digits: string): boolean {
   let sum = 0;
   let double = false;
   for (let index = digits.length - 1; index >= 0; index--) {
@@ -104,7 +104,7 @@ export function sanitizeText(text: string): string {
 }
 
 /** Any JSON value with every string in it sanitized (keys are kept). */
-export function sanitizeValue<T>(value: T): T {
+function sanitizeValue<T>(value: T): T {
   if (typeof value === "string") return sanitizeText(value) as T;
   if (Array.isArray(value)) return value.map((item) => sanitizeValue(item)) as T;
   if (value && typeof value === "object" && !(value instanceof Date)) {

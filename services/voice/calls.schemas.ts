@@ -10,7 +10,7 @@ export const agentParams = z.object({ agentId: retellId.describe("Retell's agent
 export const callParams = z.object({ callId: retellId.describe("Retell's call id") });
 
 /** What call history sorts by; calls.ts maps each to its column. */
-export const CALL_SORTS = ["date", "duration", "cost"] as const;
+const CALL_SORTS = ["date", "duration", "cost"] as const;
 export type CallSort = (typeof CALL_SORTS)[number];
 export const callHistoryQuery = pageQuery.extend({
   sortBy: z
