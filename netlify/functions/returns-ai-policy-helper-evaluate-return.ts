@@ -1,5 +1,6 @@
 import { evaluateReturnForTenant } from "../../services/returns/evaluation";
 import { evaluateReturnBody, evaluation } from "../../services/returns/evaluation.schemas";
+import { confidenceTable } from "../../services/returns/policy-engine";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/ai-policy-helper/evaluate-return" };
@@ -17,23 +18,7 @@ export default route(config, {
       "recommendation `deny` with the strongest deny's confidence; otherwise any review makes it `review`,",
       "otherwise `approve`, with the weakest finding's confidence (start from 1, the lowest doubt wins):",
       "",
-      "| finding | outcome | confidence |",
-      "| --- | --- | --- |",
-      "| excluded category (final sale) | deny | 0.95 |",
-      "| reason the policy auto-denies | deny | 0.9 |",
-      "| more than 3 days past the window | deny | 0.95 |",
-      "| past the window by 1–3 days | deny | 0.6 |",
-      "| more than 3 days inside the window | approve | 1 |",
-      "| inside the window, in its last 3 days | approve | 0.6 |",
-      "| purchase date unknown | review | 0.3 |",
-      "| purchase date in the future | review | 0.4 |",
-      "| order found under another email | review | 0.3 |",
-      "| unknown reason code | review | 0.4 |",
-      "| evidence required but none provided | review | 0.5 |",
-      "| order value above `manualReviewAboveValue` | review | 0.6 |",
-      "| requested resolution not offered | review | 0.6 |",
-      "| reason the policy sends to review | review | 0.7 |",
-      "| reason the policy auto-approves | approve | 1 |",
+      confidenceTable(),
       "",
       "Days since purchase are whole UTC calendar days. `eligible` means every hard condition (window, category,",
       "reason) is known to be met.",

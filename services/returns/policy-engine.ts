@@ -6,50 +6,69 @@ import { normalizeKey, type PolicyRules, REASON_CODES, type Resolution } from ".
  * randomness — the same input always gives the same evaluation, so a stored evaluation can be
  * reproduced and tested.
  *
- * CONFIDENCE MODEL (also in the OpenAPI description of POST /api/ai-policy-helper/evaluate-return)
- *
- * Each rule that applies yields a finding: an outcome (approve, review or deny) and a confidence.
+ * The confidence model. Each rule that applies yields a finding of FINDINGS below: an outcome
+ * (approve, review or deny) and a confidence.
  *   - Any deny finding makes the recommendation `deny`; its confidence is the strongest deny's
  *     (any single deny suffices, so a second one does not make it less certain).
  *   - Otherwise any review finding makes it `review`; otherwise `approve`. The confidence is the
  *     weakest finding's (start from 1; each doubt lowers it, the lowest wins).
- * Findings and their confidence:
- *   - excluded category (final sale)                               → deny    0.95
- *   - reason the policy auto-denies                                → deny    0.9
- *   - more than EDGE_MARGIN_DAYS (3) past the window               → deny    0.95
- *   - past the window, but within EDGE_MARGIN_DAYS of its edge     → deny    0.6
- *   - more than EDGE_MARGIN_DAYS inside the window                 → approve 1
- *   - inside the window, within EDGE_MARGIN_DAYS of its edge       → approve 0.6
- *   - purchase date unknown (not given, no matching order)         → review  0.3
- *   - purchase date in the future                                  → review  0.4
- *   - order found but its email is not the customer's              → review  0.3
- *   - unknown reason code                                          → review  0.4
- *   - evidence required for the reason but none provided           → review  0.5
- *   - order value above the policy's manual-review value           → review  0.6
- *   - requested resolution the policy does not offer               → review  0.6
- *   - reason the policy sends to review (or names no action for)   → review  0.7
- *   - reason the policy auto-approves                              → approve 1
  * Confidence is rounded to two decimals. Days since purchase are whole UTC calendar days
  * (purchase on 1 May at 23:59 UTC, now 2 May at 00:01 UTC → 1 day).
  */
 
-export const EDGE_MARGIN_DAYS = 3;
+/** How close to the window's edge (inside or past it) a purchase makes the engine less sure. */
+const EDGE_MARGIN_DAYS = 3;
 
-export const CONFIDENCE = {
-  excludedCategory: 0.95,
-  reasonAutoDeny: 0.9,
-  farOutsideWindow: 0.95,
-  nearWindowEdge: 0.6,
-  clear: 1,
-  missingPurchaseDate: 0.3,
-  futurePurchaseDate: 0.4,
-  emailMismatch: 0.3,
-  unknownReason: 0.4,
-  evidenceMissing: 0.5,
-  aboveManualReviewValue: 0.6,
-  resolutionNotOffered: 0.6,
-  reasonReview: 0.7,
-} as const;
+type Outcome = "approve" | "review" | "deny";
+interface Finding {
+  /** The finding in a few words, as the route's documentation lists it. */
+  when: string;
+  outcome: Outcome;
+  confidence: number;
+}
+
+/**
+ * Every finding the engine can make, with its outcome and confidence: the one table the engine
+ * reads and the documentation of POST /api/ai-policy-helper/evaluate-return is rendered from
+ * (confidenceTable), in this order.
+ */
+export const FINDINGS = {
+  excludedCategory: { when: "excluded category (final sale)", outcome: "deny", confidence: 0.95 },
+  reasonAutoDeny: { when: "reason the policy auto-denies", outcome: "deny", confidence: 0.9 },
+  farPastWindow: { when: `more than ${EDGE_MARGIN_DAYS} days past the window`, outcome: "deny", confidence: 0.95 },
+  justPastWindow: { when: `past the window by 1–${EDGE_MARGIN_DAYS} days`, outcome: "deny", confidence: 0.6 },
+  wellInsideWindow: {
+    when: `more than ${EDGE_MARGIN_DAYS} days inside the window`,
+    outcome: "approve",
+    confidence: 1,
+  },
+  windowClosing: {
+    when: `inside the window, in its last ${EDGE_MARGIN_DAYS} days`,
+    outcome: "approve",
+    confidence: 0.6,
+  },
+  missingPurchaseDate: { when: "purchase date unknown", outcome: "review", confidence: 0.3 },
+  futurePurchaseDate: { when: "purchase date in the future", outcome: "review", confidence: 0.4 },
+  emailMismatch: { when: "order found under another email", outcome: "review", confidence: 0.3 },
+  unknownReason: { when: "unknown reason code", outcome: "review", confidence: 0.4 },
+  evidenceMissing: { when: "evidence required but none provided", outcome: "review", confidence: 0.5 },
+  aboveManualReviewValue: {
+    when: "order value above `manualReviewAboveValue`",
+    outcome: "review",
+    confidence: 0.6,
+  },
+  resolutionNotOffered: { when: "requested resolution not offered", outcome: "review", confidence: 0.6 },
+  reasonReview: { when: "reason the policy sends to review", outcome: "review", confidence: 0.7 },
+  reasonAutoApprove: { when: "reason the policy auto-approves", outcome: "approve", confidence: 1 },
+} as const satisfies Record<string, Finding>;
+
+/** FINDINGS as the Markdown table the route's documentation shows. */
+export function confidenceTable(): string {
+  const rows = Object.values(FINDINGS).map(
+    ({ when, outcome, confidence }) => `| ${when} | ${outcome} | ${confidence} |`,
+  );
+  return ["| finding | outcome | confidence |", "| --- | --- | --- |", ...rows].join("\n");
+}
 
 export interface PolicyInput {
   rules: PolicyRules;
@@ -76,12 +95,6 @@ export interface ReturnFacts {
   customerEmailMatches: boolean | null;
 }
 
-type Outcome = "approve" | "review" | "deny";
-interface Finding {
-  outcome: Outcome;
-  confidence: number;
-}
-
 const DAY_MS = 86_400_000;
 
 /** Whole UTC calendar days from `from` to `to` (negative if `from` is later). */
@@ -98,8 +111,8 @@ export function evaluate(policy: PolicyInput, facts: ReturnFacts, now: Date): Ev
   const { rules } = policy;
   const findings: Finding[] = [];
   const reasons: string[] = [];
-  const add = (outcome: Outcome, confidence: number, sentence: string) => {
-    findings.push({ outcome, confidence });
+  const add = (finding: Finding, sentence: string) => {
+    findings.push(finding);
     reasons.push(sentence);
   };
 
@@ -108,8 +121,7 @@ export function evaluate(policy: PolicyInput, facts: ReturnFacts, now: Date): Ev
   // Which order facts are usable: an order under another email tells us nothing about this customer.
   if (facts.customerEmailMatches === false) {
     add(
-      "review",
-      CONFIDENCE.emailMismatch,
+      FINDINGS.emailMismatch,
       "Order found, but under a different email address than the customer's; its details were not used.",
     );
   } else if (!facts.orderFound && facts.customerEmailMatches === null) {
@@ -123,7 +135,7 @@ export function evaluate(policy: PolicyInput, facts: ReturnFacts, now: Date): Ev
   let excluded = false;
   if (category && categoryRule?.excluded) {
     excluded = true;
-    add("deny", CONFIDENCE.excludedCategory, `Products in the "${category}" category cannot be returned (final sale).`);
+    add(FINDINGS.excludedCategory, `Products in the "${category}" category cannot be returned (final sale).`);
   } else if (category && categoryRule?.windowDays !== undefined) {
     reasons.push(`The "${category}" category has its own ${windowDays}-day return window.`);
   }
@@ -134,31 +146,28 @@ export function evaluate(policy: PolicyInput, facts: ReturnFacts, now: Date): Ev
   let insideWindow: boolean | null = null;
   if (daysSincePurchase === null) {
     add(
-      "review",
-      CONFIDENCE.missingPurchaseDate,
+      FINDINGS.missingPurchaseDate,
       "The purchase date is unknown (not given and no matching order), so the return window cannot be checked.",
     );
   } else if (daysSincePurchase < 0) {
-    add("review", CONFIDENCE.futurePurchaseDate, "The purchase date is in the future; please check it.");
+    add(FINDINGS.futurePurchaseDate, "The purchase date is in the future; please check it.");
   } else if (daysSincePurchase <= windowDays) {
     insideWindow = true;
     const left = windowDays - daysSincePurchase;
     const bought = `Purchased ${daysSincePurchase === 0 ? "today" : `${plural(daysSincePurchase, "day")} ago`}`;
     if (left < EDGE_MARGIN_DAYS) {
       add(
-        "approve",
-        CONFIDENCE.nearWindowEdge,
+        FINDINGS.windowClosing,
         `${bought}, inside the ${windowDays}-day window but close to its end (${left === 0 ? "last day" : `${plural(left, "day")} left`}).`,
       );
     } else {
-      add("approve", CONFIDENCE.clear, `${bought}, inside the ${windowDays}-day window.`);
+      add(FINDINGS.wellInsideWindow, `${bought}, inside the ${windowDays}-day window.`);
     }
   } else {
     insideWindow = false;
     const late = daysSincePurchase - windowDays;
     add(
-      "deny",
-      late <= EDGE_MARGIN_DAYS ? CONFIDENCE.nearWindowEdge : CONFIDENCE.farOutsideWindow,
+      late <= EDGE_MARGIN_DAYS ? FINDINGS.justPastWindow : FINDINGS.farPastWindow,
       `Purchased ${plural(daysSincePurchase, "day")} ago, ${plural(late, "day")} past the ${windowDays}-day return window.`,
     );
   }
@@ -168,23 +177,15 @@ export function evaluate(policy: PolicyInput, facts: ReturnFacts, now: Date): Ev
   const action = rules.reasons[reason];
   const known = (REASON_CODES as readonly string[]).includes(reason);
   if (action === "auto_approve") {
-    add("approve", CONFIDENCE.clear, `The policy accepts returns for the reason "${words(reason)}".`);
+    add(FINDINGS.reasonAutoApprove, `The policy accepts returns for the reason "${words(reason)}".`);
   } else if (action === "auto_deny") {
-    add("deny", CONFIDENCE.reasonAutoDeny, `The policy does not accept returns for the reason "${words(reason)}".`);
+    add(FINDINGS.reasonAutoDeny, `The policy does not accept returns for the reason "${words(reason)}".`);
   } else if (action === "review") {
-    add("review", CONFIDENCE.reasonReview, `The policy asks a person to review returns for "${words(reason)}".`);
+    add(FINDINGS.reasonReview, `The policy asks a person to review returns for "${words(reason)}".`);
   } else if (known) {
-    add(
-      "review",
-      CONFIDENCE.reasonReview,
-      `The policy names no rule for "${words(reason)}", so a person should review it.`,
-    );
+    add(FINDINGS.reasonReview, `The policy names no rule for "${words(reason)}", so a person should review it.`);
   } else {
-    add(
-      "review",
-      CONFIDENCE.unknownReason,
-      `"${facts.reasonForReturn}" is not a known return reason; a person should review it.`,
-    );
+    add(FINDINGS.unknownReason, `"${facts.reasonForReturn}" is not a known return reason; a person should review it.`);
   }
 
   // Evidence.
@@ -192,8 +193,7 @@ export function evaluate(policy: PolicyInput, facts: ReturnFacts, now: Date): Ev
   const evidenceProvided = facts.evidenceCount > 0;
   if (evidenceRequired && !evidenceProvided) {
     add(
-      "review",
-      CONFIDENCE.evidenceMissing,
+      FINDINGS.evidenceMissing,
       `Photos or other evidence are required for "${words(reason)}" and none were provided.`,
     );
   } else if (evidenceRequired) {
@@ -206,8 +206,7 @@ export function evaluate(policy: PolicyInput, facts: ReturnFacts, now: Date): Ev
   const value = facts.orderValue.value;
   if (rules.manualReviewAboveValue !== null && value !== null && value > rules.manualReviewAboveValue) {
     add(
-      "review",
-      CONFIDENCE.aboveManualReviewValue,
+      FINDINGS.aboveManualReviewValue,
       `The order value ${money(value)} is above ${money(rules.manualReviewAboveValue)}, which the policy leaves to a person.`,
     );
   }
@@ -216,8 +215,7 @@ export function evaluate(policy: PolicyInput, facts: ReturnFacts, now: Date): Ev
   const resolution = facts.requestedResolution;
   if (resolution && !rules.allowedResolutions.includes(resolution)) {
     add(
-      "review",
-      CONFIDENCE.resolutionNotOffered,
+      FINDINGS.resolutionNotOffered,
       `The policy does not offer ${words(resolution)}; it offers ${rules.allowedResolutions.map(words).join(", ")}.`,
     );
   }
@@ -230,7 +228,7 @@ export function evaluate(policy: PolicyInput, facts: ReturnFacts, now: Date): Ev
     confidence = Math.max(...denies.map((finding) => finding.confidence));
   } else {
     recommendation = findings.some((finding) => finding.outcome === "review") ? "review" : "approve";
-    confidence = Math.min(CONFIDENCE.clear, ...findings.map((finding) => finding.confidence));
+    confidence = Math.min(1, ...findings.map((finding) => finding.confidence));
   }
   confidence = Math.round(confidence * 100) / 100;
 

@@ -1,10 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { mockOrders, policies } from "../../db/schema";
+import * as evaluateReturnRoute from "../../netlify/functions/returns-ai-policy-helper-evaluate-return";
 import { registerTenant, unique } from "../../scripts/dev/fixtures";
 import { evaluateReturnForTenant } from "../../services/returns/evaluation";
 import { evaluateReturnBody, evaluation as evaluationSchema } from "../../services/returns/evaluation.schemas";
-import { CONFIDENCE, evaluate, type ReturnFacts, utcDaysBetween } from "../../services/returns/policy-engine";
+import {
+  confidenceTable,
+  evaluate,
+  FINDINGS,
+  type ReturnFacts,
+  utcDaysBetween,
+} from "../../services/returns/policy-engine";
 import { DEFAULT_POLICY_RULES, normalizeRules } from "../../services/returns/policy-rules";
 import { normalizeKey, type PolicyRules, policyRules } from "../../services/returns/policy-rules.schemas";
 
@@ -72,7 +79,7 @@ const CASES: Case[] = [
     facts: date(30),
     recommendation: "approve",
     eligible: true,
-    confidence: CONFIDENCE.nearWindowEdge,
+    confidence: FINDINGS.windowClosing.confidence,
     reason: /close to its end \(last day\)/,
   },
   {
@@ -80,7 +87,7 @@ const CASES: Case[] = [
     facts: date(28),
     recommendation: "approve",
     eligible: true,
-    confidence: CONFIDENCE.nearWindowEdge,
+    confidence: FINDINGS.windowClosing.confidence,
   },
   {
     name: "four days before the window closes",
@@ -94,7 +101,7 @@ const CASES: Case[] = [
     facts: date(31),
     recommendation: "deny",
     eligible: false,
-    confidence: CONFIDENCE.nearWindowEdge,
+    confidence: FINDINGS.justPastWindow.confidence,
     reason: /1 day past the 30-day return window/,
   },
   {
@@ -127,7 +134,7 @@ const CASES: Case[] = [
     facts: { ...date(2), ...category("final-sale") },
     recommendation: "deny",
     eligible: false,
-    confidence: CONFIDENCE.excludedCategory,
+    confidence: FINDINGS.excludedCategory.confidence,
     reason: /final sale/,
   },
   {
@@ -142,7 +149,7 @@ const CASES: Case[] = [
     facts: { reasonForReturn: "changed_mind" },
     recommendation: "review",
     eligible: true,
-    confidence: CONFIDENCE.reasonReview,
+    confidence: FINDINGS.reasonReview.confidence,
     reason: /asks a person to review/,
   },
   {
@@ -150,14 +157,14 @@ const CASES: Case[] = [
     facts: { reasonForReturn: "Not As Described" },
     recommendation: "deny",
     eligible: false,
-    confidence: CONFIDENCE.reasonAutoDeny,
+    confidence: FINDINGS.reasonAutoDeny.confidence,
   },
   {
     name: "known reason the policy names no rule for",
     facts: { reasonForReturn: "other" },
     recommendation: "review",
     eligible: true,
-    confidence: CONFIDENCE.reasonReview,
+    confidence: FINDINGS.reasonReview.confidence,
     reason: /names no rule/,
   },
   {
@@ -165,7 +172,7 @@ const CASES: Case[] = [
     facts: { reasonForReturn: "aliens" },
     recommendation: "review",
     eligible: true,
-    confidence: CONFIDENCE.unknownReason,
+    confidence: FINDINGS.unknownReason.confidence,
     reason: /not a known return reason/,
   },
   {
@@ -173,7 +180,7 @@ const CASES: Case[] = [
     facts: { reasonForReturn: "damaged", evidenceCount: 0 },
     recommendation: "review",
     eligible: true,
-    confidence: CONFIDENCE.evidenceMissing,
+    confidence: FINDINGS.evidenceMissing.confidence,
     reason: /evidence are required/,
   },
   {
@@ -189,7 +196,7 @@ const CASES: Case[] = [
     facts: { orderValue: { value: 750, source: "order" } },
     recommendation: "review",
     eligible: true,
-    confidence: CONFIDENCE.aboveManualReviewValue,
+    confidence: FINDINGS.aboveManualReviewValue.confidence,
     reason: /750\.00 is above 500\.00/,
   },
   {
@@ -204,7 +211,7 @@ const CASES: Case[] = [
     facts: { purchaseDate: { value: null, source: "missing" } },
     recommendation: "review",
     eligible: false,
-    confidence: CONFIDENCE.missingPurchaseDate,
+    confidence: FINDINGS.missingPurchaseDate.confidence,
     reason: /purchase date is unknown/,
   },
   {
@@ -212,14 +219,14 @@ const CASES: Case[] = [
     facts: { purchaseDate: { value: new Date("2025-07-05T00:00:00Z"), source: "request" } },
     recommendation: "review",
     eligible: false,
-    confidence: CONFIDENCE.futurePurchaseDate,
+    confidence: FINDINGS.futurePurchaseDate.confidence,
   },
   {
     name: "requested resolution not offered",
     facts: { requestedResolution: "exchange" },
     recommendation: "review",
     eligible: true,
-    confidence: CONFIDENCE.resolutionNotOffered,
+    confidence: FINDINGS.resolutionNotOffered.confidence,
     reason: /does not offer exchange; it offers refund, store credit/,
   },
   {
@@ -227,7 +234,7 @@ const CASES: Case[] = [
     facts: { customerEmailMatches: false },
     recommendation: "review",
     eligible: true,
-    confidence: CONFIDENCE.emailMismatch,
+    confidence: FINDINGS.emailMismatch.confidence,
     reason: /different email/,
   },
   {
@@ -242,7 +249,7 @@ const CASES: Case[] = [
     facts: { ...date(29), reasonForReturn: "damaged" },
     recommendation: "review",
     eligible: true,
-    confidence: CONFIDENCE.evidenceMissing,
+    confidence: FINDINGS.evidenceMissing.confidence,
   },
 ];
 
@@ -295,6 +302,14 @@ describe("evaluate (pure engine)", () => {
     const result = evaluate({ rules: DEFAULT_POLICY_RULES, version: null, isDefault: true }, facts(), NOW);
     expect(result).toMatchObject({ isDefaultPolicy: true, policyVersion: null, windowDays: 30 });
     expect(result.reasons[0]).toMatch(/default return policy/);
+  });
+
+  it("documents the confidence of every finding it can make, from the table it reads", () => {
+    const description = evaluateReturnRoute.default.definition.operations.POST?.description ?? "";
+    for (const { when, outcome, confidence } of Object.values(FINDINGS)) {
+      expect(description).toContain(`| ${when} | ${outcome} | ${confidence} |`);
+    }
+    expect(description).toContain(confidenceTable());
   });
 });
 
