@@ -10,10 +10,14 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { z } from "zod";
+import type { SealedField } from "../../shared/crypto/secrets";
 import { createdAt, oneOf, updatedAt } from "./columns";
+import { settingsSection } from "./settings-section";
 
 export const ROLES = [
   "owner",
@@ -114,15 +118,52 @@ export const apiKeys = pgTable(
   ],
 );
 
-/** Provider configuration per tenant; secret fields inside the JSON are encrypted (shared/crypto). */
-export const tenantSettings = pgTable("tenant_settings", {
-  tenantId: uuid()
-    .primaryKey()
-    .references(() => tenants.id, { onDelete: "cascade" }),
-  whatsappConfig: jsonb().$type<Record<string, unknown>>(),
-  webhookConfig: jsonb().$type<Record<string, unknown>>(),
-  retellConfig: jsonb().$type<Record<string, unknown>>(),
-  updatedAt: updatedAt(),
+/**
+ * Every provider credential of a tenant, whichever module it serves (services/platform/credentials.ts):
+ * settings sections, returns' call-provider configs, and the channel tokens and integrations to come.
+ * `kind` says what it is for and is an open set each module names and documents (validated by zod, so
+ * no CHECK); `name` tells a tenant's credentials of one kind apart. `data` holds the plain fields and
+ * `secrets` the secret ones, each sealed under the key whose id it names: `{ keyId, sealed, hint }`.
+ */
+export const credentials = pgTable(
+  "credentials",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    kind: text().notNull(),
+    name: text().notNull(),
+    data: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    secrets: jsonb().$type<Record<string, SealedField>>().notNull().default({}),
+    isActive: boolean().notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique().on(t.tenantId, t.kind, t.name),
+    // The job runner's "tenants with a Retell key" and the webhooks' lookups go by kind across tenants.
+    index().on(t.kind),
+    check("credentials_data_check", sql`jsonb_typeof(${t.data}) = 'object'`),
+    check("credentials_secrets_check", sql`jsonb_typeof(${t.secrets}) = 'object'`),
+  ],
+);
+
+/**
+ * The platform's settings sections (DESIGN §1: modules declare their own; these move to the WhatsApp
+ * module when it exists): the WhatsApp Cloud API number and its webhook's verify token.
+ */
+export const whatsappSettings = settingsSection("whatsappConfig", {
+  fields: {
+    phoneNumberId: z.string().max(100),
+    businessAccountId: z.string().max(100),
+    apiVersion: z.string().regex(/^v\d+\.\d+$/, "A Graph API version such as v21.0"),
+  },
+  secrets: ["accessToken", "appSecret"],
+});
+export const webhookSettings = settingsSection("webhookConfig", {
+  fields: { enabled: z.boolean() },
+  secrets: ["verifyToken"],
 });
 
 export const userPreferences = pgTable("user_preferences", {

@@ -33,7 +33,10 @@ export const CALL_SESSION_TYPES = ["voice", "video", "test"] as const;
 export const CALL_PROVIDERS = ["elevenlabs", "tavus", "test"] as const;
 export const CALL_SESSION_STATUSES = ["initiated", "connecting", "active", "ended", "failed"] as const;
 export type CallSessionStatus = (typeof CALL_SESSION_STATUSES)[number];
-/** Providers whose settings (API keys among them) a tenant stores in provider_configs. */
+/**
+ * Providers whose settings (API keys among them) a tenant keeps as provider configs: each is a kind of
+ * credential in the platform's store (services/platform/credentials.ts), named by the tenant.
+ */
 export const CONFIG_PROVIDERS = ["elevenlabs", "tavus"] as const;
 
 /** A version of a tenant's return policy; `rules` follows services/returns/policy-rules.ts. */
@@ -230,27 +233,6 @@ export const callAnalytics = pgTable(
       foreignColumns: [callSessions.tenantId, callSessions.id],
     }).onDelete("cascade"),
     index().on(t.tenantId, t.callSessionId),
-  ],
-);
-
-/** A provider's settings for a tenant; secrets inside `config_data` are stored sealed (shared/crypto). */
-export const providerConfigs = pgTable(
-  "provider_configs",
-  {
-    id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
-    provider: text().$type<(typeof CONFIG_PROVIDERS)[number]>().notNull(),
-    configName: text().notNull(),
-    configData: jsonb().notNull(),
-    isActive: boolean().notNull().default(true),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
-  },
-  (t) => [
-    unique().on(t.tenantId, t.provider, t.configName),
-    oneOf("provider_configs_provider_check", t.provider, CONFIG_PROVIDERS),
   ],
 );
 

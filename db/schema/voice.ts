@@ -15,6 +15,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { createdAt, oneOf, updatedAt } from "./columns";
 import { tenants } from "./platform";
+import { settingsSection } from "./settings-section";
 
 /** Retell's call lifecycle, in the order a call moves through it (spec 004, Retell's `call_status`). */
 export const CALL_STATUSES = ["registered", "ongoing", "not_connected", "ended", "error"] as const;
@@ -22,6 +23,9 @@ export type CallStatus = (typeof CALL_STATUSES)[number];
 export const AGENT_STATUSES = ["ACTIVE", "INACTIVE"] as const;
 export const CALL_TYPES = ["web_call", "phone_call"] as const;
 export const CALL_DIRECTIONS = ["inbound", "outbound"] as const;
+
+/** The tenant's Retell API key (`/api/settings`' retellConfig): it signs the webhooks and lists the calls. */
+export const retellSettings = settingsSection("retellConfig", { fields: {}, secrets: ["apiKey"] });
 
 /** A Retell agent the tenant's calls were taken by (spec 004's agents table). */
 export const agents = pgTable(

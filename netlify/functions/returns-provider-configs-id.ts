@@ -1,10 +1,5 @@
-import {
-  deleteProviderConfig,
-  getProviderConfig,
-  providerConfig,
-  updateProviderConfig,
-  updateProviderConfigBody,
-} from "../../services/returns/provider-configs";
+import { deleteProviderConfig, getProviderConfig, updateProviderConfig } from "../../services/returns/provider-configs";
+import { providerConfig, updateProviderConfigBody } from "../../services/returns/provider-configs.schemas";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { idParams } from "../../shared/schemas";

@@ -1,10 +1,9 @@
+import { createProviderConfig, listProviderConfigs } from "../../services/returns/provider-configs";
 import {
-  createProviderConfig,
   createProviderConfigBody,
-  listProviderConfigs,
   listProviderConfigsQuery,
   providerConfig,
-} from "../../services/returns/provider-configs";
+} from "../../services/returns/provider-configs.schemas";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

@@ -4,13 +4,13 @@ import pMap from "p-map";
 import Retell from "retell-sdk";
 import { z } from "zod";
 import type { Database } from "../../db/client";
-import { agents, callIsUnsettled, calls, syncState, tenantSettings } from "../../db/schema";
+import { agents, callIsUnsettled, calls, retellSettings, syncState } from "../../db/schema";
 import { type RetellCall, type RetellListParams, retellClient } from "../../shared/clients/retell";
 import type { ServiceContext } from "../../shared/context";
 import { unprocessable } from "../../shared/errors";
 import { logError } from "../../shared/log";
+import { openCredential, tenantsWithCredential } from "../platform/credentials";
 import { describeError, jobDeadline, type TenantRun, tenantJob } from "../platform/jobs";
-import { readProviderSettings } from "../platform/settings";
 import { upsertCalls } from "./retell-calls";
 
 export const RETELL_SYNC_JOB = "retell-sync";
@@ -278,7 +278,7 @@ async function writeCalls(sync: CallSync, page: RetellCall[], names: Map<string,
 
 /** The tenant's Retell client; a tenant without a Retell key gets 422 before any lease is taken. */
 async function retellFor(db: Database, tenantId: string): Promise<Retell> {
-  const apiKey = (await readProviderSettings(db, tenantId)).retellConfig?.apiKey;
+  const apiKey = (await openCredential(db, tenantId, { kind: retellSettings.name }))?.data.apiKey;
   if (typeof apiKey !== "string") {
     throw unprocessable("Retell is not configured: set retellConfig.apiKey with PATCH /api/settings");
   }
@@ -291,11 +291,7 @@ async function retellFor(db: Database, tenantId: string): Promise<Retell> {
  */
 export const retellSync = tenantJob({
   name: RETELL_SYNC_JOB,
-  tenants: (db) =>
-    db
-      .select({ tenantId: tenantSettings.tenantId })
-      .from(tenantSettings)
-      .where(sql`${tenantSettings.retellConfig} ? 'apiKey'`),
+  tenants: (db) => tenantsWithCredential(db, { kind: retellSettings.name }, "apiKey"),
   prepare: retellFor,
   claimWith: oldestUnsettled,
   run: (run, client, options: { pageSize?: number }) => syncCalls(new CallSync(run, client), options.pageSize),

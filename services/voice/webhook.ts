@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../../db/client";
-import { agents, tenantSettings } from "../../db/schema";
+import { agents, retellSettings } from "../../db/schema";
 import { type RetellCall, verifyRetellSignature } from "../../shared/clients/retell";
-import { isSealedField, openField } from "../../shared/crypto/secrets";
 import { unauthorized } from "../../shared/errors";
 import { logError } from "../../shared/log";
+import { type OpenedCredential, openCredentials } from "../platform/credentials";
 import { upsertCalls } from "./retell-calls";
 
 /** The events that carry a call worth storing; Retell's others (transfers, transcript updates) are acknowledged. */
@@ -47,14 +47,10 @@ export const retellWebhookResult = z
  * tenant's unreadable key must not fail (500) the webhook for the other tenants of the agent:
  * it is logged and that tenant is simply not one the signature can match.
  */
-function storedApiKey(tenantId: string, retellConfig: Record<string, unknown> | null): string | undefined {
-  try {
-    const sealed = retellConfig?.apiKey;
-    return isSealedField(sealed) ? openField(sealed) || undefined : undefined;
-  } catch (error) {
-    logError({ msg: "retell webhook: stored Retell key unreadable", tenantId, error: String(error) });
-    return undefined;
-  }
+function storedApiKey({ tenantId, credential, error }: OpenedCredential): string | undefined {
+  if (error) logError({ msg: "retell webhook: stored Retell key unreadable", tenantId, error: String(error) });
+  const apiKey = credential?.data.apiKey;
+  return typeof apiKey === "string" && apiKey ? apiKey : undefined;
 }
 
 /**
@@ -69,17 +65,17 @@ export async function receiveRetellWebhook(
 ) {
   const { event, call } = input.body;
   if (!input.signature) throw unauthorized("Missing x-retell-signature header");
-  const candidates = await db
-    .select({ tenantId: agents.tenantId, retellConfig: tenantSettings.retellConfig })
-    .from(agents)
-    .innerJoin(tenantSettings, eq(tenantSettings.tenantId, agents.tenantId))
-    .where(eq(agents.agentId, call.agent_id));
+  const candidates = await openCredentials(
+    db,
+    db.select({ tenantId: agents.tenantId }).from(agents).where(eq(agents.agentId, call.agent_id)),
+    { kind: retellSettings.name },
+  );
   const outcome = { event, callId: call.call_id, stored: false, tenants: 0 };
   if (candidates.length === 0) return { ...outcome, known: false };
 
   const verified: string[] = [];
   for (const candidate of candidates) {
-    const apiKey = storedApiKey(candidate.tenantId, candidate.retellConfig);
+    const apiKey = storedApiKey(candidate);
     if (apiKey && (await verifyRetellSignature(input.rawBody, apiKey, input.signature))) {
       verified.push(candidate.tenantId);
     }

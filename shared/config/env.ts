@@ -28,6 +28,20 @@ export const env = {
   get encryptionKey(): string {
     return secret("ENCRYPTION_KEY", 32);
   },
+  /**
+   * Keys that sealed values before ENCRYPTION_KEY (ENCRYPTION_KEYS_PREVIOUS, comma-separated): they
+   * still open what they sealed until `npm run secrets:rotate` has re-sealed it under ENCRYPTION_KEY.
+   */
+  get previousEncryptionKeys(): string[] {
+    const keys = (process.env.ENCRYPTION_KEYS_PREVIOUS ?? "")
+      .split(",")
+      .map((key) => key.trim())
+      .filter(Boolean);
+    if (keys.some((key) => key.length < 32)) {
+      throw new Error("Every key in ENCRYPTION_KEYS_PREVIOUS must be at least 32 characters");
+    }
+    return keys;
+  },
   /** Comma-separated origins allowed by CORS; unset allows any origin (credentials are headers, not cookies). */
   get allowedOrigins(): string[] | undefined {
     const value = process.env.ALLOWED_ORIGINS?.trim();

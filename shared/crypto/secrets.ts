@@ -1,84 +1,117 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { env } from "../config/env";
 
-// AES-256-GCM with a key derived from ENCRYPTION_KEY. Format: v1.<iv>.<tag>.<ciphertext>, base64url.
+// AES-256-GCM with a key derived by HKDF from ENCRYPTION_KEY. Format: v1.<iv>.<tag>.<ciphertext>, base64url.
 const VERSION = "v1";
 
-let derived: { from: string; key: Buffer } | undefined;
-/** The AES key, derived once per ENCRYPTION_KEY (HKDF on every decrypt was most of a webhook's CPU). */
-function key(): Buffer {
-  const material = env.encryptionKey;
-  if (derived?.from !== material) {
-    derived = { from: material, key: Buffer.from(hkdfSync("sha256", material, "", "frontdesk-secrets-v1", 32)) };
-  }
-  return derived.key;
+interface Key {
+  /** A short fingerprint of the key material (HKDF with its own label): names the key, reveals nothing of it. */
+  id: string;
+  aes: Buffer;
 }
 
-export function encryptSecret(plaintext: string): string {
+function deriveKey(material: string): Key {
+  return {
+    id: Buffer.from(hkdfSync("sha256", material, "", "frontdesk-key-id-v1", 6)).toString("base64url"),
+    aes: Buffer.from(hkdfSync("sha256", material, "", "frontdesk-secrets-v1", 32)),
+  };
+}
+
+interface Keyring {
+  from: string;
+  /** ENCRYPTION_KEY: seals every new value. */
+  current: Key;
+  /** ENCRYPTION_KEY and then ENCRYPTION_KEYS_PREVIOUS: any of them opens a value sealed under it. */
+  keys: Key[];
+}
+
+let ring: Keyring | undefined;
+/** The keys, derived once per configuration (HKDF on every decrypt was most of a webhook's CPU). */
+function keyring(): Keyring {
+  const materials = [env.encryptionKey, ...env.previousEncryptionKeys];
+  const from = materials.join("\n");
+  if (ring?.from !== from) {
+    const keys = materials.map(deriveKey);
+    ring = { from, current: keys[0]!, keys };
+  }
+  return ring;
+}
+
+/** The id of ENCRYPTION_KEY, the key every value is sealed under from now on. */
+export const currentKeyId = () => keyring().current.id;
+
+function encrypt(plaintext: string, key: Key): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", key(), iv);
+  const cipher = createCipheriv("aes-256-gcm", key.aes, iv);
   const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   return [VERSION, iv, cipher.getAuthTag(), ciphertext]
     .map((part) => (typeof part === "string" ? part : part.toString("base64url")))
     .join(".");
 }
 
-export function decryptSecret(sealed: string): string {
+function decrypt(sealed: string, key: Key): string {
   const [version, iv, tag, ciphertext] = sealed.split(".");
   if (version !== VERSION || !iv || !tag || ciphertext === undefined) throw new Error("Unrecognised encrypted value");
-  const decipher = createDecipheriv("aes-256-gcm", key(), Buffer.from(iv, "base64url"));
+  const decipher = createDecipheriv("aes-256-gcm", key.aes, Buffer.from(iv, "base64url"));
   decipher.setAuthTag(Buffer.from(tag, "base64url"));
   return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
 }
 
-export function isEncrypted(value: unknown): value is string {
-  return typeof value === "string" && value.startsWith(`${VERSION}.`);
-}
-
 /** What a read shows of a secret: enough to recognise it, never enough to use it. */
-export function maskSecret(plaintext: string): string {
+function maskSecret(plaintext: string): string {
   return plaintext.length >= 12 ? `••••${plaintext.slice(-4)}` : "••••";
 }
 
-/** A secret as it sits inside stored JSON (settings sections, provider configs): sealed, beside the hint a read shows. */
+/**
+ * A secret as it is stored: sealed, beside the id of the key that sealed it and the hint a read
+ * shows. Values sealed before key ids existed have no `keyId`.
+ */
 export interface SealedField {
+  keyId?: string;
   sealed: string;
   hint: string;
 }
 
 export const isSealedField = (value: unknown): value is SealedField =>
-  typeof value === "object" && value !== null && "sealed" in value && "hint" in value;
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as SealedField).sealed === "string" &&
+  typeof (value as SealedField).hint === "string";
 
-/** What a read shows of a sealed field, and what a service that calls the provider needs. */
-export const hintOf = (field: SealedField) => field.hint;
-export const openField = (field: SealedField) => decryptSecret(field.sealed);
-
-/**
- * Replaces every sealed field of `data` whose key `isSecret` names with what `reveal` makes of it
- * (`hintOf` for a read, `openField` for a provider call).
- */
-export function revealFields(
-  data: Record<string, unknown>,
-  reveal: (field: SealedField) => string,
-  isSecret: (key: string) => boolean = () => true,
-): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(data).map(([key, value]) => [key, isSecret(key) && isSealedField(value) ? reveal(value) : value]),
-  );
+export function sealSecret(plaintext: string): SealedField {
+  const key = keyring().current;
+  return { keyId: key.id, sealed: encrypt(plaintext, key), hint: maskSecret(plaintext) };
 }
 
-/** Applies a write to stored JSON: secret keys are sealed, null removes a key, undefined leaves it. */
-export function mergeFields(
-  current: Record<string, unknown> | null,
-  change: Record<string, unknown>,
-  isSecret: (key: string) => boolean,
-): Record<string, unknown> {
-  const next: Record<string, unknown> = { ...current };
-  for (const [key, value] of Object.entries(change)) {
-    if (value === undefined) continue;
-    if (value === null) delete next[key];
-    else
-      next[key] = isSecret(key) ? { sealed: encryptSecret(value as string), hint: maskSecret(value as string) } : value;
+/**
+ * The plaintext of a sealed field, opened with the key its id names (ENCRYPTION_KEY or one of
+ * ENCRYPTION_KEYS_PREVIOUS); a value sealed before key ids opens with whichever configured key works.
+ * Throws when no configured key opens it.
+ */
+export function openSecret(field: SealedField): string {
+  const { keys } = keyring();
+  if (field.keyId !== undefined) {
+    const key = keys.find((candidate) => candidate.id === field.keyId);
+    if (!key) {
+      throw new Error(
+        `Sealed under key ${field.keyId}, which is neither ENCRYPTION_KEY nor in ENCRYPTION_KEYS_PREVIOUS`,
+      );
+    }
+    return decrypt(field.sealed, key);
   }
-  return next;
+  for (const key of keys) {
+    try {
+      return decrypt(field.sealed, key);
+    } catch {
+      // GCM's tag tells a wrong key apart: try the next one.
+    }
+  }
+  throw new Error("No configured key (ENCRYPTION_KEY, ENCRYPTION_KEYS_PREVIOUS) opens this sealed value");
+}
+
+/** The field sealed again under ENCRYPTION_KEY, or undefined when it already is. Throws when it does not open. */
+export function resealSecret(field: SealedField): SealedField | undefined {
+  const { current } = keyring();
+  if (field.keyId === current.id) return undefined;
+  return { keyId: current.id, sealed: encrypt(openSecret(field), current), hint: field.hint };
 }

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
-import { tenantSettings } from "../../db/schema";
+import { credentials } from "../../db/schema";
 import * as settings from "../../netlify/functions/platform-settings";
 import { addMember, registerTenant } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
@@ -37,7 +37,7 @@ describe("/api/settings", () => {
     expect(patched.text).not.toContain(ACCESS_TOKEN);
 
     const db = await getDb();
-    const [stored] = await db.select().from(tenantSettings).where(eq(tenantSettings.tenantId, owner.tenantId));
+    const stored = await db.select().from(credentials).where(eq(credentials.tenantId, owner.tenantId));
     expect(JSON.stringify(stored)).not.toContain(ACCESS_TOKEN);
     expect(JSON.stringify(stored)).not.toContain("key_retell_0123456789");
 

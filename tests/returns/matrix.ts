@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { callSessions, chatSessions, policies, providerConfigs, returnRequests } from "../../db/schema";
+import { callSessions, chatSessions, credentials, policies, returnRequests } from "../../db/schema";
 import { unique } from "../../scripts/dev/fixtures";
 import { defineMatrix } from "../helpers/security-matrix";
 
@@ -21,12 +21,12 @@ export default defineMatrix({
       callType: "voice",
       provider: "test",
     });
-    await db.insert(providerConfigs).values({
+    await db.insert(credentials).values({
       id: PROVIDER_CONFIG_ID,
       tenantId: a.tenantId,
-      provider: "elevenlabs",
-      configName: "matrix",
-      configData: { voiceId: "matrix-a-voice" },
+      kind: "elevenlabs",
+      name: "matrix",
+      data: { voiceId: "matrix-a-voice" },
     });
     const [returnRequest] = await db
       .insert(returnRequests)

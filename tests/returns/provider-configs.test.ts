@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
-import { auditLog, providerConfigs } from "../../db/schema";
+import { auditLog, credentials } from "../../db/schema";
 import * as configs from "../../netlify/functions/returns-provider-configs";
 import * as configById from "../../netlify/functions/returns-provider-configs-id";
 import { type Account, addMember, createApiKey, registerTenant } from "../../scripts/dev/fixtures";
@@ -36,12 +36,12 @@ describe("POST /api/provider-configs", () => {
     expect(res.text).not.toContain(WEBHOOK_SECRET);
 
     const db = await getDb();
-    const [stored] = await db.select().from(providerConfigs).where(eq(providerConfigs.id, res.body.data.id));
+    const [stored] = await db.select().from(credentials).where(eq(credentials.id, res.body.data.id));
     const raw = JSON.stringify(stored);
     expect(raw).not.toContain(API_KEY);
     expect(raw).not.toContain(WEBHOOK_SECRET);
     expect(raw).toContain("rachel");
-    expect((stored?.configData as { apiKey?: { sealed: string } } | undefined)?.apiKey?.sealed).toMatch(/^v1\./);
+    expect(stored?.secrets.apiKey?.sealed).toMatch(/^v1\./);
 
     // Services that call the provider can still decrypt it.
     const revealed = await readProviderConfig(db, owner.tenantId, res.body.data.id);
@@ -168,7 +168,7 @@ describe("/api/provider-configs/:id", () => {
       body: { configData: { apiKey: "new-elevenlabs-key-00000000zzzz" } },
     });
     expect(rotated.body.data.configData.apiKey).toBe("••••zzzz");
-    const [stored] = await db.select().from(providerConfigs).where(eq(providerConfigs.id, id));
+    const [stored] = await db.select().from(credentials).where(eq(credentials.id, id));
     expect(JSON.stringify(stored)).not.toContain("new-elevenlabs-key-00000000zzzz");
 
     const audits = await db
@@ -221,7 +221,7 @@ describe("/api/provider-configs/:id", () => {
     });
     expect(denied.status).toBe(404);
     const db = await getDb();
-    expect(await db.$count(providerConfigs, eq(providerConfigs.id, theirs.body.data.id))).toBe(1);
+    expect(await db.$count(credentials, eq(credentials.id, theirs.body.data.id))).toBe(1);
 
     const res = await call(configById, { method: "DELETE", path: path(mine.body.data.id), token: owner.accessToken });
     expect(res.status).toBe(204);

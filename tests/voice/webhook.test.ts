@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import Retell from "retell-sdk";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
-import { agents, calls, tenantSettings } from "../../db/schema";
+import { agents, calls, credentials } from "../../db/schema";
 import * as settings from "../../netlify/functions/platform-settings";
 import * as callById from "../../netlify/functions/voice-calls-id";
 import * as webhook from "../../netlify/functions/voice-webhooks-retell";
@@ -475,9 +475,9 @@ describe("POST /api/webhooks/retell: tenants", () => {
     // A sealed value that no longer decrypts (as after an ENCRYPTION_KEY change).
     const db = await getDb();
     await db
-      .update(tenantSettings)
-      .set({ retellConfig: { apiKey: { sealed: "v1.AAAA.AAAA.AAAA", hint: "••••" } } })
-      .where(eq(tenantSettings.tenantId, broken.owner.tenantId));
+      .update(credentials)
+      .set({ secrets: { apiKey: { sealed: "v1.AAAA.AAAA.AAAA", hint: "••••" } } })
+      .where(and(eq(credentials.tenantId, broken.owner.tenantId), eq(credentials.kind, "retellConfig")));
 
     const { full, ended } = lifecycle(agentId);
     const res = await deliver("call_ended", ended, a.apiKey);

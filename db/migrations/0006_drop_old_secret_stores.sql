@@ -1,0 +1,2 @@
+DROP TABLE "tenant_settings" CASCADE;--> statement-breakpoint
+DROP TABLE "provider_configs" CASCADE;
