@@ -4,7 +4,7 @@ import type { Database } from "../db/client";
 import type { Page } from "./context";
 
 /** Selected beside each row so a page and its total come back in one statement. */
-export const totalCount = sql<number>`(count(*) over())::int`;
+const totalCount = sql<number>`(count(*) over())::int`;
 
 /** A LIKE pattern matching `value` anywhere, with LIKE's wildcards in it taken literally. */
 export const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, "\\$&")}%`;
@@ -13,7 +13,7 @@ export const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, "\\$&
  * Splits the window count off a page of rows. Only a page past the end has no row to carry the
  * total, and only then is it counted separately.
  */
-export async function toPage<T extends { total: number }>(
+async function toPage<T extends { total: number }>(
   rows: T[],
   query: { offset: number },
   count: () => Promise<number>,
