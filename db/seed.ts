@@ -6,7 +6,7 @@ import type { Database } from "./client";
 export { DEMO_API_KEY, DEMO_PASSWORD, type DemoCredentials } from "../services/platform/seed";
 
 /** What a module's `services/<module>/seed.ts` exports: it adds its demo rows to the demo tenant, idempotently. */
-export type ModuleSeed = (db: Database, demo: DemoCredentials) => Promise<boolean>;
+type ModuleSeed = (db: Database, demo: DemoCredentials) => Promise<boolean>;
 
 const servicesDirectory = fileURLToPath(new URL("../services/", import.meta.url));
 

@@ -15,7 +15,7 @@ import { logError } from "../../shared/log";
  */
 
 /** No tenant's run starts later than this before the deadline; its lease outlives the deadline by as much. */
-export const START_MARGIN_MS = 3_000;
+const START_MARGIN_MS = 3_000;
 
 /** A job not split by tenant (clean-ups): the runner gives it the deadline; the scheduled function logs its result. */
 export function globalJob<R extends JobResult>(name: string, run: Job<R>["run"]): Job<R> {
