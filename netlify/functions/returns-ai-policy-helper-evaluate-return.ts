@@ -1,4 +1,4 @@
-import { evaluateReturnForTenant } from "../../services/returns/evaluation";
+import { evaluateReturn } from "../../services/returns/evaluation";
 import { evaluateReturnBody, evaluation } from "../../services/returns/evaluation.schemas";
 import { confidenceTable } from "../../services/returns/policy-engine";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
@@ -22,10 +22,13 @@ export default route(config, {
       "",
       "Days since purchase are whole UTC calendar days. `eligible` means every hard condition (window, category,",
       "reason) is known to be met.",
+      "",
+      "Spec 000's clients may name the key's own business (`businessId` or `business_id`; another business is 404)",
+      "and send the fields under the spec's names (`order_id`, `customer_email`, `reason_for_return`, ...).",
     ].join("\n"),
     access: { roles: [], scopes: ["ai-agent"] },
     body: evaluateReturnBody,
     response: evaluation,
-    handler: ({ ctx, body }) => evaluateReturnForTenant(ctx.db, ctx.caller.tenantId, body),
+    handler: ({ ctx, body }) => evaluateReturn(ctx, body),
   }),
 });

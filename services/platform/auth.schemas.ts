@@ -7,7 +7,13 @@ import { password, user } from "./users.schemas";
 /** Request and response shapes of sign-in, registration and sessions; the OpenAPI document is built from them. */
 
 export const registerBody = z.object({
-  tenantName: z.string().trim().min(1).max(200).describe("The business's name"),
+  tenantName: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("The business's name; the user's name when left out (spec 004's clients send email, password and name)"),
   name: z.string().trim().min(1).max(200),
   email,
   password,

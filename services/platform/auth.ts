@@ -66,7 +66,10 @@ export async function register(ctx: PublicContext, input: z.infer<typeof registe
   const passwordHash = await hashPassword(input.password);
   try {
     return await ctx.db.transaction(async (tx) => {
-      const [tenant] = await tx.insert(tenants).values({ name: input.tenantName }).returning(tenantColumns);
+      const [tenant] = await tx
+        .insert(tenants)
+        .values({ name: input.tenantName ?? input.name })
+        .returning(tenantColumns);
       if (!tenant) throw new Error("tenant insert returned no row");
       const [user] = await tx
         .insert(users)

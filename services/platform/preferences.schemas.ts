@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withAliases } from "./spec-aliases";
 
 /** Request and response shapes of a user's preferences (spec 000); the OpenAPI document is built from them. */
 
@@ -19,8 +20,21 @@ export const preferences = z
   })
   .meta({ id: "UserPreferences" });
 
+/** Spec 000 names the preferences in snake_case; its clients send them so. */
+const SPEC_NAMES = {
+  auto_escalate: "autoEscalate",
+  video_enabled: "videoEnabled",
+  voice_enabled: "voiceEnabled",
+  auto_transcript: "autoTranscript",
+  tavus_replica_id: "tavusReplicaId",
+  elevenlabs_voice_id: "elevenlabsVoiceId",
+  preferred_chat_mode: "preferredChatMode",
+  call_history_enabled: "callHistoryEnabled",
+  notifications_enabled: "notificationsEnabled",
+} as const;
+
 /** A partial update: only the keys given change. Unknown keys are refused rather than stored. */
-export const updatePreferencesBody = preferences
-  .partial()
-  .strict()
-  .refine((value) => Object.keys(value).length > 0, "Give at least one preference to change");
+export const updatePreferencesBody = withAliases(preferences.partial().strict(), SPEC_NAMES, "spec 000").refine(
+  (value) => Object.keys(value).length > 0,
+  "Give at least one preference to change",
+);

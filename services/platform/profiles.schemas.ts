@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withAliases } from "./spec-aliases";
 
 /**
  * Spec 000's profile: the signed-in user together with their business. The business fields
@@ -19,15 +20,19 @@ export const profile = z
   })
   .meta({ id: "Profile" });
 
-export const updateProfileBody = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    businessName: z.string().trim().min(1).max(200),
-    website: z
-      .url({ protocol: /^https?$/ })
-      .max(2000)
-      .nullable(),
-    onboarded: z.boolean(),
-  })
-  .partial()
-  .refine((value) => Object.keys(value).length > 0, "Give at least one field to change");
+/** A partial update; spec 000's clients send `business_name`. */
+export const updateProfileBody = withAliases(
+  z
+    .object({
+      name: z.string().trim().min(1).max(200),
+      businessName: z.string().trim().min(1).max(200),
+      website: z
+        .url({ protocol: /^https?$/ })
+        .max(2000)
+        .nullable(),
+      onboarded: z.boolean(),
+    })
+    .partial(),
+  { business_name: "businessName" },
+  "spec 000",
+).refine((value) => Object.keys(value).length > 0, "Give at least one field to change");

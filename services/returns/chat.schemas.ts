@@ -9,6 +9,8 @@ import {
   chatSessions,
 } from "../../db/schema";
 import { pageQuery } from "../../shared/schemas";
+import { withAliases } from "../platform/spec-aliases";
+import { BUSINESS_ALIAS, ownBusinessFields } from "./business.schemas";
 
 /**
  * Request and response shapes of the returns desk's chat sessions and messages (spec 000). Every
@@ -35,24 +37,40 @@ const messageType = z.enum(CHAT_MESSAGE_TYPES);
 
 export const sessionIdParams = z.object({ sessionId: z.uuid() }).strict();
 
-export const listChatSessionsQuery = pageQuery
-  .extend({
-    userId: z.uuid().optional(),
-    isActive: booleanQuery.optional(),
-    chatMode: chatMode.optional(),
-    sessionType: chatSessionType.optional(),
-  })
-  .strict();
+export const listChatSessionsQuery = withAliases(
+  pageQuery
+    .extend({
+      userId: z.uuid().optional(),
+      isActive: booleanQuery.optional(),
+      chatMode: chatMode.optional(),
+      sessionType: chatSessionType.optional(),
+      ...ownBusinessFields,
+    })
+    .strict(),
+  { ...BUSINESS_ALIAS, user_id: "userId" },
+  "spec 000",
+);
 
-export const createChatSessionBody = z
-  .object({
-    sessionName: shortText().optional().describe("Defaults to 'Test Session'"),
-    chatMode: chatMode.default("normal"),
-    sessionType: chatSessionType.default("test_mode"),
-    metadata: jsonObject.optional(),
-    userId: z.uuid().optional().describe("A user of the tenant; defaults to the calling user (none for API keys)"),
-  })
-  .strict();
+export const createChatSessionBody = withAliases(
+  z
+    .object({
+      sessionName: shortText().optional().describe("Defaults to 'Test Session'"),
+      chatMode: chatMode.default("normal"),
+      sessionType: chatSessionType.default("test_mode"),
+      metadata: jsonObject.optional(),
+      userId: z.uuid().optional().describe("A user of the tenant; defaults to the calling user (none for API keys)"),
+      ...ownBusinessFields,
+    })
+    .strict(),
+  {
+    ...BUSINESS_ALIAS,
+    user_id: "userId",
+    session_name: "sessionName",
+    chat_mode: "chatMode",
+    session_type: "sessionType",
+  },
+  "spec 000",
+);
 
 export const chatSession = createSelectSchema(chatSessions, {
   chatMode,
@@ -64,15 +82,19 @@ export const chatSession = createSelectSchema(chatSessions, {
   .meta({ id: "ChatSession" });
 
 export const MAX_MESSAGE_LENGTH = 10_000;
-export const createChatMessageBody = z
-  .object({
-    sessionId: z.uuid(),
-    sender,
-    message: z.string().min(1).max(MAX_MESSAGE_LENGTH),
-    messageType: messageType.default("text"),
-    metadata: jsonObject.optional(),
-  })
-  .strict();
+export const createChatMessageBody = withAliases(
+  z
+    .object({
+      sessionId: z.uuid(),
+      sender,
+      message: z.string().min(1).max(MAX_MESSAGE_LENGTH),
+      messageType: messageType.default("text"),
+      metadata: jsonObject.optional(),
+    })
+    .strict(),
+  { session_id: "sessionId", message_type: "messageType" },
+  "spec 000",
+);
 
 /** A page of a parent's children: chat messages, call transcripts, call analytics. */
 export const listChildrenQuery = pageQuery.strict();

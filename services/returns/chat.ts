@@ -4,6 +4,7 @@ import { chatMessages, chatSessions, users } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { isForeignKeyViolation, notFound, unprocessable } from "../../shared/errors";
 import { childPage, listPage } from "../../shared/pagination";
+import { assertOwnBusiness } from "./business";
 import type {
   createChatMessageBody,
   createChatSessionBody,
@@ -20,6 +21,7 @@ const { tenantId: _messageTenant, ...messageColumns } = getTableColumns(chatMess
 
 /** Most recently active first; one statement with the total from a window count. */
 export async function listChatSessions(ctx: ServiceContext, query: z.infer<typeof listChatSessionsQuery>) {
+  assertOwnBusiness(ctx.caller, query.businessId);
   const where = and(
     eq(chatSessions.tenantId, ctx.caller.tenantId),
     query.userId ? eq(chatSessions.userId, query.userId) : undefined,
@@ -45,6 +47,7 @@ export async function listChatSessions(ctx: ServiceContext, query: z.infer<typeo
  * of another tenant.
  */
 export async function createChatSession(ctx: ServiceContext, input: z.infer<typeof createChatSessionBody>) {
+  assertOwnBusiness(ctx.caller, input.businessId);
   const { tenantId } = ctx.caller;
   const own = ctx.caller.kind === "user" ? ctx.caller.userId : undefined;
   const other = input.userId !== undefined && input.userId !== own ? input.userId : undefined;

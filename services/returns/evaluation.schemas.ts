@@ -1,37 +1,54 @@
 import { z } from "zod";
 import { RECOMMENDATIONS } from "../../db/schema";
 import { email, httpUrl, isoDateInput } from "../../shared/schemas";
+import { withAliases } from "../platform/spec-aliases";
+import { BUSINESS_ALIAS, ownBusinessFields } from "./business.schemas";
 import { REASON_CODES, RESOLUTIONS } from "./policy-rules.schemas";
 
 /** What the AI agent asks the policy engine (POST /api/ai-policy-helper/evaluate-return), and what it answers. */
 
-/** What the AI agent (and the return-requests service) asks the engine about. The tenant is the caller's. */
-export const evaluateReturnBody = z
-  .object({
-    orderId: z.string().trim().min(1).max(200).describe("The order's id in the business's system"),
-    customerEmail: email.describe("The customer's email; an order under another email is not used"),
-    reasonForReturn: z
-      .string()
-      .trim()
-      .min(1)
-      .max(100)
-      .describe(
-        `A reason code: ${REASON_CODES.join(", ")} (case-insensitive); a code the policy does not know goes to review`,
-      ),
-    reasonDetails: z.string().trim().max(5000).optional().describe("The customer's own words"),
-    purchaseDate: isoDateInput
-      .optional()
-      .describe("ISO 8601 date or date-time; looked up from the order when not given"),
-    productCategory: z.string().trim().min(1).max(100).optional().describe("Looked up from the order when not given"),
-    orderValue: z.number().min(0).max(1e9).optional().describe("Looked up from the order when not given"),
-    evidenceUrls: z
-      .array(httpUrl)
-      .max(10)
-      .optional()
-      .describe("Links to photos or other evidence (http or https, at most 10)"),
-    requestedResolution: z.enum(RESOLUTIONS).optional().describe("What the customer would like"),
-  })
-  .strict();
+/**
+ * What the AI agent (and the return-requests service) asks the engine about. The tenant is the
+ * caller's; spec 000's clients also name it, and send the fields under their snake_case names.
+ */
+export const evaluateReturnBody = withAliases(
+  z
+    .object({
+      orderId: z.string().trim().min(1).max(200).describe("The order's id in the business's system"),
+      customerEmail: email.describe("The customer's email; an order under another email is not used"),
+      reasonForReturn: z
+        .string()
+        .trim()
+        .min(1)
+        .max(100)
+        .describe(
+          `A reason code: ${REASON_CODES.join(", ")} (case-insensitive); a code the policy does not know goes to review`,
+        ),
+      reasonDetails: z.string().trim().max(5000).optional().describe("The customer's own words"),
+      purchaseDate: isoDateInput
+        .optional()
+        .describe("ISO 8601 date or date-time; looked up from the order when not given"),
+      productCategory: z.string().trim().min(1).max(100).optional().describe("Looked up from the order when not given"),
+      orderValue: z.number().min(0).max(1e9).optional().describe("Looked up from the order when not given"),
+      evidenceUrls: z
+        .array(httpUrl)
+        .max(10)
+        .optional()
+        .describe("Links to photos or other evidence (http or https, at most 10)"),
+      requestedResolution: z.enum(RESOLUTIONS).optional().describe("What the customer would like"),
+      ...ownBusinessFields,
+    })
+    .strict(),
+  {
+    ...BUSINESS_ALIAS,
+    order_id: "orderId",
+    customer_email: "customerEmail",
+    reason_for_return: "reasonForReturn",
+    purchase_date: "purchaseDate",
+    product_category: "productCategory",
+  },
+  "spec 000",
+);
 
 export type EvaluateReturnInput = z.infer<typeof evaluateReturnBody>;
 

@@ -1,7 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { mockOrders, policies, tenants } from "../../db/schema";
+import type { ServiceContext } from "../../shared/context";
 import { notFound } from "../../shared/errors";
+import { assertOwnBusiness } from "./business";
 import type { EvaluateReturnInput, Evaluation } from "./evaluation.schemas";
 import { evaluate, type Fact, type ReturnFacts } from "./policy-engine";
 import { DEFAULT_POLICY_RULES, readRules } from "./policy-rules";
@@ -65,4 +67,10 @@ export async function evaluateReturnForTenant(
     customerEmailMatches,
   };
   return evaluate(policy, facts, now);
+}
+
+/** POST /api/ai-policy-helper/evaluate-return: the caller's own business, which a spec 000 client may also name. */
+export function evaluateReturn(ctx: ServiceContext, input: EvaluateReturnInput): Promise<Evaluation> {
+  assertOwnBusiness(ctx.caller, input.businessId);
+  return evaluateReturnForTenant(ctx.db, ctx.caller.tenantId, input);
 }

@@ -2,6 +2,8 @@ import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { policies } from "../../db/schema";
 import { pageQuery, serialId } from "../../shared/schemas";
+import { withAliases } from "../platform/spec-aliases";
+import { BUSINESS_ALIAS, ownBusinessFields } from "./business.schemas";
 import { policyRules } from "./policy-rules.schemas";
 
 /** Request and response shapes of the policy versions (spec 000); the OpenAPI document is built from them. */
@@ -11,7 +13,10 @@ export const policyIdParams = z.object({
   id: serialId.describe("The policy's id"),
 });
 
-export const listPoliciesQuery = pageQuery;
+/** Spec 000's names of the policy fields clients send. */
+const POLICY_ALIASES = { ...BUSINESS_ALIAS, effective_date: "effectiveDate" } as const;
+
+export const listPoliciesQuery = withAliases(pageQuery.extend(ownBusinessFields), BUSINESS_ALIAS, "spec 000");
 
 const version = z.string().trim().min(1).max(100).describe("A name for this version, unique within the tenant");
 const effectiveDate = z.iso
@@ -20,27 +25,35 @@ const effectiveDate = z.iso
   .nullable()
   .describe("When the version takes effect (informational); null: none set");
 
-export const createPolicyBody = z
-  .object({ version, rules: policyRules, effectiveDate: effectiveDate.optional() })
-  .strict();
+export const createPolicyBody = withAliases(
+  z.object({ version, rules: policyRules, effectiveDate: effectiveDate.optional(), ...ownBusinessFields }).strict(),
+  POLICY_ALIASES,
+  "spec 000",
+);
 
-export const updatePolicyBody = z
-  .object({ version, rules: policyRules, effectiveDate })
-  .partial()
-  .strict()
-  .refine((value) => Object.keys(value).length > 0, "Give at least one field to change");
+export const updatePolicyBody = withAliases(
+  z.object({ version, rules: policyRules, effectiveDate }).partial().extend(ownBusinessFields).strict(),
+  POLICY_ALIASES,
+  "spec 000",
+).refine(({ businessId: _business, ...change }) => Object.keys(change).length > 0, "Give at least one field to change");
+
+/** Spec 000 sends the business when activating; nothing else is needed. */
+export const activatePolicyBody = withAliases(z.object(ownBusinessFields).strict(), BUSINESS_ALIAS, "spec 000");
+
+/** What the AI agent may name: its own business, as spec 000's clients do. */
+export const aiPolicyQuery = withAliases(z.object(ownBusinessFields), BUSINESS_ALIAS, "spec 000");
 
 /** Both spellings of the public route's filter: `businessId` and the spec's `business_id`. */
-export const activePolicyQuery = z
-  .object({
+export const activePolicyQuery = withAliases(
+  z.object({
     businessId: z.uuid().optional().describe("The business (tenant) whose active policy to read"),
     business_id: z.uuid().optional().describe("Same as businessId"),
-  })
-  .refine((value) => value.businessId ?? value.business_id, {
-    message: "Give businessId",
-    path: ["businessId"],
-  })
-  .transform((value) => ({ businessId: (value.businessId ?? value.business_id) as string }));
+  }),
+  BUSINESS_ALIAS,
+  "spec 000",
+)
+  .refine((value) => value.businessId, { message: "Give businessId", path: ["businessId"] })
+  .transform((value) => ({ businessId: value.businessId as string }));
 
 /** A policy version: its row (drizzle-zod), with `rules` as the PolicyRules schema rather than any JSON. */
 export const policy = createSelectSchema(policies, { rules: policyRules }).meta({ id: "Policy" });

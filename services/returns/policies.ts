@@ -6,7 +6,14 @@ import type { Caller, ServiceContext, UserCaller } from "../../shared/context";
 import { conflict, isUniqueViolation, notFound, unprocessable } from "../../shared/errors";
 import { listPage } from "../../shared/pagination";
 import { recordAudit } from "../platform/audit";
-import type { createPolicyBody, listPoliciesQuery, updatePolicyBody } from "./policies.schemas";
+import { assertOwnBusiness } from "./business";
+import type {
+  activatePolicyBody,
+  aiPolicyQuery,
+  createPolicyBody,
+  listPoliciesQuery,
+  updatePolicyBody,
+} from "./policies.schemas";
 import { DEFAULT_POLICY_RULES, DEFAULT_POLICY_VERSION, normalizeRules, readRules } from "./policy-rules";
 
 /** Versions of a tenant's return policy (spec 000): drafts are edited, one version at a time is active. */
@@ -17,6 +24,7 @@ const duplicateVersion = () => conflict("A policy with this version already exis
 
 /** Newest first; one statement with the total from a window count. */
 export async function listPolicies(ctx: ServiceContext, query: z.infer<typeof listPoliciesQuery>) {
+  assertOwnBusiness(ctx.caller, query.businessId);
   const where = eq(policies.tenantId, ctx.caller.tenantId);
   return listPage(ctx.db, {
     table: policies,
@@ -29,6 +37,7 @@ export async function listPolicies(ctx: ServiceContext, query: z.infer<typeof li
 }
 
 export async function createPolicy(ctx: ServiceContext<UserCaller>, input: z.infer<typeof createPolicyBody>) {
+  assertOwnBusiness(ctx.caller, input.businessId);
   const { tenantId, userId } = ctx.caller;
   try {
     return await ctx.db.transaction(async (tx) => {
@@ -73,6 +82,7 @@ export async function updatePolicy(
   id: number,
   input: z.infer<typeof updatePolicyBody>,
 ) {
+  assertOwnBusiness(ctx.caller, input.businessId);
   const { tenantId } = ctx.caller;
   try {
     return await ctx.db.transaction(async (tx) => {
@@ -110,7 +120,12 @@ export async function updatePolicy(
  * later one sees the earlier one's result) instead of one failing on policies_one_active_per_tenant,
  * the partial unique index that guarantees at most one active policy whatever happens.
  */
-export async function activatePolicy(ctx: ServiceContext<UserCaller>, id: number) {
+export async function activatePolicy(
+  ctx: ServiceContext<UserCaller>,
+  id: number,
+  input: z.infer<typeof activatePolicyBody>,
+) {
+  assertOwnBusiness(ctx.caller, input.businessId);
   const { tenantId } = ctx.caller;
   return ctx.db.transaction(async (tx) => {
     const rows = await tx
@@ -166,7 +181,8 @@ export async function getActivePolicy(ctx: ServiceContext<Caller>, tenantId: str
 }
 
 /** For the AI agent: the active policy, or the built-in default when none is active (or it is unreadable). */
-export async function getPolicyForAgent(ctx: ServiceContext) {
+export async function getPolicyForAgent(ctx: ServiceContext, query: z.infer<typeof aiPolicyQuery>) {
+  assertOwnBusiness(ctx.caller, query.businessId);
   const policy = await getActivePolicy(ctx, ctx.caller.tenantId);
   const rules = policy ? readRules(policy.rules) : null;
   if (policy && rules) {

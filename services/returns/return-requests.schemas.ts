@@ -2,6 +2,8 @@ import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { CHAT_SENDERS, RECOMMENDATIONS, RETURN_STATUSES, returnRequests } from "../../db/schema";
 import { httpUrl, isoDateInput, pageQuery, serialId } from "../../shared/schemas";
+import { withAliases } from "../platform/spec-aliases";
+import { BUSINESS_ALIAS, ownBusinessFields } from "./business.schemas";
 import { REASON_CODES, RESOLUTIONS } from "./policy-rules.schemas";
 
 /** Request and response shapes of the return requests (spec 000); the OpenAPI document is built from them. */
@@ -48,36 +50,32 @@ const conversationEntry = z
 const MAX_EVIDENCE_URLS = 10;
 const MAX_CONVERSATION_ENTRIES = 200;
 
-export const createReturnRequestBody = z
-  .object({
-    businessId: z.uuid().optional().describe("The business (tenant) the return is filed with"),
-    business_id: z.uuid().optional().describe("Alias of businessId (spec 000's name)"),
-    orderId: text(100),
-    customerEmail,
-    reasonForReturn: z.enum(REASON_CODES),
-    reasonDetails: text(2000).optional().describe("The customer's own words"),
-    productCategory: text(100).optional(),
-    purchaseDate: isoDate.optional(),
-    requestedResolution: z.enum(RESOLUTIONS).optional(),
-    evidenceUrls: z.array(evidenceUrl).max(MAX_EVIDENCE_URLS).optional(),
-    conversationLog: z
-      .array(conversationEntry)
-      .max(MAX_CONVERSATION_ENTRIES)
-      .optional()
-      .describe("The chat that led to the request; card numbers and secrets are redacted before storage"),
-  })
-  .strict()
-  .superRefine((value, ctx) => {
-    if (!value.businessId && !value.business_id) {
-      ctx.addIssue({ code: "custom", path: ["businessId"], message: "businessId is required" });
-    } else if (value.businessId && value.business_id && value.businessId !== value.business_id) {
-      ctx.addIssue({ code: "custom", path: ["business_id"], message: "business_id differs from businessId" });
-    }
-  })
-  .transform(({ businessId, business_id, ...rest }) => ({
-    ...rest,
-    tenantId: (businessId ?? business_id) as string,
-  }));
+/** The public filing: `businessId` names the business (required, under either name), spec 000's field names accepted. */
+export const createReturnRequestBody = withAliases(
+  z
+    .object({
+      businessId: z.uuid().optional().describe("The business (tenant) the return is filed with"),
+      business_id: z.uuid().optional().describe("Alias of businessId (spec 000's name)"),
+      orderId: text(100),
+      customerEmail,
+      reasonForReturn: z.enum(REASON_CODES),
+      reasonDetails: text(2000).optional().describe("The customer's own words"),
+      productCategory: text(100).optional(),
+      purchaseDate: isoDate.optional(),
+      requestedResolution: z.enum(RESOLUTIONS).optional(),
+      evidenceUrls: z.array(evidenceUrl).max(MAX_EVIDENCE_URLS).optional(),
+      conversationLog: z
+        .array(conversationEntry)
+        .max(MAX_CONVERSATION_ENTRIES)
+        .optional()
+        .describe("The chat that led to the request; card numbers and secrets are redacted before storage"),
+    })
+    .strict(),
+  { ...BUSINESS_ALIAS, order_id: "orderId", customer_email: "customerEmail", reason_for_return: "reasonForReturn" },
+  "spec 000",
+)
+  .refine((value) => value.businessId !== undefined, { path: ["businessId"], message: "businessId is required" })
+  .transform(({ businessId, business_id: _renamed, ...rest }) => ({ ...rest, tenantId: businessId as string }));
 export type CreateReturnRequestInput = z.output<typeof createReturnRequestBody>;
 
 /** Everything staff see of a request: its row without the tenant (drizzle-zod), enum columns and jsonb typed. */
@@ -117,23 +115,32 @@ const statuses = z
   )
   .describe("One status, several comma-separated, or the parameter repeated");
 
-export const listReturnRequestsQuery = pageQuery.extend({
-  status: statuses.optional(),
-  from: isoDate.optional().describe("Created at or after (ISO 8601)"),
-  to: isoDate.optional().describe("Created at or before (ISO 8601); a bare date means that day's start"),
-  email: customerEmail.optional().describe("The customer's email, exactly (case-insensitive)"),
-  q: text(200).optional().describe("Searches order id and customer email (substring)"),
-});
+export const listReturnRequestsQuery = withAliases(
+  pageQuery.extend({
+    status: statuses.optional(),
+    from: isoDate.optional().describe("Created at or after (ISO 8601)"),
+    to: isoDate.optional().describe("Created at or before (ISO 8601); a bare date means that day's start"),
+    email: customerEmail.optional().describe("The customer's email, exactly (case-insensitive)"),
+    q: text(200).optional().describe("Searches order id and customer email (substring)"),
+    ...ownBusinessFields,
+  }),
+  BUSINESS_ALIAS,
+  "spec 000",
+);
 export type ListReturnRequestsQuery = z.output<typeof listReturnRequestsQuery>;
 
 export const returnRequestIdParams = z.object({
   id: serialId.describe("The request's id (not its publicId)"),
 });
 
-export const updateReturnStatusBody = z
-  .object({
-    status: z.enum(RETURN_STATUSES),
-    adminNotes: z.string().trim().max(5000).nullable().optional().describe("Replaces the notes; null clears them"),
-  })
-  .strict();
+export const updateReturnStatusBody = withAliases(
+  z
+    .object({
+      status: z.enum(RETURN_STATUSES),
+      adminNotes: z.string().trim().max(5000).nullable().optional().describe("Replaces the notes; null clears them"),
+    })
+    .strict(),
+  { admin_notes: "adminNotes" },
+  "spec 000",
+);
 export type UpdateReturnStatusInput = z.output<typeof updateReturnStatusBody>;

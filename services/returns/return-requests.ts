@@ -6,6 +6,7 @@ import { likePattern, listPage } from "../../shared/pagination";
 import { stateMachine } from "../../shared/state-machine";
 import { recordAudit } from "../platform/audit";
 import { consume, type Limit } from "../platform/rate-limit";
+import { assertOwnBusiness } from "./business";
 import { evaluateReturnForTenant } from "./evaluation";
 import type {
   CreateReturnRequestInput,
@@ -136,6 +137,7 @@ export async function lookupReturnRequest(
 
 /** Newest first, filtered; one statement with the total from a window count. */
 export async function listReturnRequests(ctx: ServiceContext, query: ListReturnRequestsQuery) {
+  assertOwnBusiness(ctx.caller, query.businessId);
   const pattern = query.q && likePattern(query.q);
   const where = and(
     eq(returnRequests.tenantId, ctx.caller.tenantId),

@@ -23,6 +23,15 @@ describe("POST /api/auth/register", () => {
     expect(res.text).not.toContain("scrypt");
   });
 
+  it("takes spec 004's body (email, password, name): the business is named after the user", async () => {
+    const email = `${unique("reg-004")}@example.test`;
+    const res = await call(register, { method: "POST", body: { email, password: "strongpassword", name: "Jane" } });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.data.user).toMatchObject({ email, name: "Jane", role: "owner" });
+    expect(res.body.data.tenant).toMatchObject({ name: "Jane" });
+    expect(res.body.data.accessToken).toEqual(expect.any(String));
+  });
+
   it("answers 409 for an email already registered, whatever its case", async () => {
     const owner = await registerTenant("dup");
     const res = await call(register, {

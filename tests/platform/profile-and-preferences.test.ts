@@ -106,3 +106,55 @@ describe("/api/user-preferences", () => {
     }
   });
 });
+
+describe("spec 000 clients: the spec's field names", () => {
+  it("PUT /api/profiles takes business_name and website", async () => {
+    const owner = await registerTenant("profile-spec");
+    const res = await call(profiles, {
+      method: "PUT",
+      token: owner.accessToken,
+      body: { business_name: "Spec Co", website: "https://spec.example" },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data).toMatchObject({ businessName: "Spec Co", website: "https://spec.example" });
+    const alone = await call(profiles, { method: "PUT", token: owner.accessToken, body: { business_name: "Only" } });
+    expect(alone.status, alone.text).toBe(200);
+    expect(alone.body.data.businessName).toBe("Only");
+  });
+
+  it("PUT /api/user-preferences takes the preferences under spec 000's snake_case names", async () => {
+    const owner = await registerTenant("prefs-spec");
+    const res = await call(preferences, {
+      method: "PUT",
+      token: owner.accessToken,
+      body: {
+        language: "de",
+        auto_escalate: true,
+        video_enabled: false,
+        voice_enabled: false,
+        auto_transcript: false,
+        tavus_replica_id: "r-1",
+        elevenlabs_voice_id: "v-1",
+        preferred_chat_mode: "messenger",
+        call_history_enabled: false,
+        notifications_enabled: false,
+      },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data).toEqual({
+      language: "de",
+      autoEscalate: true,
+      videoEnabled: false,
+      voiceEnabled: false,
+      autoTranscript: false,
+      tavusReplicaId: "r-1",
+      elevenlabsVoiceId: "v-1",
+      preferredChatMode: "messenger",
+      callHistoryEnabled: false,
+      notificationsEnabled: false,
+    });
+    const wrong = await call(preferences, { method: "PUT", token: owner.accessToken, body: { auto_escalate: "yes" } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.details[0].path).toBe("body.auto_escalate");
+  });
+});

@@ -229,7 +229,8 @@ describe("POST /api/ai-policy-helper/evaluate-return", () => {
     for (const body of [
       {},
       { orderId: "1", customerEmail: "not-an-email", reasonForReturn: "damaged" },
-      { orderId: "1", customerEmail: "x@example.test", reasonForReturn: "damaged", businessId: owner.tenantId },
+      { orderId: "1", customerEmail: "x@example.test", reasonForReturn: "damaged", tenantId: owner.tenantId },
+      { orderId: "1", customerEmail: "x@example.test", reasonForReturn: "damaged", businessId: "42" },
       {
         orderId: "1",
         customerEmail: "x@example.test",
@@ -249,5 +250,87 @@ describe("POST /api/ai-policy-helper/evaluate-return", () => {
       body: { orderId: "1", customerEmail: "x@example.test", reasonForReturn: "damaged" },
     });
     expect(asOwner.status).toBe(403);
+  });
+});
+
+describe("spec 000 clients: business_id and the spec's field names", () => {
+  it("GET /api/ai-policy-helper/active takes the key's own business_id; another or an unknown one is 404", async () => {
+    const { owner, key } = await agentKeyFor("helper-spec-active");
+    const other = await registerTenant("helper-spec-active-other");
+    for (const query of [{ business_id: owner.tenantId }, { businessId: owner.tenantId }]) {
+      const response = await call(helperActive, { apiKey: key, query });
+      expect(response.status, response.text).toBe(200);
+      expect(response.body.data).toMatchObject({ isDefault: true });
+    }
+    for (const businessId of [other.tenantId, crypto.randomUUID()]) {
+      const response = await call(helperActive, { apiKey: key, query: { business_id: businessId } });
+      expect(response.status).toBe(404);
+      expect(response.body.error).toEqual({ code: "NOT_FOUND", message: "Business not found" });
+    }
+    expect((await call(helperActive, { apiKey: key, query: { business_id: "42" } })).status).toBe(400);
+  });
+
+  it("POST /api/ai-policy-helper/evaluate-return answers spec 000's body as it answers the camelCase one", async () => {
+    const { owner, key } = await agentKeyFor("helper-spec-evaluate");
+    const orderId = await seedOrder(owner);
+    const purchaseDate = new Date(Date.now() - 10 * DAY).toISOString();
+    const spec = {
+      business_id: owner.tenantId,
+      order_id: orderId,
+      customer_email: "Customer@Example.test",
+      reason_for_return: "damaged",
+      purchase_date: purchaseDate,
+      product_category: "apparel",
+    };
+    const camel = {
+      businessId: owner.tenantId,
+      orderId,
+      customerEmail: "customer@example.test",
+      reasonForReturn: "damaged",
+      purchaseDate,
+      productCategory: "apparel",
+    };
+    const bySpec = await call(evaluateReturn, { method: "POST", apiKey: key, body: spec });
+    expect(bySpec.status, bySpec.text).toBe(200);
+    const byCamel = await call(evaluateReturn, { method: "POST", apiKey: key, body: camel });
+    expect(bySpec.body).toEqual(byCamel.body);
+    expect(bySpec.body.data.factsUsed).toMatchObject({
+      orderFound: true,
+      purchaseDate: { source: "request" },
+      productCategory: { value: "apparel", source: "request" },
+    });
+  });
+
+  it("answers 404 for another business or an unknown one, and 400 when two spellings disagree", async () => {
+    const { owner, key } = await agentKeyFor("helper-spec-refuse");
+    const other = await registerTenant("helper-spec-refuse-other");
+    const body = { order_id: "ORD-1", customer_email: "a@example.test", reason_for_return: "damaged" };
+    for (const businessId of [other.tenantId, crypto.randomUUID()]) {
+      for (const name of ["business_id", "businessId"]) {
+        const response = await call(evaluateReturn, {
+          method: "POST",
+          apiKey: key,
+          body: { ...body, [name]: businessId },
+        });
+        expect(response.status).toBe(404);
+        expect(response.body.error).toEqual({ code: "NOT_FOUND", message: "Business not found" });
+      }
+    }
+    const disagreeing = await call(evaluateReturn, {
+      method: "POST",
+      apiKey: key,
+      body: { ...body, orderId: "ORD-2", business_id: owner.tenantId },
+    });
+    expect(disagreeing.status).toBe(400);
+    expect(disagreeing.body.error.details.map((detail: { path: string }) => detail.path)).toEqual(["body.order_id"]);
+    const invalid = await call(evaluateReturn, {
+      method: "POST",
+      apiKey: key,
+      body: { ...body, customer_email: "not an email" },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.details.map((detail: { path: string }) => detail.path)).toEqual(
+      expect.arrayContaining(["body.customer_email"]),
+    );
   });
 });

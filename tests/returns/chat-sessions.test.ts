@@ -328,3 +328,68 @@ describe("GET /api/chat-messages/:sessionId", () => {
     ).toBe(1);
   });
 });
+
+describe("spec 000 clients: business_id and the spec's field names", () => {
+  it("POST /api/chat-sessions takes user_id, business_id, session_name, chat_mode and session_type", async () => {
+    const owner = await registerTenant("chat-spec-create");
+    const agent = await addMember(owner, "agent");
+    const other = await registerTenant("chat-spec-create-other");
+    const body = {
+      user_id: agent.userId,
+      business_id: owner.tenantId,
+      session_name: "Spec session",
+      chat_mode: "shopify",
+      session_type: "live_support",
+    };
+    const session = await newSession(owner, body);
+    expect(session).toMatchObject({
+      userId: agent.userId,
+      sessionName: "Spec session",
+      chatMode: "shopify",
+      sessionType: "live_support",
+    });
+    const elsewhere = await call(chatSessionsFn, {
+      method: "POST",
+      token: owner.accessToken,
+      body: { ...body, business_id: other.tenantId },
+    });
+    expect(elsewhere.status).toBe(404);
+    const disagreeing = await call(chatSessionsFn, {
+      method: "POST",
+      token: owner.accessToken,
+      body: { ...body, chatMode: "normal" },
+    });
+    expect(disagreeing.status).toBe(400);
+    expect(disagreeing.body.error.details[0].path).toBe("body.chat_mode");
+  });
+
+  it("GET /api/chat-sessions takes business_id or user_id (query); another business is 404", async () => {
+    const owner = await registerTenant("chat-spec-list");
+    const agent = await addMember(owner, "agent");
+    const other = await registerTenant("chat-spec-list-other");
+    const mine = await newSession(owner);
+    const theirs = await newSession(agent);
+    const ids = async (query: Record<string, string>) => {
+      const response = await call(chatSessionsFn, { token: owner.accessToken, query });
+      expect(response.status, response.text).toBe(200);
+      return response.body.data.map((session: { id: string }) => session.id).sort();
+    };
+    expect(await ids({ business_id: owner.tenantId })).toEqual([mine.id, theirs.id].sort());
+    expect(await ids({ user_id: agent.userId })).toEqual([theirs.id]);
+    expect(await ids({ businessId: owner.tenantId, user_id: owner.userId })).toEqual([mine.id]);
+    const elsewhere = await call(chatSessionsFn, { token: owner.accessToken, query: { business_id: other.tenantId } });
+    expect(elsewhere.status).toBe(404);
+  });
+
+  it("POST /api/chat-messages takes session_id and message_type", async () => {
+    const owner = await registerTenant("chat-spec-message");
+    const session = await newSession(owner);
+    const res = await call(chatMessagesCreate, {
+      method: "POST",
+      token: owner.accessToken,
+      body: { session_id: session.id, sender: "user", message: "A photo", message_type: "image", metadata: { n: 1 } },
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.data).toMatchObject({ sessionId: session.id, messageType: "image", metadata: { n: 1 } });
+  });
+});

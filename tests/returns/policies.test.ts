@@ -103,7 +103,8 @@ describe("POST /api/policies", () => {
       { version: "x", rules: rules({ categories: { Shoes: {}, shoes: { excluded: true } } }) },
       { version: "", rules: rules() },
       { version: "x" },
-      { version: "x", rules: rules(), businessId: owner.tenantId },
+      { version: "x", rules: rules(), tenantId: owner.tenantId },
+      { version: "x", rules: rules(), business_id: "not-a-uuid" },
       { version: "x", rules: rules(), effectiveDate: "next week" },
     ]) {
       const response = await call(policiesFn, { method: "POST", token: owner.accessToken, body });
@@ -371,5 +372,102 @@ describe("audit rows are written in the same transaction", () => {
       .where(and(eq(auditLog.tenantId, owner.tenantId), eq(auditLog.entityType, "policy")));
     expect(rows.map((row) => row.action).sort()).toEqual(["policy.created", "policy.created"]);
     expect(a.id).not.toBe(b.id);
+  });
+});
+
+describe("spec 000 clients: business_id and the spec's field names", () => {
+  it("GET /api/policies takes the caller's own business_id (or businessId); another business is 404", async () => {
+    const owner = await registerTenant("policy-spec-list");
+    const other = await registerTenant("policy-spec-list-other");
+    const policy = await createPolicy(owner);
+    for (const query of [{ business_id: owner.tenantId }, { businessId: owner.tenantId }]) {
+      const response = await call(policiesFn, { token: owner.accessToken, query });
+      expect(response.status, response.text).toBe(200);
+      expect(response.body.data.map((row: { id: number }) => row.id)).toEqual([policy.id]);
+    }
+    for (const businessId of [other.tenantId, crypto.randomUUID()]) {
+      const response = await call(policiesFn, { token: owner.accessToken, query: { business_id: businessId } });
+      expect(response.status).toBe(404);
+      expect(response.body.error).toEqual({ code: "NOT_FOUND", message: "Business not found" });
+    }
+  });
+
+  it("POST /api/policies takes business_id and effective_date as spec 000 sends them", async () => {
+    const owner = await registerTenant("policy-spec-create");
+    const other = await registerTenant("policy-spec-create-other");
+    const body = {
+      business_id: owner.tenantId,
+      version: "spec-v1",
+      rules: rules(),
+      effective_date: "2025-07-01T00:00:00Z",
+    };
+    const created = await call(policiesFn, { method: "POST", token: owner.accessToken, body });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.data).toMatchObject({
+      tenantId: owner.tenantId,
+      version: "spec-v1",
+      effectiveDate: "2025-07-01T00:00:00.000Z",
+    });
+    expect(created.body.data).not.toHaveProperty("business_id");
+
+    const elsewhere = await call(policiesFn, {
+      method: "POST",
+      token: owner.accessToken,
+      body: { ...body, version: "spec-v2", business_id: other.tenantId },
+    });
+    expect(elsewhere.status).toBe(404);
+    const disagreeing = await call(policiesFn, {
+      method: "POST",
+      token: owner.accessToken,
+      body: { ...body, version: "spec-v3", effectiveDate: "2025-08-01T00:00:00Z" },
+    });
+    expect(disagreeing.status).toBe(400);
+    expect(disagreeing.body.error.details[0].path).toBe("body.effective_date");
+  });
+
+  it("PUT /api/policies/:id takes effective_date and business_id; business_id alone changes nothing (400)", async () => {
+    const owner = await registerTenant("policy-spec-update");
+    const other = await registerTenant("policy-spec-update-other");
+    const policy = await createPolicy(owner);
+    const path = `/api/policies/${policy.id}`;
+    const updated = await call(policiesId, {
+      method: "PUT",
+      path,
+      token: owner.accessToken,
+      body: { business_id: owner.tenantId, effective_date: null, version: "renamed" },
+    });
+    expect(updated.status, updated.text).toBe(200);
+    expect(updated.body.data).toMatchObject({ version: "renamed", effectiveDate: null });
+    const nothing = await call(policiesId, {
+      method: "PUT",
+      path,
+      token: owner.accessToken,
+      body: { business_id: owner.tenantId },
+    });
+    expect(nothing.status).toBe(400);
+    const elsewhere = await call(policiesId, {
+      method: "PUT",
+      path,
+      token: owner.accessToken,
+      body: { business_id: other.tenantId, version: "x" },
+    });
+    expect(elsewhere.status).toBe(404);
+  });
+
+  it("PUT /api/policies/:id/activate takes the spec's business_id body, and none", async () => {
+    const owner = await registerTenant("policy-spec-activate");
+    const other = await registerTenant("policy-spec-activate-other");
+    const first = await createPolicy(owner);
+    const second = await createPolicy(owner);
+    const put = (id: number, body?: unknown) =>
+      call(policiesIdActivate, { method: "PUT", path: `/api/policies/${id}/activate`, token: owner.accessToken, body });
+    const bySpec = await put(first.id, { business_id: owner.tenantId });
+    expect(bySpec.status, bySpec.text).toBe(200);
+    expect(bySpec.body.data).toMatchObject({ id: first.id, isActive: true });
+    expect((await put(second.id, { business_id: other.tenantId })).status).toBe(404);
+    expect(await activeIds(owner.tenantId)).toEqual([first.id]);
+    expect((await put(second.id, { unknown: true })).status).toBe(400);
+    expect((await put(second.id)).status).toBe(200);
+    expect(await activeIds(owner.tenantId)).toEqual([second.id]);
   });
 });

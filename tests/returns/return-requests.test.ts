@@ -568,3 +568,49 @@ async function storedRequestById(id: number) {
   const [row] = await db.select().from(returnRequests).where(eq(returnRequests.id, id));
   return row as { status: ReturnStatus } | undefined;
 }
+
+describe("spec 000 clients: the spec's field names", () => {
+  it("POST /api/return-requests takes business_id, order_id, customer_email and reason_for_return", async () => {
+    const owner = await registerTenant("rr-spec-file");
+    const orderId = unique("ORD");
+    const res = await file({
+      business_id: owner.tenantId,
+      order_id: orderId,
+      customer_email: "Spec.Customer@Example.test",
+      reason_for_return: "defective",
+    });
+    expect(res.status, res.text).toBe(201);
+    const row = await storedRequest(res.body.data.publicId);
+    expect(row).toMatchObject({
+      tenantId: owner.tenantId,
+      orderId,
+      customerEmail: "spec.customer@example.test",
+      reasonForReturn: "defective",
+    });
+    const disagreeing = await file({ ...filing(owner.tenantId), reason_for_return: "other" });
+    expect(disagreeing.status).toBe(400);
+    expect(disagreeing.body.error.details[0].path).toBe("body.reason_for_return");
+  });
+
+  it("GET /api/return-requests takes the caller's own business_id; another business is 404", async () => {
+    const owner = await registerTenant("rr-spec-list");
+    const other = await registerTenant("rr-spec-list-other");
+    const { id } = await seed(owner.tenantId);
+    const own = await call(requests, { token: owner.accessToken, query: { business_id: owner.tenantId } });
+    expect(own.status, own.text).toBe(200);
+    expect(own.body.data.map((row: { id: number }) => row.id)).toEqual([id]);
+    const elsewhere = await call(requests, { token: owner.accessToken, query: { business_id: other.tenantId } });
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.text).not.toContain(String(id));
+  });
+
+  it("PUT /api/return-requests/:id/status takes admin_notes", async () => {
+    const owner = await registerTenant("rr-spec-status");
+    const { id } = await seed(owner.tenantId);
+    const res = await move(owner, id, { status: "pending_review", admin_notes: "spec notes" });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data).toMatchObject({ status: "pending_review", adminNotes: "spec notes" });
+    const cleared = await move(owner, id, { status: "approved", admin_notes: null });
+    expect(cleared.body.data).toMatchObject({ status: "approved", adminNotes: null });
+  });
+});
