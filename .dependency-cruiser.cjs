@@ -71,8 +71,8 @@ module.exports = {
       comment:
         "a module not named in MODULES (.dependency-cruiser.cjs) stands on the platform alone: it may import " +
         "services/platform/ and no other module",
-      from: { path: `^services/(?!(${Object.keys(MODULES).join("|")})/)([^/]+)/` },
-      to: { path: "^services/", pathNot: ["^services/platform/", "^services/$2/"] },
+      from: { path: `^services/((?!(?:${Object.keys(MODULES).join("|")})/)[^/]+)/` },
+      to: { path: "^services/", pathNot: "^services/(platform|$1)/" },
     },
     ...moduleRules,
     {

@@ -63,7 +63,9 @@ describe("openapi.json", () => {
       );
       for (const op of Object.values(documented ?? {})) expect(op.tags).toEqual([name.split("-")[0]]);
     }
-    expect(document.tags.map((tag) => tag.name)).toEqual(["platform", "returns", "voice"]);
+    const modules = [...new Set(http.map(({ name }) => name.split("-")[0]))].sort();
+    expect(modules).toEqual(expect.arrayContaining(["platform", "returns", "voice"]));
+    expect(document.tags.map((tag) => tag.name)).toEqual(modules);
   });
 });
 
