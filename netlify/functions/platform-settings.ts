@@ -1,4 +1,5 @@
-import { getSettings, settings, settingsPatch, updateSettings } from "../../services/platform/settings";
+import { getSettings, updateSettings } from "../../services/platform/settings";
+import { settings, settingsPatch } from "../../services/platform/settings.schemas";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

@@ -1,4 +1,5 @@
-import { syncCallsBody, syncCallsNow, syncResult } from "../../services/voice/sync";
+import { syncCallsNow } from "../../services/voice/sync";
+import { syncCallsBody, syncResult } from "../../services/voice/sync.schemas";
 import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

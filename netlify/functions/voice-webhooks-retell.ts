@@ -1,4 +1,5 @@
-import { receiveRetellWebhook, retellWebhookBody, retellWebhookResult } from "../../services/voice/webhook";
+import { receiveRetellWebhook } from "../../services/voice/webhook";
+import { retellWebhookBody, retellWebhookResult } from "../../services/voice/webhook.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/webhooks/retell" };

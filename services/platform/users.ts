@@ -10,7 +10,6 @@ import { recordAudit } from "./audit";
 import type { createUserBody, listUsersQuery, updateUserBody } from "./users.schemas";
 
 // scripts/bench.ts reads the list query from here; it belongs to users.schemas.ts and goes once bench imports it there.
-export { listUsersQuery } from "./users.schemas";
 
 /** Every column a caller may see; the password hash is never selected. */
 const { passwordHash: _secret, ...userColumns } = getTableColumns(users);

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { unionAll } from "drizzle-orm/pg-core";
 import pMap from "p-map";
 import Retell from "retell-sdk";
-import { z } from "zod";
+import type { z } from "zod";
 import type { Database } from "../../db/client";
 import { agents, callIsUnsettled, calls, retellSettings, syncState } from "../../db/schema";
 import { type RetellCall, type RetellListParams, retellClient } from "../../shared/clients/retell";
@@ -12,6 +12,7 @@ import { logError } from "../../shared/log";
 import { openCredential, tenantsWithCredential } from "../platform/credentials";
 import { describeError, jobDeadline, type TenantRun, tenantJob } from "../platform/jobs";
 import { upsertCalls } from "./retell-calls";
+import type { SyncResult, syncCallsBody } from "./sync.schemas";
 
 export const RETELL_SYNC_JOB = "retell-sync";
 /** Retell's largest `limit` for list-calls. */
@@ -23,9 +24,6 @@ const SETTLE_WINDOW_MS = 6 * 60 * 60_000;
 /** Retell requests are aborted this long before the deadline, leaving time to write what was fetched. */
 const WRITE_MARGIN_MS = 1_500;
 const RETRIEVE_CONCURRENCY = 5;
-
-/** What a run did; its fields are documented on the `syncResult` schema below. */
-export type SyncResult = z.infer<typeof syncResult>;
 
 /** The oldest call of the last hours still running or awaiting analysis or transcript: read with the lease. */
 const oldestUnsettled = (tenantId: string, agentId: string) => ({
@@ -313,33 +311,6 @@ export function syncRetellCalls(db: Database, tenantId: string, options: SyncOpt
     pageSize: options.pageSize,
   });
 }
-
-export const syncCallsBody = z
-  .object({ agentId: z.string().trim().min(1).max(200).optional().describe("Sync only this Retell agent's calls") })
-  .strict();
-
-export const syncResult = z
-  .object({
-    callsSynced: z.number().int().describe("Calls new to Frontdesk"),
-    callsUpdated: z.number().int().describe("Stored calls that changed (status, analysis, transcript, ...)"),
-    errors: z
-      .number()
-      .int()
-      .describe(
-        "Retell requests that failed after retries: a page, a transcript or an agent that could not be fetched",
-      ),
-    complete: z
-      .boolean()
-      .describe(
-        "True when the run reached the end of Retell's list; false when it stopped early (the next run continues)",
-      ),
-    pages: z.number().int(),
-    transcriptsFetched: z.number().int(),
-    agentsDiscovered: z.number().int(),
-    status: z.enum(["ok", "partial", "error"]),
-    error: z.string().nullable().describe("Why the run stopped, when Retell failed"),
-  })
-  .meta({ id: "CallSyncResult" });
 
 /** `POST /api/dashboard/sync-calls`: one run for the caller's tenant within a scheduled function's budget. */
 export function syncCallsNow(ctx: ServiceContext, body: z.infer<typeof syncCallsBody>) {

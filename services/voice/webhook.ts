@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import type { Database } from "../../db/client";
 import { agents, retellSettings } from "../../db/schema";
 import { type RetellCall, verifyRetellSignature } from "../../shared/clients/retell";
@@ -7,40 +7,7 @@ import { unauthorized } from "../../shared/errors";
 import { logError } from "../../shared/log";
 import { type OpenedCredential, openCredentials } from "../platform/credentials";
 import { upsertCalls } from "./retell-calls";
-
-/** The events that carry a call worth storing; Retell's others (transfers, transcript updates) are acknowledged. */
-const STORED_EVENTS = ["call_started", "call_ended", "call_analyzed"] as const;
-
-/**
- * Retell's webhook envelope. Only what routing needs is checked here; the call object keeps
- * Retell's own (snake_case) shape and fields, and is stored by the same mapping the sync uses.
- */
-export const retellWebhookBody = z
-  .object({
-    event: z
-      .string()
-      .min(1)
-      .max(100)
-      .describe(`Retell's event name; ${STORED_EVENTS.join(", ")} are stored`),
-    call: z
-      .looseObject({
-        call_id: z.string().min(1).max(200),
-        agent_id: z.string().min(1).max(200),
-        call_type: z.enum(["web_call", "phone_call"]),
-        call_status: z.enum(["registered", "not_connected", "ongoing", "ended", "error"]),
-      })
-      .describe("Retell's call object, as in GET /v2/get-call"),
-  })
-  .meta({ id: "RetellWebhook" });
-
-export const retellWebhookResult = z
-  .object({
-    event: z.string(),
-    callId: z.string(),
-    stored: z.boolean().describe("False when the event or the agent is not one Frontdesk stores"),
-    tenants: z.number().int().describe("How many tenants' call records the event was applied to"),
-  })
-  .meta({ id: "RetellWebhookResult" });
+import { type retellWebhookBody, STORED_EVENTS } from "./webhook.schemas";
 
 /**
  * The tenant's Retell key, or undefined when none is stored or it no longer decrypts. One

@@ -5,7 +5,7 @@ import { credentials } from "../../db/schema";
 import * as settings from "../../netlify/functions/platform-settings";
 import { addMember, registerTenant } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
-import { readProviderSettings } from "../../services/platform/settings";
+import { openCredential } from "../../services/platform/credentials";
 
 const ACCESS_TOKEN = "EAAG-whatsapp-access-token-abcd1234";
 
@@ -50,9 +50,11 @@ describe("/api/settings", () => {
       body: { whatsappConfig: { phoneNumberId: "555" } },
     });
     expect(changed.body.data.whatsappConfig).toMatchObject({ phoneNumberId: "555", accessToken: "••••1234" });
-    const decrypted = await readProviderSettings(db, owner.tenantId);
-    expect(decrypted.whatsappConfig?.accessToken).toBe(ACCESS_TOKEN);
-    expect(decrypted.retellConfig?.apiKey).toBe("key_retell_0123456789");
+    // What a service calling the provider opens: the secrets in clear.
+    const whatsapp = await openCredential(db, owner.tenantId, { kind: "whatsappConfig" });
+    const retell = await openCredential(db, owner.tenantId, { kind: "retellConfig" });
+    expect(whatsapp?.data.accessToken).toBe(ACCESS_TOKEN);
+    expect(retell?.data.apiKey).toBe("key_retell_0123456789");
 
     // null clears one field, or a whole section.
     const cleared = await call(settings, {
