@@ -4,7 +4,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { env } from "../shared/config/env";
 import * as schema from "./schema";
 
-export type Schema = typeof schema;
+type Schema = typeof schema;
 /** What every service is typed against: the same code runs on PGlite, node-postgres and Neon. */
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 export type DriverName = "pglite" | "node-postgres" | "neon-serverless";
@@ -28,7 +28,8 @@ const countingLogger: Logger = {
     statementCounter.count++;
   },
 };
-const config = { schema, casing: "snake_case" as const, logger: countingLogger };
+/** Drizzle's options for every driver: the schema, snake_case columns, the statement counter. */
+export const drizzleConfig = { schema, casing: "snake_case" as const, logger: countingLogger };
 
 /** Netlify DB names its database NETLIFY_DATABASE_URL; DATABASE_URL wins when both are set. */
 export function databaseUrl(): string | undefined {
@@ -59,23 +60,29 @@ function logIdleClientError(error: Error): void {
     console.error(JSON.stringify({ level: "warn", msg: "database connection lost", error: error.message }));
 }
 
+/** Opens an in-process database; see useEmbeddedDatabase. */
+export type EmbeddedConnector = () => Promise<DatabaseHandle>;
+let embedded: EmbeddedConnector | undefined;
+
+/**
+ * Installs the database `connect()` opens when no URL is set. Production has none, so a deployed
+ * function without DATABASE_URL fails with a clear error instead of a database nobody sees. The
+ * test workers and local scripts install in-process PGlite (scripts/dev/embedded-database.ts),
+ * which lives outside the functions' import graph and so never reaches a bundle.
+ */
+export function useEmbeddedDatabase(connector: EmbeddedConnector | undefined): void {
+  embedded = connector;
+}
+
 export async function connect(url = databaseUrl()): Promise<DatabaseHandle> {
-  const driver = driverFor(url);
-  if (driver === "pglite" || !url) {
-    const [{ PGlite }, { drizzle }, { migrate }] = await Promise.all([
-      import("@electric-sql/pglite"),
-      import("drizzle-orm/pglite"),
-      import("drizzle-orm/pglite/migrator"),
-    ]);
-    const client = new PGlite(process.env.PGLITE_DATA_DIR || "memory://");
-    const db = drizzle({ client, ...config });
-    return {
-      db,
-      driver,
-      migrate: () => migrate(db, { migrationsFolder }),
-      close: () => client.close(),
-    };
+  if (!url) {
+    if (embedded) return embedded();
+    throw new Error(
+      "No database configured: set DATABASE_URL (or NETLIFY_DATABASE_URL). " +
+        "An in-process database exists only in tests and local scripts (scripts/dev/embedded-database.ts).",
+    );
   }
+  const driver = driverFor(url);
   if (driver === "neon-serverless") {
     const [{ Pool, neonConfig }, { drizzle }, { migrate }, { default: ws }] = await Promise.all([
       import("@neondatabase/serverless"),
@@ -95,7 +102,7 @@ export async function connect(url = databaseUrl()): Promise<DatabaseHandle> {
     neonConfig.coalesceWrites = false;
     const pool = new Pool({ connectionString: url });
     pool.on("error", logIdleClientError);
-    const db = drizzle({ client: pool, ...config });
+    const db = drizzle({ client: pool, ...drizzleConfig });
     return { db, driver, migrate: () => migrate(db, { migrationsFolder }), close: () => pool.end() };
   }
   const [{ default: pg }, { drizzle }, { migrate }] = await Promise.all([
@@ -106,7 +113,7 @@ export async function connect(url = databaseUrl()): Promise<DatabaseHandle> {
   // A function instance serves one request at a time; a small pool keeps transactions concurrent.
   const pool = new pg.Pool({ connectionString: withDefaultUser(url), max: Number(process.env.DATABASE_POOL_MAX ?? 5) });
   pool.on("error", logIdleClientError);
-  const db = drizzle({ client: pool, ...config });
+  const db = drizzle({ client: pool, ...drizzleConfig });
   return { db, driver, migrate: () => migrate(db, { migrationsFolder }), close: () => pool.end() };
 }
 

@@ -6,22 +6,24 @@
  *   Requests take milliseconds.
  * - `netlify` (npm run start:netlify, the smoke test): `@netlify/dev`, which bundles a function
  *   for every request and runs it in a fresh worker, as on Netlify; seconds per request here.
+ * Both serve the files in public/ (Netlify's publish directory) where no function answers.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
+import { dirname, extname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Context } from "@netlify/functions";
 import { closeDatabase, connect, databaseUrl } from "../db/client";
 import { type DemoCredentials, seedDemo } from "../db/seed";
+import { copyDocsAssets } from "./docs-assets";
 
 export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 /** Where `npm start` and `npm run job` keep the embedded database when DATABASE_URL is unset. */
 export const defaultDataDir = fileURLToPath(new URL("../.data/db", import.meta.url));
 
-export type Runtime = "local" | "netlify";
+type Runtime = "local" | "netlify";
 
 export interface ServerOptions {
   runtime?: Runtime;
@@ -143,6 +145,43 @@ const functionsDir = join(repoRoot, "netlify", "functions");
 /** Netlify's URL for invoking a function by name; only functions without a path (scheduled ones) answer there. */
 const FUNCTION_URL = /^\/\.netlify\/functions\/([\w-]+)\/?$/;
 
+const publishDir = join(repoRoot, "public");
+const contentTypes: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+};
+
+/**
+ * A file of public/, as Netlify's CDN serves the publish directory (with netlify.toml's
+ * `X-Content-Type-Options: nosniff`); `/` is index.html. Dot files and paths leaving public/ are not served.
+ */
+async function staticFile(request: Request): Promise<Response | undefined> {
+  if (request.method !== "GET" && request.method !== "HEAD") return undefined;
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(request.url).pathname);
+  } catch {
+    return undefined;
+  }
+  const file = join(publishDir, pathname.endsWith("/") ? `${pathname}index.html` : pathname);
+  const inside = relative(publishDir, file);
+  if (!inside || inside.startsWith("..") || inside.split(sep).some((part) => part.startsWith("."))) return undefined;
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  const headers = {
+    "content-type": contentTypes[extname(file)] ?? "application/octet-stream",
+    "content-length": String(info.size),
+    "x-content-type-options": "nosniff",
+    "cache-control": "public, max-age=0, must-revalidate",
+  };
+  return new Response(request.method === "HEAD" ? null : await readFile(file), { headers });
+}
+
 /**
  * Routes requests as Netlify does, from the route table zip-it-and-ship-it reads out of each
  * function's `config` (literal paths and `:param` expressions), and calls the function's default
@@ -195,7 +234,8 @@ async function localRuntime(): Promise<{ handle: FunctionHandler; stop(): Promis
         return invoke(fn.mainFile, request, params);
       }
     }
-    return undefined;
+    // Netlify serves the publish directory where no function's path matches.
+    return staticFile(request);
   };
   return { handle, stop: async () => void (await Promise.all(pending)) };
 }
@@ -267,6 +307,9 @@ export async function startServer({
     } finally {
       await handle.close();
     }
+
+    // /api/docs loads Scalar's bundle from public/vendor/, as on Netlify after `npm run build`.
+    await copyDocsAssets();
 
     let serverAddress = "";
     const functions = runtime === "netlify" ? await netlifyRuntime(quiet, () => serverAddress) : await localRuntime();

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, inject } from "vitest";
 import { closeDatabase, getDatabase } from "../../db/client";
+import { installEmbeddedDatabase } from "../../scripts/dev/embedded-database";
 
 const databaseUrl = inject("databaseUrl");
 if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
+// Without a server every worker runs in-process PGlite, which production code never loads.
+installEmbeddedDatabase();
 
 beforeAll(async () => {
   const handle = await getDatabase();
