@@ -31,6 +31,7 @@ process.env.PASSWORD_HASH_COST ??= "10";
 process.env.PGLITE_DATA_DIR = "memory://";
 
 const { closeDatabase, databaseUrl, getDatabase, statementCounter } = await import("../db/client");
+(await import("./dev/embedded-database")).installEmbeddedDatabase();
 const { createScratchDatabase } = await import("../db/scratch");
 const schema = await import("../db/schema");
 const { me } = await import("../services/platform/auth");

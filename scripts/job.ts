@@ -4,11 +4,10 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { connect, databaseUrl } from "../db/client";
 import type { ScheduledHandler } from "../shared/http/scheduled";
 import { JOB_BUDGET_MS } from "../shared/job";
 import { functionFiles } from "./functions";
-import { defaultDataDir, type EmbeddedDatabase, repoRoot, runningDatabase, startEmbeddedDatabase } from "./serve";
+import { openLocalDatabase, repoRoot } from "./serve";
 
 const jobs = new Map(
   (await functionFiles())
@@ -40,33 +39,17 @@ if (!job) {
   process.exit(1);
 }
 
-let url = databaseUrl();
-let embedded: EmbeddedDatabase | undefined;
-if (!url) {
-  const running = runningDatabase(defaultDataDir);
-  if (running) {
-    console.error(`Using the database of the running npm start (pid ${running.pid}).`);
-    url = running.url;
-  } else {
-    embedded = await startEmbeddedDatabase(defaultDataDir);
-    url = embedded.url;
-  }
-}
-
 let exitCode = 0;
-const handle = await connect(url);
+const database = await openLocalDatabase();
 try {
-  // The local database may predate the latest migration; a deployed one is migrated by the build.
-  if (embedded) await handle.migrate();
   const started = performance.now();
   // The same budget as on Netlify, so a manual run stops where a scheduled one would.
-  const result = await job.run(handle.db, { deadline: Date.now() + JOB_BUDGET_MS });
+  const result = await job.run(database.db, { deadline: Date.now() + JOB_BUDGET_MS });
   console.log(JSON.stringify({ job: name, durationMs: Math.round(performance.now() - started), result }, null, 2));
 } catch (error) {
   console.error(`Job ${name} failed:`, error);
   exitCode = 1;
 } finally {
-  await handle.close();
-  await embedded?.stop();
+  await database.close();
 }
 process.exit(exitCode);

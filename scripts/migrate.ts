@@ -1,8 +1,10 @@
 /**
  * `npm run db:migrate`: applies the committed SQL migrations to DATABASE_URL (or Netlify DB's
- * NETLIFY_DATABASE_URL). It is Netlify's build command, so a deploy migrates before it goes live.
+ * NETLIFY_DATABASE_URL), or to the in-process PGlite in PGLITE_DATA_DIR. `npm run build` (Netlify's
+ * build command) runs it, so a deploy migrates before it goes live.
  */
 import { connect, databaseUrl, driverFor } from "../db/client";
+import { installEmbeddedDatabase } from "./dev/embedded-database";
 
 const url = databaseUrl();
 const pgliteDir = process.env.PGLITE_DATA_DIR;
@@ -14,6 +16,7 @@ if (!url && !pgliteDir) {
   process.exit(1);
 }
 
+if (!url) installEmbeddedDatabase();
 const started = performance.now();
 const handle = await connect(url);
 try {

@@ -8,9 +8,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { connect, databaseUrl } from "../db/client";
 import { resealCredentials } from "../services/platform/credentials";
-import { defaultDataDir, type EmbeddedDatabase, repoRoot, runningDatabase, startEmbeddedDatabase } from "./serve";
+import { openLocalDatabase, repoRoot } from "./serve";
 
 const usage = `Usage: npm run secrets:rotate [-- --batch-size <n>]
 
@@ -33,24 +32,10 @@ if (!Number.isInteger(batchSize) || batchSize < 1 || args.some((arg, i) => arg.s
   process.exit(1);
 }
 
-let url = databaseUrl();
-let embedded: EmbeddedDatabase | undefined;
-if (!url) {
-  const running = runningDatabase(defaultDataDir);
-  if (running) {
-    console.error(`Using the database of the running npm start (pid ${running.pid}).`);
-    url = running.url;
-  } else {
-    embedded = await startEmbeddedDatabase(defaultDataDir);
-    url = embedded.url;
-  }
-}
-
 let exitCode = 0;
-const handle = await connect(url);
+const database = await openLocalDatabase();
 try {
-  if (embedded) await handle.migrate();
-  const result = await resealCredentials(handle.db, {
+  const result = await resealCredentials(database.db, {
     batchSize,
     onBatch: (progress) =>
       console.error(`… ${progress.checked} checked, ${progress.updated} re-sealed, ${progress.unreadable} unreadable`),
@@ -66,7 +51,6 @@ try {
   console.error("Rotation failed:", error);
   exitCode = 1;
 } finally {
-  await handle.close();
-  await embedded?.stop();
+  await database.close();
 }
 process.exit(exitCode);

@@ -15,7 +15,7 @@ import { createServer } from "node:net";
 import { dirname, extname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Context } from "@netlify/functions";
-import { closeDatabase, connect, databaseUrl } from "../db/client";
+import { closeDatabase, connect, type DatabaseHandle, databaseUrl } from "../db/client";
 import { type DemoCredentials, seedDemo } from "../db/seed";
 import { copyDocsAssets } from "./docs-assets";
 
@@ -46,7 +46,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export interface EmbeddedDatabase {
+interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
 }
@@ -72,7 +72,7 @@ function isAlive(pid: number): boolean {
  * The embedded database server holding `dataDir`, if a live process (npm start, npm run job)
  * has it open. PGlite has one owner per data directory; a second one would corrupt it.
  */
-export function runningDatabase(dataDir: string): Lock | undefined {
+function runningDatabase(dataDir: string): Lock | undefined {
   const path = lockPath(dataDir);
   if (!existsSync(path)) return undefined;
   try {
@@ -96,7 +96,7 @@ function releaseLock(dataDir: string): void {
  * Starts Netlify DB's local emulation (PGlite behind the Postgres wire protocol) on a free port,
  * in `dataDir` or in memory. Its URL has no user; db/client.ts adds one.
  */
-export async function startEmbeddedDatabase(dataDir?: string, quiet = true): Promise<EmbeddedDatabase> {
+async function startEmbeddedDatabase(dataDir?: string, quiet = true): Promise<EmbeddedDatabase> {
   if (dataDir) {
     const holder = runningDatabase(dataDir);
     if (holder) {
@@ -343,4 +343,34 @@ export async function startServer({
     await cleanup();
     throw error;
   }
+}
+
+/**
+ * The database a command-line script (`npm run job`, `npm run secrets:rotate`) works on:
+ * DATABASE_URL; else the running `npm start`'s embedded one; else .data/db opened here and
+ * migrated (it may predate the latest migration; a deployed one is migrated by the build).
+ * `close()` also stops an embedded server started here.
+ */
+export async function openLocalDatabase(): Promise<{ db: DatabaseHandle["db"]; close(): Promise<void> }> {
+  let url = databaseUrl();
+  let embedded: EmbeddedDatabase | undefined;
+  if (!url) {
+    const running = runningDatabase(defaultDataDir);
+    if (running) {
+      console.error(`Using the database of the running npm start (pid ${running.pid}).`);
+      url = running.url;
+    } else {
+      embedded = await startEmbeddedDatabase(defaultDataDir);
+      url = embedded.url;
+    }
+  }
+  const handle = await connect(url);
+  if (embedded) await handle.migrate();
+  return {
+    db: handle.db,
+    close: async () => {
+      await handle.close();
+      await embedded?.stop();
+    },
+  };
 }
