@@ -1,8 +1,9 @@
-import { and, desc, eq, getTableColumns, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { apiKeys } from "../../db/schema";
 import { API_KEY_PREFIX } from "../../shared/auth/authenticate";
 import { randomToken, sha256 } from "../../shared/auth/tokens";
+import { shownColumns } from "../../shared/columns";
 import type { ServiceContext, UserCaller } from "../../shared/context";
 import { notFound } from "../../shared/errors";
 import { listPage } from "../../shared/pagination";
@@ -10,7 +11,7 @@ import type { createApiKeyBody, listApiKeysQuery } from "./api-keys.schemas";
 import { recordAudit } from "./audit";
 
 /** What a caller may see of a key: never its hash. */
-const { tenantId: _tenant, keyHash: _hash, ...columns } = getTableColumns(apiKeys);
+const columns = shownColumns(apiKeys, "keyHash");
 
 /** The key is random, shown once and stored only as its SHA-256; `fd_` makes it recognisable to secret scanners. */
 export async function createApiKey(ctx: ServiceContext<UserCaller>, input: z.infer<typeof createApiKeyBody>) {

@@ -1,7 +1,8 @@
-import { and, desc, eq, getTableColumns, gte, lte } from "drizzle-orm";
+import { and, desc, eq, gte, lte } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
 import { auditLog } from "../../db/schema";
+import { shownColumns } from "../../shared/columns";
 import type { Caller, ServiceContext } from "../../shared/context";
 import { listPage } from "../../shared/pagination";
 import type { auditQuery } from "./audit.schemas";
@@ -37,7 +38,7 @@ export async function recordAudit(
   });
 }
 
-const { tenantId: _tenant, ...columns } = getTableColumns(auditLog);
+const columns = shownColumns(auditLog);
 
 /** Newest first; one statement with the total from a window count. */
 export async function listAuditLog(ctx: ServiceContext, query: z.infer<typeof auditQuery>) {

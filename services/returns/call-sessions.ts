@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { toSnakeCase } from "drizzle-orm/casing";
 import type { z } from "zod";
 import { callAnalytics, callSessions, callTranscripts } from "../../db/schema";
+import { shownColumns } from "../../shared/columns";
 import type { ServiceContext } from "../../shared/context";
 import { isForeignKeyViolation, notFound } from "../../shared/errors";
 import { type ChildPageSpec, childPage, listPage } from "../../shared/pagination";
@@ -30,10 +31,10 @@ export const callStatuses = stateMachine<z.infer<typeof callStatus>>("call", {
   failed: [],
 });
 
-const { tenantId: _tenant, ...callSessionColumns } = getTableColumns(callSessions);
+const callSessionColumns = shownColumns(callSessions);
 
-const { tenantId: _transcriptTenant, ...transcriptColumns } = getTableColumns(callTranscripts);
-const { tenantId: _analyticsTenant, ...analyticsColumns } = getTableColumns(callAnalytics);
+const transcriptColumns = shownColumns(callTranscripts);
+const analyticsColumns = shownColumns(callAnalytics);
 
 export async function listCallSessions(ctx: ServiceContext, query: z.infer<typeof listCallSessionsQuery>) {
   const where = and(

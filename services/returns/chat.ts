@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { chatMessages, chatSessions, users } from "../../db/schema";
+import { shownColumns } from "../../shared/columns";
 import type { ServiceContext } from "../../shared/context";
 import { isForeignKeyViolation, notFound, unprocessable } from "../../shared/errors";
 import { childPage, listPage } from "../../shared/pagination";
@@ -16,8 +17,8 @@ import { sanitizeText } from "./sanitize";
 /** The returns desk's chat (spec 000): sessions of a tenant and their messages. */
 
 /** What a caller sees of a session and of a message: every column but the tenant. */
-const { tenantId: _sessionTenant, ...chatSessionColumns } = getTableColumns(chatSessions);
-const { tenantId: _messageTenant, ...messageColumns } = getTableColumns(chatMessages);
+const chatSessionColumns = shownColumns(chatSessions);
+const messageColumns = shownColumns(chatMessages);
 
 /** Most recently active first; one statement with the total from a window count. */
 export async function listChatSessions(ctx: ServiceContext, query: z.infer<typeof listChatSessionsQuery>) {

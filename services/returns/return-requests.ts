@@ -1,5 +1,6 @@
-import { and, desc, eq, getTableColumns, gte, ilike, inArray, lte, or, sql } from "drizzle-orm";
+import { and, desc, eq, gte, ilike, inArray, lte, or, sql } from "drizzle-orm";
 import { type ReturnStatus, returnRequests } from "../../db/schema";
+import { shownColumns } from "../../shared/columns";
 import type { Caller, ServiceContext } from "../../shared/context";
 import { notFound } from "../../shared/errors";
 import { likePattern, listPage } from "../../shared/pagination";
@@ -39,7 +40,7 @@ const RETURN_FILINGS_PER_IP: Limit = { max: 30, windowSeconds: 60 * 60 };
 const RETURN_LOOKUPS: Limit = { max: 30, windowSeconds: 15 * 60 };
 
 /** Everything staff see of a request: every column but the tenant. */
-const { tenantId: _tenant, ...returnRequestColumns } = getTableColumns(returnRequests);
+const returnRequestColumns = shownColumns(returnRequests);
 /** What a customer sees: no notes, no AI fields, no email echoed back. */
 const { publicId, status, orderId, reasonForReturn, createdAt, updatedAt } = returnRequestColumns;
 const publicColumns = { publicId, status, orderId, reasonForReturn, createdAt, updatedAt };

@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, getTableColumns, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { agents, calls } from "../../db/schema";
+import { shownColumns } from "../../shared/columns";
 import type { ServiceContext } from "../../shared/context";
 import { notFound } from "../../shared/errors";
 import { childPage } from "../../shared/pagination";
@@ -8,9 +9,9 @@ import type { CallOverview, CallSort, callHistoryQuery, overviewQuery } from "./
 
 /** The voice module's reads (spec 004): an agent, its call history, one call, the dashboard overview. */
 
-const { tenantId: _agentTenant, ...agentColumns } = getTableColumns(agents);
+const agentColumns = shownColumns(agents);
 /** What a list shows of a call: the heavy transcript stays behind GET /api/calls/:callId. */
-const { tenantId: _callTenant, transcript, transcriptObject, ...callListColumns } = getTableColumns(calls);
+const callListColumns = shownColumns(calls, "transcript", "transcriptObject");
 
 /** The column behind each of call history's sorts. */
 const SORT_COLUMNS: Record<CallSort, keyof typeof callListColumns> = {
@@ -61,7 +62,12 @@ export async function listAgentCalls(ctx: ServiceContext, agentId: string, query
 
 export async function getCall(ctx: ServiceContext, callId: string) {
   const [row] = await ctx.db
-    .select({ ...callListColumns, transcript, transcriptObject, agentName: agents.agentName })
+    .select({
+      ...callListColumns,
+      transcript: calls.transcript,
+      transcriptObject: calls.transcriptObject,
+      agentName: agents.agentName,
+    })
     .from(calls)
     .leftJoin(agents, and(eq(agents.tenantId, calls.tenantId), eq(agents.agentId, calls.agentId)))
     .where(and(eq(calls.tenantId, ctx.caller.tenantId), eq(calls.callId, callId)));
