@@ -60,13 +60,14 @@ export default route(config, {
     description: "An HTML page that renders /api/openapi.json.",
     access: "public",
     produces: "text/html",
+    // The same page for everyone, changed only by a deploy.
+    cache: "public, max-age=300",
     handler: () =>
       new Response(page, {
         headers: {
           "content-type": "text/html; charset=utf-8",
-          "cache-control": "public, max-age=300",
           "content-security-policy": contentSecurityPolicy,
-          "x-content-type-options": "nosniff",
+          // frame-ancestors above for current browsers, X-Frame-Options for those that predate it.
           "x-frame-options": "DENY",
           "referrer-policy": "no-referrer",
         },

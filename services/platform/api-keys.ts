@@ -55,20 +55,28 @@ export async function listApiKeys(ctx: ServiceContext, query: z.infer<typeof lis
   });
 }
 
-/** Revoking twice is harmless; a key of another tenant is not found. */
+/**
+ * Revoking twice is harmless and audited once: only a key not yet revoked changes (a concurrent
+ * revoke waits on the row and then matches nothing); a key of another tenant is not found.
+ */
 export async function revokeApiKey(ctx: ServiceContext<UserCaller>, id: string): Promise<void> {
+  const ofCaller = and(eq(apiKeys.id, id), eq(apiKeys.tenantId, ctx.caller.tenantId));
   await ctx.db.transaction(async (tx) => {
     const [revoked] = await tx
       .update(apiKeys)
-      .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
-      .where(and(eq(apiKeys.id, id), eq(apiKeys.tenantId, ctx.caller.tenantId)))
+      .set({ revokedAt: sql`now()` })
+      .where(and(ofCaller, isNull(apiKeys.revokedAt)))
       .returning(columns);
-    if (!revoked) throw notFound("API key");
-    await recordAudit(tx, ctx, ctx.caller.tenantId, {
-      action: "api_key.revoked",
-      entityType: "api_key",
-      entityId: id,
-      after: revoked,
-    });
+    if (revoked) {
+      await recordAudit(tx, ctx, ctx.caller.tenantId, {
+        action: "api_key.revoked",
+        entityType: "api_key",
+        entityId: id,
+        after: revoked,
+      });
+      return;
+    }
+    const [existing] = await tx.select({ id: apiKeys.id }).from(apiKeys).where(ofCaller);
+    if (!existing) throw notFound("API key");
   });
 }

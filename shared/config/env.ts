@@ -8,16 +8,20 @@ import { createHash } from "node:crypto";
 const isProduction = () => process.env.NODE_ENV === "production";
 const warned = new Set<string>();
 
+/** Once per process (a function's cold start), so a misconfiguration is seen without flooding the logs. */
+function warnOnce(key: string, msg: string): void {
+  if (warned.has(key) || process.env.LOG_LEVEL === "silent") return;
+  warned.add(key);
+  console.warn(JSON.stringify({ level: "warn", msg }));
+}
+
 function secret(name: string, minLength: number): string {
   const value = process.env[name];
   if (value && value.length >= minLength) return value;
   if (isProduction()) {
     throw new Error(`${name} must be set to at least ${minLength} characters in production`);
   }
-  if (!warned.has(name) && process.env.LOG_LEVEL !== "silent") {
-    warned.add(name);
-    console.warn(JSON.stringify({ level: "warn", msg: `${name} is not set; using an insecure development value` }));
-  }
+  warnOnce(name, `${name} is not set; using an insecure development value`);
   return createHash("sha256").update(`frontdesk-development-${name}`).digest("base64url");
 }
 
@@ -42,10 +46,15 @@ export const env = {
     }
     return keys;
   },
-  /** Comma-separated origins allowed by CORS; unset allows any origin (credentials are headers, not cookies). */
+  /**
+   * Comma-separated origins allowed by CORS; unset allows any origin (credentials are headers, not
+   * cookies), which production allows but warns about.
+   */
   get allowedOrigins(): string[] | undefined {
     const value = process.env.ALLOWED_ORIGINS?.trim();
-    return value ? value.split(",").map((origin) => origin.trim()) : undefined;
+    if (value) return value.split(",").map((origin) => origin.trim());
+    if (isProduction()) warnOnce("ALLOWED_ORIGINS", "ALLOWED_ORIGINS is not set; any origin may call this API");
+    return undefined;
   },
   get logLevel(): "info" | "error" | "silent" {
     const level = process.env.LOG_LEVEL;

@@ -7,8 +7,9 @@ import type { AuthenticatedCaller, Caller, Page, ServiceContext, UserCaller } fr
 import { AppError, type ErrorCode } from "../errors";
 import { logRequest } from "../log";
 import { requestIdOf } from "../request-id";
-import { corsHeaders, preflight } from "./cors";
+import { preflight } from "./cors";
 import { errorResponse } from "./errors";
+import { applyResponseHeaders } from "./headers";
 
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export type Method = (typeof METHODS)[number];
@@ -56,6 +57,8 @@ export interface Operation<A extends Access = Access, P = unknown, Q = unknown, 
   errors?: ErrorCode[];
   /** For routes whose answer is not the JSON envelope (docs page, CSV). */
   produces?: string;
+  /** Cache-Control of a success, for the rare public answer a cache may keep; anything else is no-store. */
+  cache?: string;
   handler(input: HandlerInput<A, P, Q, B>): Promise<R | Response> | R | Response;
 }
 
@@ -122,8 +125,7 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
       response = errorResponse(error, requestId, { method: request.method, url: request.url });
       if (response.status === 405) response.headers.set("allow", allow);
     }
-    response.headers.set("x-request-id", requestId);
-    for (const [name, value] of corsHeaders(request)) response.headers.set(name, value);
+    applyResponseHeaders(response, request, requestId, operations[request.method as Method]?.cache);
     logRequest({ requestId, method: request.method, url: request.url, status: response.status, started, tenantId });
     return response;
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as apiKeys from "../../netlify/functions/platform-api-keys";
 import * as apiKeyById from "../../netlify/functions/platform-api-keys-id";
+import * as auditLog from "../../netlify/functions/platform-audit-log";
 import * as users from "../../netlify/functions/platform-users";
 import { registerTenant } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
@@ -55,6 +56,33 @@ describe("/api/api-keys", () => {
         })
       ).status,
     ).toBe(404);
+  });
+
+  it("audits a revoke once however often it is repeated, and not at all from another tenant", async () => {
+    const owner = await registerTenant("revoke-audit");
+    const stranger = await registerTenant("revoke-stranger");
+    const created = await call(apiKeys, {
+      method: "POST",
+      token: owner.accessToken,
+      body: { name: "twice", scopes: ["read"] },
+    });
+    const { id } = created.body.data;
+    const path = `/api/api-keys/${id}`;
+    const revokes = await Promise.all(
+      [1, 2, 3].map(() => call(apiKeyById, { method: "DELETE", path, token: owner.accessToken })),
+    );
+    expect(revokes.map((res) => res.status)).toEqual([204, 204, 204]);
+    expect((await call(apiKeyById, { method: "DELETE", path, token: owner.accessToken })).status).toBe(204);
+    expect((await call(apiKeyById, { method: "DELETE", path, token: stranger.accessToken })).status).toBe(404);
+
+    const audited = await call(auditLog, {
+      token: owner.accessToken,
+      query: { entityType: "api_key", entityId: id },
+    });
+    expect(audited.body.data.map((entry: { action: string }) => entry.action)).toEqual([
+      "api_key.revoked",
+      "api_key.created",
+    ]);
   });
 
   it("refuses expired keys", async () => {
