@@ -71,7 +71,11 @@ export const users = pgTable(
   ],
 );
 
-/** Refresh tokens are stored hashed; each login starts a family, each refresh rotates within it. */
+/**
+ * Refresh tokens are stored hashed; each login starts a family, each refresh rotates within it.
+ * `spentAt` is when a refresh used the token (it then works only for the reuse interval);
+ * `revokedAt` ends it for good (signout, reuse past the interval, password change).
+ */
 export const refreshTokens = pgTable(
   "refresh_tokens",
   {
@@ -85,10 +89,12 @@ export const refreshTokens = pgTable(
     familyId: uuid().notNull(),
     tokenHash: text().notNull().unique(),
     expiresAt: timestamp({ withTimezone: true }).notNull(),
+    spentAt: timestamp({ withTimezone: true }),
     revokedAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [index().on(t.familyId)],
+  // By user: a password change revokes their tokens, and removing them cascades to their tokens.
+  (t) => [index().on(t.familyId), index().on(t.userId)],
 );
 
 export const apiKeys = pgTable(

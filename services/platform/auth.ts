@@ -1,10 +1,11 @@
-import { and, eq, getTableColumns, gt, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
 import { refreshTokens, tenants, users } from "../../db/schema";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../shared/auth/passwords";
 import {
   ACCESS_TOKEN_TTL_SECONDS,
+  REFRESH_TOKEN_REUSE_SECONDS,
   REFRESH_TOKEN_TTL_SECONDS,
   randomToken,
   sha256,
@@ -14,7 +15,16 @@ import type { Caller, ServiceContext, UserCaller } from "../../shared/context";
 import { conflict, isUniqueViolation, unauthorized } from "../../shared/errors";
 import { recordAudit } from "./audit";
 import type { loginBody, refreshBody, registerBody, TenantRow } from "./auth.schemas";
-import { check, consume, LOGIN_FAILURES, REGISTRATIONS, reset } from "./rate-limit";
+import {
+  type Counter,
+  checkAll,
+  consume,
+  consumeAll,
+  LOGIN_FAILURES,
+  LOGIN_FAILURES_PER_IP,
+  REGISTRATIONS,
+  reset,
+} from "./rate-limit";
 import { userColumns } from "./users";
 import type { UserRow } from "./users.schemas";
 
@@ -95,12 +105,18 @@ export async function register(ctx: PublicContext, input: z.infer<typeof registe
 }
 
 /**
- * Failed attempts are counted per email and IP; past the limit the caller waits, even with the
- * right password. A miss costs the same time as a wrong password, so emails cannot be probed.
+ * Failed attempts are counted per email and IP, and per IP across emails (password spraying);
+ * past either limit the caller waits for the window to end, even with the right password. A
+ * success clears the email's count only, so one known account cannot reset the IP's. A miss
+ * costs the same time as a wrong password, so emails cannot be probed.
  */
 export async function login(ctx: PublicContext, input: z.infer<typeof loginBody>) {
-  const limitKey = `login:${input.email}:${ctx.ip}`;
-  await check(ctx.db, limitKey, LOGIN_FAILURES);
+  const perEmail = `login:${input.email}:${ctx.ip}`;
+  const failures: Counter[] = [
+    { key: perEmail, limit: LOGIN_FAILURES },
+    { key: `login:ip:${ctx.ip}`, limit: LOGIN_FAILURES_PER_IP },
+  ];
+  await checkAll(ctx.db, failures);
   const [account] = await ctx.db
     .select({ user: userColumns, tenant: tenantColumns, passwordHash: users.passwordHash })
     .from(users)
@@ -108,33 +124,42 @@ export async function login(ctx: PublicContext, input: z.infer<typeof loginBody>
     .where(eq(sql`lower(${users.email})`, input.email));
   const valid = await verifyPassword(input.password, account?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!account || !valid) {
-    await consume(ctx.db, limitKey, LOGIN_FAILURES);
+    await consumeAll(ctx.db, failures);
     throw unauthorized("Invalid email or password");
   }
-  await reset(ctx.db, limitKey);
+  await reset(ctx.db, perEmail);
   return issueSession(ctx.db, account);
 }
 
 /**
- * Rotates a refresh token: the presented one is spent and a new one in the same family is
- * issued. Presenting a spent token again means it leaked, so its whole family is revoked.
+ * Rotates a refresh token: the presented one is spent and a new one in the same family is issued.
+ * A spent token still refreshes for REFRESH_TOKEN_REUSE_SECONDS after it was first spent, so two
+ * tabs refreshing at once both stay signed in (the later one gets a sibling in the family; the
+ * successor is stored hashed and is never handed out twice). Past that, presenting a spent token
+ * means it leaked, so its whole family is revoked.
+ *
+ * The interval is decided by the UPDATE's own conditions: a concurrent refresh of the same token
+ * waits for the first one's row lock and then re-checks them against the row it committed.
  */
 export async function refresh(ctx: PublicContext, input: z.infer<typeof refreshBody>) {
   const tokenHash = sha256(input.refreshToken);
+  const reuseInterval = sql`make_interval(secs => ${REFRESH_TOKEN_REUSE_SECONDS})`;
   const session = await ctx.db.transaction(async (tx) => {
     const [spent] = await tx
       .update(refreshTokens)
-      .set({ revokedAt: sql`now()` })
+      // Kept from the first spend, so reuse cannot stretch the interval.
+      .set({ spentAt: sql`coalesce(${refreshTokens.spentAt}, now())` })
       .where(
         and(
           eq(refreshTokens.tokenHash, tokenHash),
           isNull(refreshTokens.revokedAt),
           gt(refreshTokens.expiresAt, sql`now()`),
+          or(isNull(refreshTokens.spentAt), gt(refreshTokens.spentAt, sql`now() - ${reuseInterval}`)),
         ),
       )
-      .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
+      .returning({ userId: refreshTokens.userId, tenantId: refreshTokens.tenantId, familyId: refreshTokens.familyId });
     if (!spent) return undefined;
-    const account = await findAccount(tx, eq(users.id, spent.userId));
+    const account = await findAccount(tx, and(eq(users.id, spent.userId), eq(users.tenantId, spent.tenantId)));
     return account && issueSession(tx, account, spent.familyId);
   });
   if (session) return session;

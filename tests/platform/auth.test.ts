@@ -1,11 +1,29 @@
+import { eq, like, sql } from "drizzle-orm";
+import { type JWTPayload, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
+import { getDb } from "../../db/client";
+import { rateLimits, refreshTokens } from "../../db/schema";
 import * as login from "../../netlify/functions/platform-auth-login";
 import * as me from "../../netlify/functions/platform-auth-me";
 import * as refresh from "../../netlify/functions/platform-auth-refresh";
 import * as register from "../../netlify/functions/platform-auth-register";
 import * as signout from "../../netlify/functions/platform-auth-signout";
+import * as users from "../../netlify/functions/platform-users";
 import { registerTenant, unique } from "../../scripts/dev/fixtures";
 import { type CallResult, call } from "../../scripts/dev/http";
+import { LOGIN_FAILURES_PER_IP } from "../../services/platform/rate-limit";
+import { REFRESH_TOKEN_REUSE_SECONDS, sha256 } from "../../shared/auth/tokens";
+
+const randomIp = () => `203.0.113.${Math.floor(Math.random() * 250)}`;
+
+/** Moves the moment `refreshToken` was spent back by `seconds` (by default, past the reuse interval). */
+async function spentEarlier(refreshToken: string, seconds = REFRESH_TOKEN_REUSE_SECONDS + 1): Promise<void> {
+  const db = await getDb();
+  await db
+    .update(refreshTokens)
+    .set({ spentAt: sql`${refreshTokens.spentAt} - make_interval(secs => ${seconds})` })
+    .where(eq(refreshTokens.tokenHash, sha256(refreshToken)));
+}
 
 describe("POST /api/auth/register", () => {
   it("creates a tenant and its owner and returns a session", async () => {
@@ -113,25 +131,109 @@ describe("POST /api/auth/login", () => {
     });
     expect(elsewhere.status).toBe(200);
   });
+
+  it("clears an email's failures on success, so a user who mistypes now and then is never locked out", async () => {
+    const owner = await registerTenant("typos");
+    const ip = randomIp();
+    const attempt = (password: string) => call(login, { method: "POST", ip, body: { email: owner.email, password } });
+    for (let round = 0; round < 2; round++) {
+      for (let miss = 0; miss < 9; miss++) expect((await attempt("wrong password")).status).toBe(401);
+      expect((await attempt(owner.password)).status).toBe(200);
+    }
+  });
+
+  it("limits failures per IP across emails (spraying), for a window, and not other IPs", async () => {
+    const owner = await registerTenant("spray");
+    const ip = randomIp();
+    const spray = () =>
+      call(login, {
+        method: "POST",
+        ip,
+        body: { email: `${unique("sprayed")}@example.test`, password: "Winter2024!" },
+      });
+    for (let attempt = 0; attempt < LOGIN_FAILURES_PER_IP.max; attempt++) expect((await spray()).status).toBe(401);
+    const limited = await spray();
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe("RATE_LIMITED");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(800);
+
+    const rightPassword = { method: "POST", body: { email: owner.email, password: owner.password } };
+    expect((await call(login, { ...rightPassword, ip })).status).toBe(429);
+    expect((await call(login, { ...rightPassword, ip: randomIp() })).status).toBe(200);
+
+    // Once the window has passed, the IP may sign in again.
+    const db = await getDb();
+    await db
+      .update(rateLimits)
+      .set({
+        windowStart: sql`${rateLimits.windowStart} - make_interval(secs => ${LOGIN_FAILURES_PER_IP.windowSeconds})`,
+      })
+      .where(like(rateLimits.key, `%:${ip}`));
+    expect((await call(login, { ...rightPassword, ip })).status).toBe(200);
+  });
 });
 
 describe("POST /api/auth/refresh", () => {
-  it("rotates the refresh token, and reuse of a spent token revokes the whole family", async () => {
+  const refreshWith = (refreshToken: string) => call(refresh, { method: "POST", body: { refreshToken } });
+
+  it("rotates the refresh token, and reuse of a spent token past the reuse interval revokes the whole family", async () => {
     const owner = await registerTenant("refresh");
-    const first = await call(refresh, { method: "POST", body: { refreshToken: owner.refreshToken } });
+    const first = await refreshWith(owner.refreshToken);
     expect(first.status).toBe(200);
     const rotated = first.body.data.refreshToken;
     expect(rotated).not.toBe(owner.refreshToken);
 
-    const reused = await call(refresh, { method: "POST", body: { refreshToken: owner.refreshToken } });
+    await spentEarlier(owner.refreshToken);
+    const reused = await refreshWith(owner.refreshToken);
     expect(reused.status).toBe(401);
     // The thief's reuse also kills the legitimate holder's newer token.
-    const afterReuse = await call(refresh, { method: "POST", body: { refreshToken: rotated } });
-    expect(afterReuse.status).toBe(401);
+    expect((await refreshWith(rotated)).status).toBe(401);
+  });
+
+  it("gives two refreshes of one token at the same moment (two tabs) each a working session in the family", async () => {
+    const owner = await registerTenant("two-tabs");
+    const [a, b] = await Promise.all([refreshWith(owner.refreshToken), refreshWith(owner.refreshToken)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    // The successor is never handed out twice: the later refresh gets a sibling.
+    expect(a.body.data.refreshToken).not.toBe(b.body.data.refreshToken);
+    const [nextA, nextB] = await Promise.all([
+      refreshWith(a.body.data.refreshToken),
+      refreshWith(b.body.data.refreshToken),
+    ]);
+    expect([nextA.status, nextB.status]).toEqual([200, 200]);
+
+    // Siblings share the family: signing out with one ends the other.
+    await call(signout, {
+      method: "POST",
+      token: nextA.body.data.accessToken,
+      body: { refreshToken: nextA.body.data.refreshToken },
+    });
+    expect((await refreshWith(nextB.body.data.refreshToken)).status).toBe(401);
+  });
+
+  it("does not stretch the reuse interval: it runs from the first spend", async () => {
+    const owner = await registerTenant("reuse-window");
+    expect((await refreshWith(owner.refreshToken)).status).toBe(200);
+    await spentEarlier(owner.refreshToken, REFRESH_TOKEN_REUSE_SECONDS - 2);
+    // Still within the interval; a reuse here must not restart it.
+    expect((await refreshWith(owner.refreshToken)).status).toBe(200);
+    await spentEarlier(owner.refreshToken, 3);
+    expect((await refreshWith(owner.refreshToken)).status).toBe(401);
+  });
+
+  it("refuses a spent token within the reuse interval once its family is signed out", async () => {
+    const owner = await registerTenant("reuse-revoked");
+    const rotated = await refreshWith(owner.refreshToken);
+    await call(signout, {
+      method: "POST",
+      token: rotated.body.data.accessToken,
+      body: { refreshToken: rotated.body.data.refreshToken },
+    });
+    expect((await refreshWith(owner.refreshToken)).status).toBe(401);
   });
 
   it("refuses an unknown token", async () => {
-    const res = await call(refresh, { method: "POST", body: { refreshToken: "nope" } });
+    const res = await refreshWith("nope");
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe("UNAUTHORIZED");
   });
@@ -173,5 +275,41 @@ describe("GET /api/auth/me", () => {
     expect(res.body.data.user).toMatchObject({ id: owner.userId, email: owner.email, role: "owner" });
     expect(res.body.data.tenant).toMatchObject({ id: owner.tenantId, name: owner.tenantName });
     expect(res.statements).toBe(1);
+  });
+});
+
+describe("access tokens", () => {
+  const secret = new TextEncoder().encode(process.env.JWT_SECRET);
+
+  /** An access token signed with the real key, as signAccessToken would, with the claims given. */
+  function sign(claims: JWTPayload, { expires = true } = {}): Promise<string> {
+    const jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer("frontdesk")
+      .setAudience("frontdesk-api")
+      .setIssuedAt();
+    return (expires ? jwt.setExpirationTime("5m") : jwt).sign(secret);
+  }
+
+  it("are refused (401) without exp, or with a sub or tid that is not a UUID, or an unknown role", async () => {
+    const owner = await registerTenant("forged");
+    const valid = { sub: owner.userId, tid: owner.tenantId, role: "owner" };
+    // The signing above is right: the same claims with an exp are accepted.
+    expect((await call(me, { token: await sign(valid) })).status).toBe(200);
+
+    const refused = [
+      await sign(valid, { expires: false }),
+      await sign({ ...valid, tid: "x" }),
+      await sign({ ...valid, sub: "1' or 1=1" }),
+      await sign({ ...valid, role: "root" }),
+      await sign({ tid: owner.tenantId, role: "owner" }),
+    ];
+    for (const token of refused) {
+      for (const route of [me, users]) {
+        const res = await call(route, { token });
+        expect(res.status, res.text).toBe(401);
+        expect(res.body.error.code).toBe("UNAUTHORIZED");
+      }
+    }
   });
 });
