@@ -1,10 +1,11 @@
-import { and, eq, getTableColumns, ilike, or } from "drizzle-orm";
+import { and, eq, getTableColumns, ilike, isNull, or, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
-import { users } from "../../db/schema";
+import { type Role, refreshTokens, users } from "../../db/schema";
 import { hashPassword } from "../../shared/auth/passwords";
+import { ADMINS } from "../../shared/auth/roles";
 import type { ServiceContext, UserCaller } from "../../shared/context";
-import { conflict, forbidden, isUniqueViolation, notFound, unprocessable } from "../../shared/errors";
+import { conflict, forbidden, isUniqueViolation, notFound, unauthorized, unprocessable } from "../../shared/errors";
 import { likePattern, listPage } from "../../shared/pagination";
 import { recordAudit } from "./audit";
 import type { createUserBody, listUsersQuery, updateUserBody } from "./users.schemas";
@@ -42,6 +43,16 @@ export async function getUser(ctx: ServiceContext, id: string) {
   return user;
 }
 
+/**
+ * The caller as the database has them now, not as their access token (valid up to 15 minutes)
+ * says: a removed or demoted admin creates, changes and removes no one.
+ */
+function currentManager(caller: UserCaller, self: { role: Role } | undefined): UserCaller {
+  if (!self) throw unauthorized("This user no longer exists");
+  if (!ADMINS.some((role) => role === self.role)) throw forbidden();
+  return { ...caller, role: self.role };
+}
+
 /** Owners may grant and change any role; admins may not touch owners or make new ones. */
 function assertMayManage(caller: UserCaller, targetRole: string, newRole?: string): void {
   if (caller.role === "owner") return;
@@ -50,16 +61,22 @@ function assertMayManage(caller: UserCaller, targetRole: string, newRole?: strin
 }
 
 export async function createUser(ctx: ServiceContext<UserCaller>, input: z.infer<typeof createUserBody>) {
-  assertMayManage(ctx.caller, input.role);
+  const { tenantId, userId } = ctx.caller;
   const passwordHash = await hashPassword(input.password);
   try {
     return await ctx.db.transaction(async (tx) => {
+      const [self] = await tx
+        .select({ role: users.role })
+        .from(users)
+        .where(and(eq(users.id, userId), eq(users.tenantId, tenantId)))
+        .for("share");
+      assertMayManage(currentManager(ctx.caller, self), input.role);
       const [user] = await tx
         .insert(users)
-        .values({ tenantId: ctx.caller.tenantId, email: input.email, name: input.name, role: input.role, passwordHash })
+        .values({ tenantId, email: input.email, name: input.name, role: input.role, passwordHash })
         .returning(userColumns);
       if (!user) throw new Error("user insert returned no row");
-      await recordAudit(tx, ctx, ctx.caller.tenantId, {
+      await recordAudit(tx, ctx, tenantId, {
         action: "user.created",
         entityType: "user",
         entityId: user.id,
@@ -74,29 +91,49 @@ export async function createUser(ctx: ServiceContext<UserCaller>, input: z.infer
 }
 
 /**
- * Locks the user and every owner of the tenant in one statement, in id order, so two owners
- * changing each other at once queue instead of deadlocking, and the second sees the first's
+ * Locks the user, the caller and every owner of the tenant in one statement, in id order, so two
+ * owners changing each other at once queue instead of deadlocking, and the second sees the first's
  * change (Postgres re-checks a locked row's `role` after the wait).
  */
-async function lockUserAndOwners(tx: Database, tenantId: string, id: string) {
+async function lockUserAndOwners(tx: Database, caller: UserCaller, id: string) {
   const rows = await tx
     .select(userColumns)
     .from(users)
-    .where(and(eq(users.tenantId, tenantId), or(eq(users.id, id), eq(users.role, "owner"))))
+    .where(
+      and(
+        eq(users.tenantId, caller.tenantId),
+        or(eq(users.id, id), eq(users.id, caller.userId), eq(users.role, "owner")),
+      ),
+    )
     .orderBy(users.id)
     .for("update");
+  const manager = currentManager(
+    caller,
+    rows.find((row) => row.id === caller.userId),
+  );
   const user = rows.find((row) => row.id === id);
   if (!user) throw notFound("User");
-  return { user, otherOwners: rows.filter((row) => row.role === "owner" && row.id !== id).length };
+  return { manager, user, otherOwners: rows.filter((row) => row.role === "owner" && row.id !== id).length };
 }
 
+/** Ends every session of the user: their refresh tokens stop working (access tokens run out within 15 min). */
+async function revokeSessions(tx: Database, tenantId: string, userId: string): Promise<void> {
+  await tx
+    .update(refreshTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(
+      and(eq(refreshTokens.userId, userId), eq(refreshTokens.tenantId, tenantId), isNull(refreshTokens.revokedAt)),
+    );
+}
+
+/** A new password signs the user out everywhere, in the same transaction as the change. */
 export async function updateUser(ctx: ServiceContext<UserCaller>, id: string, input: z.infer<typeof updateUserBody>) {
   const { tenantId } = ctx.caller;
   const passwordHash = input.password ? await hashPassword(input.password) : undefined;
   try {
     return await ctx.db.transaction(async (tx) => {
-      const { user: before, otherOwners } = await lockUserAndOwners(tx, tenantId, id);
-      assertMayManage(ctx.caller, before.role, input.role);
+      const { manager, user: before, otherOwners } = await lockUserAndOwners(tx, ctx.caller, id);
+      assertMayManage(manager, before.role, input.role);
       if (before.role === "owner" && input.role && input.role !== "owner" && otherOwners === 0) {
         throw unprocessable("A tenant must keep at least one owner");
       }
@@ -105,6 +142,7 @@ export async function updateUser(ctx: ServiceContext<UserCaller>, id: string, in
         .set({ email: input.email, name: input.name, role: input.role, passwordHash })
         .where(and(eq(users.id, id), eq(users.tenantId, tenantId)))
         .returning(userColumns);
+      if (passwordHash) await revokeSessions(tx, tenantId, id);
       await recordAudit(tx, ctx, tenantId, {
         action: passwordHash ? "user.updated_with_password" : "user.updated",
         entityType: "user",
@@ -124,11 +162,12 @@ export async function deleteUser(ctx: ServiceContext<UserCaller>, id: string): P
   const { tenantId } = ctx.caller;
   if (id === ctx.caller.userId) throw unprocessable("You cannot delete yourself");
   await ctx.db.transaction(async (tx) => {
-    const { user: before, otherOwners } = await lockUserAndOwners(tx, tenantId, id);
-    assertMayManage(ctx.caller, before.role);
+    const { manager, user: before, otherOwners } = await lockUserAndOwners(tx, ctx.caller, id);
+    assertMayManage(manager, before.role);
     if (before.role === "owner" && otherOwners === 0) {
       throw unprocessable("A tenant must keep at least one owner");
     }
+    // The user's refresh tokens go with the row (ON DELETE CASCADE), so their sessions end in this statement.
     await tx.delete(users).where(and(eq(users.id, id), eq(users.tenantId, tenantId)));
     await recordAudit(tx, ctx, tenantId, { action: "user.deleted", entityType: "user", entityId: id, before });
   });

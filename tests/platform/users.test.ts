@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as login from "../../netlify/functions/platform-auth-login";
+import * as me from "../../netlify/functions/platform-auth-me";
+import * as refresh from "../../netlify/functions/platform-auth-refresh";
 import * as users from "../../netlify/functions/platform-users";
 import * as userById from "../../netlify/functions/platform-users-id";
 import { addMember, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
@@ -134,6 +136,73 @@ describe("/api/users/:id", () => {
     ).toBe(200);
   });
 
+  it("ends the user's sessions when their password changes, and only then", async () => {
+    const owner = await registerTenant("pw-sessions");
+    const agent = await addMember(owner, "agent");
+    const path = `/api/users/${agent.userId}`;
+    const refreshWith = (refreshToken: string) => call(refresh, { method: "POST", body: { refreshToken } });
+
+    await call(userById, { method: "PUT", path, token: owner.accessToken, body: { name: "Renamed" } });
+    const stillSignedIn = await refreshWith(agent.refreshToken);
+    expect(stillSignedIn.status).toBe(200);
+
+    const changed = await call(userById, {
+      method: "PUT",
+      path,
+      token: owner.accessToken,
+      body: { password: "brand new password" },
+    });
+    expect(changed.status).toBe(200);
+    expect((await refreshWith(stillSignedIn.body.data.refreshToken)).status).toBe(401);
+    // The admin's own session is not the user's.
+    expect((await refreshWith(owner.refreshToken)).status).toBe(200);
+  });
+
+  it("ends a removed user's sessions", async () => {
+    const owner = await registerTenant("removed");
+    const agent = await addMember(owner, "agent");
+    const path = `/api/users/${agent.userId}`;
+    expect((await call(userById, { method: "DELETE", path, token: owner.accessToken })).status).toBe(204);
+    const refreshed = await call(refresh, { method: "POST", body: { refreshToken: agent.refreshToken } });
+    expect(refreshed.status).toBe(401);
+    expect((await call(me, { token: agent.accessToken })).status).toBe(401);
+  });
+
+  it("goes by the caller's current row, not their access token: a removed or demoted admin manages no one", async () => {
+    const owner = await registerTenant("stale-admin");
+    const removed = await addMember(owner, "admin");
+    const demoted = await addMember(owner, "admin");
+    const agent = await addMember(owner, "agent");
+    const agentPath = `/api/users/${agent.userId}`;
+    await call(userById, { method: "DELETE", path: `/api/users/${removed.userId}`, token: owner.accessToken });
+    await call(userById, {
+      method: "PUT",
+      path: `/api/users/${demoted.userId}`,
+      token: owner.accessToken,
+      body: { role: "agent" },
+    });
+
+    for (const [stale, status] of [
+      [removed, 401],
+      [demoted, 403],
+    ] as const) {
+      const attempts = [
+        call(users, { method: "POST", token: stale.accessToken, body: newUser("admin") }),
+        call(userById, {
+          method: "PUT",
+          path: agentPath,
+          token: stale.accessToken,
+          body: { password: "taken over pw" },
+        }),
+        call(userById, { method: "DELETE", path: agentPath, token: stale.accessToken }),
+      ];
+      for (const res of await Promise.all(attempts)) expect(res.status, res.text).toBe(status);
+    }
+    expect((await call(login, { method: "POST", body: { email: agent.email, password: agent.password } })).status).toBe(
+      200,
+    );
+  });
+
   it("keeps owners safe from admins and keeps at least one owner", async () => {
     const owner = await registerTenant("owners");
     const admin = await addMember(owner, "admin");
@@ -202,7 +271,8 @@ describe("/api/users/:id", () => {
           body: { role: "admin" },
         }),
       ]);
-      expect([a.status, b.status].sort()).toEqual([200, 422]);
+      // The loser waited for the winner's lock and is an admin now, who may not demote an owner.
+      expect([a.status, b.status].sort()).toEqual([200, 403]);
       const owners = await call(users, { token: first.accessToken, query: { role: "owner" } });
       expect(owners.body.pagination.total).toBe(1);
     },
