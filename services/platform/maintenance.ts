@@ -34,7 +34,9 @@ async function cleanUp(db: Database): Promise<PlatformCleanupResult> {
   const deadTokens = db.$with("dead_tokens").as(
     db
       .delete(refreshTokens)
-      .where(or(lt(refreshTokens.expiresAt, cutoff), lt(refreshTokens.revokedAt, cutoff)))
+      .where(
+        or(lt(refreshTokens.expiresAt, cutoff), lt(refreshTokens.revokedAt, cutoff), lt(refreshTokens.spentAt, cutoff)),
+      )
       .returning({ id: refreshTokens.id }),
   );
   const [tokens] = await db.with(deadTokens).select({ count: sql<number>`count(*)::int` }).from(deadTokens);
