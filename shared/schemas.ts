@@ -1,13 +1,34 @@
 import { z } from "zod";
+import { findJsonProblem, MAX_JSON_DEPTH, textProblem } from "./json";
 
 // The generic zod pieces every module's request and response shapes are built from (and the OpenAPI document with them).
 
 /** The `:id` of a path, a UUID. */
 export const idParams = z.object({ id: z.uuid() });
-/** An ISO 8601 date or date-time, as a Date. */
+
+/** The instants a `timestamptz` column stores and a JS Date represents alike: years 0001 to 9999, UTC. */
+const EARLIEST = new Date("0001-01-01T00:00:00.000Z");
+const LATEST = new Date("9999-12-31T23:59:59.999Z");
+/**
+ * An ISO 8601 date (`2024-05-31`, midnight UTC) or date-time with an offset (`2024-05-31T09:00:00Z`,
+ * `...+02:00`), in years 0001–9999, as a Date: the only way a date comes into the API. Other
+ * spellings Date would take (`Dec 25 2999`, `1`, `+275760-09-13`) are refused, not guessed at.
+ */
 export const isoDateInput = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((value) => new Date(value));
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+    error: "Must be an ISO 8601 date (2024-05-31) or date-time with offset (2024-05-31T09:00:00Z)",
+  })
+  .transform((value) => new Date(value))
+  .pipe(
+    z.date().min(EARLIEST, "Must be in the years 0001–9999 (UTC)").max(LATEST, "Must be in the years 0001–9999 (UTC)"),
+  )
+  .describe("ISO 8601 date, or date-time with offset (Z or ±hh:mm), in the years 0001–9999");
+/** An instant as Retell sends it, in epoch milliseconds: an integer from 2000 through 9999. */
+export const epochMillis = z
+  .number()
+  .int()
+  .min(Date.UTC(2000, 0, 1))
+  .max(LATEST.getTime());
 /** A link a caller gives us: http(s) only (javascript:, data:, ftp: and the like are refused), 2048 characters at most. */
 export const httpUrl = z
   .string()
@@ -24,6 +45,47 @@ export const email = z
   .max(254)
   .transform((value) => value.toLowerCase());
 export const timestamp = z.date();
+
+/**
+ * Text a `text` column stores as given: no NUL, no lone surrogate. route() refuses both in any
+ * request already; this is for text from elsewhere (a provider's API) and says so in the schema.
+ */
+export const storableText = z.string().superRefine((text, ctx) => {
+  const problem = textProblem(text);
+  if (problem) ctx.addIssue({ code: "invalid_format", format: "text", message: `Text ${problem}` });
+});
+
+/**
+ * Checks a free-form JSON value: what Postgres stores, nothing deeper or larger than allowed. Its
+ * issues stop the refinements after it, which may recurse (JSON.stringify does).
+ */
+export function boundedJson(maxBytes?: number) {
+  return (value: unknown, ctx: z.RefinementCtx) => {
+    const problem = findJsonProblem(value);
+    if (problem) {
+      ctx.addIssue({ code: "custom", path: problem.path, message: problem.message, continue: false });
+    } else if (maxBytes !== undefined && new TextEncoder().encode(JSON.stringify(value)).byteLength > maxBytes) {
+      ctx.addIssue({ code: "custom", message: `At most ${maxBytes} bytes of JSON`, continue: false });
+    }
+  };
+}
+
+/** Any JSON value (a provider's transcript, analysis) that Postgres stores, nested at most MAX_JSON_DEPTH levels. */
+export const jsonValue = () =>
+  z.unknown().superRefine(boundedJson()).describe(`Any JSON, nested at most ${MAX_JSON_DEPTH} levels`);
+
+/**
+ * Free-form JSON a caller attaches (metadata, configData, a provider's payload): a plain object,
+ * at most `maxBytes` serialised (64 KB unless given), nested at most MAX_JSON_DEPTH levels, whose
+ * text Postgres stores.
+ */
+export const jsonObject = ({
+  maxBytes = 64 * 1024,
+  key = z.string().max(200),
+}: {
+  maxBytes?: number;
+  key?: z.ZodString;
+} = {}) => z.record(key, z.unknown()).superRefine(boundedJson(maxBytes));
 
 /** `limit` (1–100, default 20) and `offset` for every list; extend with the list's own filters. */
 export const pageQuery = z.object({

@@ -1,7 +1,7 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { API_KEY_SCOPES, apiKeys } from "../../db/schema";
-import { pageQuery } from "../../shared/schemas";
+import { isoDateInput, pageQuery } from "../../shared/schemas";
 
 /** Request and response shapes of the tenant's API keys; the OpenAPI document is built from them. */
 
@@ -14,10 +14,7 @@ export const createApiKeyBody = z.object({
     .min(1)
     .max(10)
     .transform((scopes) => [...new Set(scopes)]),
-  expiresAt: z.coerce
-    .date()
-    .refine((date) => date.getTime() > Date.now(), "expiresAt must be in the future")
-    .optional(),
+  expiresAt: isoDateInput.refine((date) => date.getTime() > Date.now(), "expiresAt must be in the future").optional(),
 });
 
 /** A key as lists show it: never its hash. */

@@ -1,7 +1,7 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { AUDIT_ACTOR_TYPES, auditLog } from "../../db/schema";
-import { pageQuery } from "../../shared/schemas";
+import { isoDateInput, pageQuery } from "../../shared/schemas";
 
 /** Request and response shapes of the audit log; the OpenAPI document is built from them. */
 
@@ -10,8 +10,8 @@ export const auditQuery = pageQuery.extend({
   entityId: z.string().max(200).optional(),
   action: z.string().max(100).optional(),
   actorId: z.string().max(200).optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: isoDateInput.optional(),
+  to: isoDateInput.optional(),
 });
 
 export const auditEntry = createSelectSchema(auditLog, {

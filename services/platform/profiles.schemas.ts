@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpUrl } from "../../shared/schemas";
 import { withAliases } from "./spec-aliases";
 
 /**
@@ -26,10 +27,7 @@ export const updateProfileBody = withAliases(
     .object({
       name: z.string().trim().min(1).max(200),
       businessName: z.string().trim().min(1).max(200),
-      website: z
-        .url({ protocol: /^https?$/ })
-        .max(2000)
-        .nullable(),
+      website: httpUrl.nullable(),
       onboarded: z.boolean(),
     })
     .partial(),

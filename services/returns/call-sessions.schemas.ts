@@ -8,8 +8,8 @@ import {
   callSessions,
   callTranscripts,
 } from "../../db/schema";
-import { httpUrl, pageQuery, timestamp } from "../../shared/schemas";
-import { jsonObject, MAX_MESSAGE_LENGTH, sender, shortText } from "./chat.schemas";
+import { boundedJson, httpUrl, jsonObject, pageQuery, timestamp } from "../../shared/schemas";
+import { MAX_MESSAGE_LENGTH, sender, shortText } from "./chat.schemas";
 
 /**
  * Request and response shapes of the returns desk's voice and video calls, their transcripts and
@@ -44,7 +44,7 @@ export const createCallSessionBody = z
     tavusReplicaId: externalId.optional(),
     tavusConversationId: externalId.optional(),
     sessionUrl: httpUrl.optional(),
-    providerData: jsonObject.optional(),
+    providerData: jsonObject().optional(),
   })
   .strict();
 
@@ -59,7 +59,7 @@ export const updateCallSessionBody = z
       .optional()
       .describe("Only with ended or failed: overrides the duration computed from when the call became active"),
     externalSessionId: externalId.optional(),
-    webhookData: jsonObject.optional().describe("The provider's webhook payload that reported the change"),
+    webhookData: jsonObject().optional().describe("The provider's webhook payload that reported the change"),
   })
   .strict()
   .refine((value) => value.durationSeconds === undefined || value.status === "ended" || value.status === "failed", {
@@ -115,11 +115,11 @@ export const transcript = createSelectSchema(callTranscripts, {
 export const createAnalyticsBody = z
   .object({
     provider: callProvider,
-    metrics: jsonObject.default({}),
+    metrics: jsonObject().default({}),
     events: z
       .array(z.unknown())
       .max(10_000)
-      .refine((value) => JSON.stringify(value).length <= 256 * 1024, "At most 256 KB of events")
+      .superRefine(boundedJson(256 * 1024))
       .default([]),
   })
   .strict();

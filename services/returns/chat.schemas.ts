@@ -8,7 +8,7 @@ import {
   chatMessages,
   chatSessions,
 } from "../../db/schema";
-import { pageQuery } from "../../shared/schemas";
+import { jsonObject, pageQuery } from "../../shared/schemas";
 import { withAliases } from "../platform/spec-aliases";
 import { BUSINESS_ALIAS, ownBusinessFields } from "./business.schemas";
 
@@ -16,14 +16,9 @@ import { BUSINESS_ALIAS, ownBusinessFields } from "./business.schemas";
  * Request and response shapes of the returns desk's chat sessions and messages (spec 000). Every
  * input is strict: an unknown field is a 400, not silently dropped. Responses are the table's row
  * without its tenant (drizzle-zod), with the enum columns' values and jsonb as free-form JSON. The
- * free-form JSON, short text and the children's page query are used by call-sessions.schemas.ts too.
+ * short text and the children's page query are used by call-sessions.schemas.ts too.
  */
 
-/** Free-form JSON a caller attaches (session, message or call metadata); at most 64 KB serialised. */
-const MAX_JSON_BYTES = 64 * 1024;
-export const jsonObject = z
-  .record(z.string().max(200), z.unknown())
-  .refine((value) => JSON.stringify(value).length <= MAX_JSON_BYTES, `At most ${MAX_JSON_BYTES} bytes of JSON`);
 export const shortText = (max = 200) => z.string().trim().min(1).max(max);
 const booleanQuery = z
   .enum(["true", "false"])
@@ -57,7 +52,7 @@ export const createChatSessionBody = withAliases(
       sessionName: shortText().optional().describe("Defaults to 'Test Session'"),
       chatMode: chatMode.default("normal"),
       sessionType: chatSessionType.default("test_mode"),
-      metadata: jsonObject.optional(),
+      metadata: jsonObject().optional(),
       userId: z.uuid().optional().describe("A user of the tenant; defaults to the calling user (none for API keys)"),
       ...ownBusinessFields,
     })
@@ -89,7 +84,7 @@ export const createChatMessageBody = withAliases(
       sender,
       message: z.string().min(1).max(MAX_MESSAGE_LENGTH),
       messageType: messageType.default("text"),
-      metadata: jsonObject.optional(),
+      metadata: jsonObject().optional(),
     })
     .strict(),
   { session_id: "sessionId", message_type: "messageType" },

@@ -1,7 +1,7 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { policies } from "../../db/schema";
-import { pageQuery, serialId } from "../../shared/schemas";
+import { isoDateInput, pageQuery, serialId } from "../../shared/schemas";
 import { withAliases } from "../platform/spec-aliases";
 import { BUSINESS_ALIAS, ownBusinessFields } from "./business.schemas";
 import { policyRules } from "./policy-rules.schemas";
@@ -19,11 +19,7 @@ const POLICY_ALIASES = { ...BUSINESS_ALIAS, effective_date: "effectiveDate" } as
 export const listPoliciesQuery = withAliases(pageQuery.extend(ownBusinessFields), BUSINESS_ALIAS, "spec 000");
 
 const version = z.string().trim().min(1).max(100).describe("A name for this version, unique within the tenant");
-const effectiveDate = z.iso
-  .datetime({ offset: true })
-  .transform((value) => new Date(value))
-  .nullable()
-  .describe("When the version takes effect (informational); null: none set");
+const effectiveDate = isoDateInput.nullable().describe("When the version takes effect (informational); null: none set");
 
 export const createPolicyBody = withAliases(
   z.object({ version, rules: policyRules, effectiveDate: effectiveDate.optional(), ...ownBusinessFields }).strict(),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CONFIG_PROVIDERS } from "../../db/schema";
-import { pageQuery, timestamp } from "../../shared/schemas";
+import { jsonObject, pageQuery, timestamp } from "../../shared/schemas";
 
 /**
  * Request and response shapes of provider configs: a tenant's settings for a call provider
@@ -22,6 +22,7 @@ export const isSecretKey = (key: string) => {
   return SECRET_SUFFIXES.some((suffix) => normalised.endsWith(suffix));
 };
 
+/** Recursive, and safe to be: jsonObject has bounded the depth before this runs. */
 function nestedSecretPaths(value: unknown, path: string[]): string[] {
   if (Array.isArray(value)) return value.flatMap((item, index) => nestedSecretPaths(item, [...path, String(index)]));
   if (value === null || typeof value !== "object") return [];
@@ -34,12 +35,8 @@ const MAX_CONFIG_BYTES = 32 * 1024;
 
 /** `configData` as written: secrets are strings (or null to remove, on PATCH) at the top level. */
 function configDataInput(allowNull: boolean) {
-  return z
-    .record(z.string().min(1).max(100), z.unknown())
+  return jsonObject({ maxBytes: MAX_CONFIG_BYTES, key: z.string().min(1).max(100) })
     .superRefine((data, issue) => {
-      if (JSON.stringify(data).length > MAX_CONFIG_BYTES) {
-        issue.addIssue({ code: "custom", message: `At most ${MAX_CONFIG_BYTES} bytes of JSON` });
-      }
       for (const [key, value] of Object.entries(data)) {
         if (value === null && allowNull) continue;
         if (isSecretKey(key)) {

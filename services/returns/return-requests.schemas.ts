@@ -15,7 +15,6 @@ const customerEmail = z
   .max(254)
   .pipe(z.email())
   .transform((value) => value.toLowerCase());
-const isoDate = isoDateInput.describe("ISO 8601 date or date-time");
 const evidenceUrl = httpUrl.describe("An http(s) URL of a photo or file");
 
 /** `customer` and `assistant` are accepted as the chat's `user` and `agent`. */
@@ -37,14 +36,14 @@ const conversationEntry = z
     role: sender.optional(),
     sender: sender.optional(),
     message: z.string().max(4000),
-    at: z.iso.datetime({ offset: true }).optional(),
+    at: isoDateInput.optional(),
   })
   .strict()
   .refine((entry) => entry.role !== undefined || entry.sender !== undefined, "Give role or sender")
   .transform(({ role, sender: from, message, at }) => ({
     sender: (from ?? role) as (typeof CHAT_SENDERS)[number],
     message,
-    ...(at ? { at: new Date(at).toISOString() } : {}),
+    ...(at ? { at: at.toISOString() } : {}),
   }));
 
 const MAX_EVIDENCE_URLS = 10;
@@ -61,7 +60,7 @@ export const createReturnRequestBody = withAliases(
       reasonForReturn: z.enum(REASON_CODES),
       reasonDetails: text(2000).optional().describe("The customer's own words"),
       productCategory: text(100).optional(),
-      purchaseDate: isoDate.optional(),
+      purchaseDate: isoDateInput.optional(),
       requestedResolution: z.enum(RESOLUTIONS).optional(),
       evidenceUrls: z.array(evidenceUrl).max(MAX_EVIDENCE_URLS).optional(),
       conversationLog: z
@@ -118,8 +117,8 @@ const statuses = z
 export const listReturnRequestsQuery = withAliases(
   pageQuery.extend({
     status: statuses.optional(),
-    from: isoDate.optional().describe("Created at or after (ISO 8601)"),
-    to: isoDate.optional().describe("Created at or before (ISO 8601); a bare date means that day's start"),
+    from: isoDateInput.optional().describe("Created at or after (ISO 8601)"),
+    to: isoDateInput.optional().describe("Created at or before (ISO 8601); a bare date means that day's start"),
     email: customerEmail.optional().describe("The customer's email, exactly (case-insensitive)"),
     q: text(200).optional().describe("Searches order id and customer email (substring)"),
     ...ownBusinessFields,

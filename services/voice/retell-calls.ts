@@ -2,15 +2,18 @@ import { getTableColumns, is, SQL, sql } from "drizzle-orm";
 import { toSnakeCase } from "drizzle-orm/casing";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../../db/client";
-import { CALL_STATUSES, type CallStatus, calls } from "../../db/schema";
+import { CALL_STATUSES, calls } from "../../db/schema";
 import type { RetellCall } from "../../shared/clients/retell";
+import { storedRetellCall } from "./retell-calls.schemas";
 
-/** What one Retell call object becomes in the calls table. Fields Retell left out are null. */
-export function toCallRow(tenantId: string, call: RetellCall) {
+/**
+ * What one Retell call object becomes in the calls table. Fields Retell left out are null, and so
+ * are those Postgres would refuse (storedRetellCall): a webhook has refused them already (400).
+ */
+export function toCallRow(tenantId: string, retellCall: RetellCall) {
+  const call = storedRetellCall.parse(retellCall);
   const analysis = call.call_analysis;
   const phone = call.call_type === "phone_call" ? call : undefined;
-  const transcript = "transcript" in call ? call.transcript : undefined;
-  const transcriptObject = "transcript_object" in call ? call.transcript_object : undefined;
   return {
     tenantId,
     callId: call.call_id,
@@ -20,13 +23,13 @@ export function toCallRow(tenantId: string, call: RetellCall) {
     direction: phone?.direction ?? null,
     fromNumber: phone?.from_number ?? null,
     toNumber: phone?.to_number ?? null,
-    callStatus: call.call_status as CallStatus,
+    callStatus: call.call_status,
     startedAt: call.start_timestamp == null ? null : new Date(call.start_timestamp),
     endedAt: call.end_timestamp == null ? null : new Date(call.end_timestamp),
     durationMs: call.duration_ms ?? null,
     costCents: call.call_cost?.combined_cost ?? null,
-    transcript: transcript ?? null,
-    transcriptObject: transcriptObject ?? null,
+    transcript: call.transcript ?? null,
+    transcriptObject: call.transcript_object ?? null,
     recordingUrl: call.recording_url ?? null,
     publicLogUrl: call.public_log_url ?? null,
     disconnectionReason: call.disconnection_reason ?? null,

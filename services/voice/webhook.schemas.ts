@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { CALL_STATUSES, CALL_TYPES } from "../../db/schema";
+import { retellCall } from "./retell-calls.schemas";
 
 /** The events that carry a call worth storing; Retell's others (transfers, transcript updates) are acknowledged. */
 export const STORED_EVENTS = ["call_started", "call_ended", "call_analyzed"] as const;
 
 /**
- * Retell's webhook envelope. Only what routing needs is checked here; the call object keeps
- * Retell's own (snake_case) shape and fields, and is stored by the same mapping the sync uses.
+ * Retell's webhook envelope. The call object keeps Retell's own (snake_case) shape and fields; those
+ * Frontdesk stores are typed (retell-calls.schemas.ts), and it is stored by the same mapping the sync uses.
  */
 export const retellWebhookBody = z
   .object({
@@ -15,14 +15,7 @@ export const retellWebhookBody = z
       .min(1)
       .max(100)
       .describe(`Retell's event name; ${STORED_EVENTS.join(", ")} are stored`),
-    call: z
-      .looseObject({
-        call_id: z.string().min(1).max(200),
-        agent_id: z.string().min(1).max(200),
-        call_type: z.enum(CALL_TYPES),
-        call_status: z.enum(CALL_STATUSES),
-      })
-      .describe("Retell's call object, as in GET /v2/get-call"),
+    call: retellCall.describe("Retell's call object, as in GET /v2/get-call"),
   })
   .meta({ id: "RetellWebhook" });
 

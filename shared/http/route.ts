@@ -5,6 +5,7 @@ import type { ApiKeyScope } from "../../db/schema";
 import { type Access, authenticate, authorize } from "../auth/authenticate";
 import type { AuthenticatedCaller, Caller, Page, ServiceContext, UserCaller } from "../context";
 import { AppError, type ErrorCode } from "../errors";
+import { findJsonProblem } from "../json";
 import { logRequest } from "../log";
 import { requestIdOf } from "../request-id";
 import { preflight } from "./cors";
@@ -133,14 +134,24 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
   return Object.assign(handler, { definition: { path: config.path, operations } });
 }
 
+/**
+ * Validates one part of the request: first what no schema should have to meet (text Postgres cannot
+ * store, JSON deep enough to overflow zod, JSON.stringify or PGlite, `__proto__` keys), then the schema.
+ */
 function parse<T>(schema: z.ZodType<T> | undefined, input: unknown, where: "params" | "query" | "body"): T {
   if (!schema) return undefined as T;
+  const problem = findJsonProblem(input);
+  if (problem) throw invalid(where, [problem]);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new AppError(
+  throw invalid(where, result.error.issues);
+}
+
+function invalid(where: string, issues: { path: PropertyKey[]; message: string; code: string }[]) {
+  return new AppError(
     "VALIDATION_FAILED",
     `The request ${where} is invalid`,
-    result.error.issues.map((issue) => ({
+    issues.map((issue) => ({
       path: [where, ...issue.path.map(String)].join("."),
       message: issue.message,
       code: issue.code,
@@ -148,10 +159,17 @@ function parse<T>(schema: z.ZodType<T> | undefined, input: unknown, where: "para
   );
 }
 
-/** Query strings become an object; a repeated key becomes an array. */
+/** Names that reach Object.prototype, or a constructor's, through a later `obj[key]`; no query needs them. */
+const PROTOTYPE_NAMES = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Query strings become an object without a prototype (so `toString` or `constructor` is only ever
+ * the caller's value, never Object.prototype's); a repeated key becomes an array; prototype names are dropped.
+ */
 function searchParams(url: URL): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+  const out: Record<string, string | string[]> = Object.create(null);
   for (const [key, value] of url.searchParams) {
+    if (PROTOTYPE_NAMES.has(key)) continue;
     const existing = out[key];
     out[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   }

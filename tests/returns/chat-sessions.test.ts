@@ -251,6 +251,32 @@ describe("POST /api/chat-messages", () => {
     }
   });
 
+  it("refuses metadata nested 1,000 or 5,000 levels deep with 400, and goes on answering", async () => {
+    const owner = await registerTenant("chat-msg-deep");
+    const session = await newSession(owner);
+    for (const depth of [1000, 5000]) {
+      const metadata = `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+      const res = await call(chatMessagesCreate, {
+        method: "POST",
+        token: owner.accessToken,
+        rawBody: `{"sessionId":"${session.id}","sender":"user","message":"hi","metadata":${metadata}}`,
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.status, `${depth}: ${res.text}`).toBe(400);
+      expect(res.body.error.code).toBe("VALIDATION_FAILED");
+      expect(res.body.error.details[0]).toMatchObject({ code: "too_big" });
+    }
+    const after = await call(chatMessagesCreate, {
+      method: "POST",
+      token: owner.accessToken,
+      body: { sessionId: session.id, sender: "user", message: "still here", metadata: { a: { b: 1 } } },
+    });
+    expect(after.status, after.text).toBe(201);
+    const db = await getDb();
+    const stored = await db.select().from(chatMessages).where(eq(chatMessages.sessionId, session.id));
+    expect(stored.map((row) => row.message)).toEqual(["still here"]);
+  });
+
   it("refuses a read-only key (403)", async () => {
     const owner = await registerTenant("msg-403");
     const session = await newSession(owner);

@@ -266,6 +266,29 @@ describe("POST /api/return-requests (public)", () => {
     expect(array.status).toBe(400);
   });
 
+  it("refuses text Postgres cannot store and dates it cannot, without credentials, and stores nothing", async () => {
+    const owner = await registerTenant("rr-unstorable");
+    for (const [overrides, path] of [
+      [{ orderId: "ORD\u0000" }, "body.orderId"],
+      [{ reasonDetails: "broken \ud83d" }, "body.reasonDetails"],
+      [{ conversationLog: [{ role: "user", message: "hi\u0000" }] }, "body.conversationLog.0.message"],
+      [
+        { conversationLog: [{ role: "user", message: "hi", at: "+275760-09-13T00:00:00Z" }] },
+        "body.conversationLog.0.at",
+      ],
+      [{ purchaseDate: "+275760-09-13" }, "body.purchaseDate"],
+      [{ purchaseDate: "Dec 25 2999" }, "body.purchaseDate"],
+      [{ purchaseDate: "0000-12-31" }, "body.purchaseDate"],
+    ] as const) {
+      const res = await file(filing(owner.tenantId, overrides));
+      expect(res.status, `${path}: ${res.text}`).toBe(400);
+      expect(res.body.error.code).toBe("VALIDATION_FAILED");
+      expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
+    }
+    const db = await getDb();
+    expect(await db.select().from(returnRequests).where(eq(returnRequests.tenantId, owner.tenantId))).toHaveLength(0);
+  });
+
   it("stores SQL-looking and markup strings verbatim and harmlessly", async () => {
     const owner = await registerTenant("rr-sqli");
     const orderId = "1'; DROP TABLE return_requests; --";

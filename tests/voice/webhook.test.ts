@@ -7,9 +7,10 @@ import { agents, calls, credentials } from "../../db/schema";
 import * as settings from "../../netlify/functions/platform-settings";
 import * as callById from "../../netlify/functions/voice-calls-id";
 import * as webhook from "../../netlify/functions/voice-webhooks-retell";
-import { FakeRetell } from "../../scripts/dev/fake-retell";
+import { type FakeCall, FakeRetell } from "../../scripts/dev/fake-retell";
 import { type Account, registerTenant, unique } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
+import { toCallRow } from "../../services/voice/retell-calls";
 
 /** A tenant whose settings hold its own Retell API key, with one agent synced. */
 interface RetellTenant {
@@ -543,6 +544,44 @@ describe("POST /api/webhooks/retell: events and input", () => {
     expect(await tenantRows(tenant.owner.tenantId)).toHaveLength(0);
   });
 
+  it("answers 400 and stores nothing for a correctly signed call whose stored fields have the wrong types", async () => {
+    const tenant = await retellTenant("hooktypes");
+    const { full, ended } = lifecycle(tenant.agentId);
+    const analysis = full.call_analysis as Payload;
+    const cases: [Payload, string][] = [
+      [{ duration_ms: "long" }, "body.call.duration_ms"],
+      [{ duration_ms: 1.5 }, "body.call.duration_ms"],
+      [{ duration_ms: 2 ** 31 }, "body.call.duration_ms"],
+      [{ agent_version: "v2" }, "body.call.agent_version"],
+      [{ start_timestamp: -1e15 }, "body.call.start_timestamp"],
+      [{ start_timestamp: "2026-01-01" }, "body.call.start_timestamp"],
+      [{ end_timestamp: 8.64e15 }, "body.call.end_timestamp"],
+      [{ direction: "sideways" }, "body.call.direction"],
+      [{ call_cost: { combined_cost: "12" } }, "body.call.call_cost.combined_cost"],
+      [{ recording_url: "javascript:alert(1)" }, "body.call.recording_url"],
+      [{ public_log_url: "ftp://dxc03zgurdly9.cloudfront.net/public.log" }, "body.call.public_log_url"],
+      [{ transcript_object: "Agent: hi" }, "body.call.transcript_object"],
+      [{ transcript_object: [{ role: "agent" }] }, "body.call.transcript_object.0.content"],
+      [{ transcript: `Agent: hi${"\u0000"}` }, "body.call.transcript"],
+      [{ call_analysis: { ...analysis, call_successful: "yes" } }, "body.call.call_analysis.call_successful"],
+      [{ metadata: { note: "\udfff" } }, "body.call.metadata.note"],
+    ];
+    for (const [change, path] of cases) {
+      const rawBody = JSON.stringify({ event: "call_ended", call: { ...ended, ...change } });
+      const res = await post(rawBody, await Retell.sign(rawBody, tenant.apiKey));
+      expect(res.status, `${path}: ${res.text}`).toBe(400);
+      expect(res.body.error.code).toBe("VALIDATION_FAILED");
+      expect(
+        res.body.error.details.map((d: { path: string }) => d.path),
+        path,
+      ).toContain(path);
+    }
+    expect(await callRows(full.call_id)).toHaveLength(0);
+    // The very call, typed as Retell types it, is stored.
+    expect((await deliver("call_ended", ended, tenant.apiKey)).status).toBe(200);
+    expect(await callRows(full.call_id)).toHaveLength(1);
+  });
+
   it("answers 415 for a body that is not declared JSON", async () => {
     const tenant = await retellTenant("hooktype");
     const { full, ended } = lifecycle(tenant.agentId);
@@ -562,5 +601,32 @@ describe("POST /api/webhooks/retell: events and input", () => {
     const res = await call(webhook, { method: "GET" });
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toContain("POST");
+  });
+});
+
+describe("toCallRow: a call from Retell's API (the sync)", () => {
+  it("stores a field Postgres would refuse as null and keeps the rest of the call", () => {
+    const good = fake.makeCall("agent_rows", Date.UTC(2026, 0, 5, 9));
+    const odd = {
+      ...good,
+      duration_ms: "long",
+      start_timestamp: -1e15,
+      recording_url: "javascript:alert(1)",
+      transcript: "Agent: hi\u0000",
+      call_analysis: { ...good.call_analysis, call_successful: "yes" },
+    } as unknown as FakeCall;
+    expect(toCallRow("tenant", odd)).toEqual({
+      ...toCallRow("tenant", good),
+      durationMs: null,
+      startedAt: null,
+      recordingUrl: null,
+      transcript: null,
+      callSuccessful: null,
+    });
+  });
+
+  it("refuses a call without its identity", () => {
+    const { call_id: _id, ...withoutId } = fake.makeCall("agent_rows", Date.UTC(2026, 0, 5, 9));
+    expect(() => toCallRow("tenant", withoutId as FakeCall)).toThrow();
   });
 });
