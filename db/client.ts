@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { Logger } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { env } from "../shared/config/env";
+import { logError } from "../shared/log";
 import * as schema from "./schema";
 
 type Schema = typeof schema;
@@ -56,8 +56,7 @@ function withDefaultUser(url: string): string {
  * discards the connection and opens a new one on next use.
  */
 function logIdleClientError(error: Error): void {
-  if (env.logLevel !== "silent")
-    console.error(JSON.stringify({ level: "warn", msg: "database connection lost", error: error.message }));
+  logError({ msg: "database connection lost", error });
 }
 
 /** Opens an in-process database; see useEmbeddedDatabase. */

@@ -3,7 +3,7 @@ import type { Database } from "../../db/client";
 import { type JOB_STATUSES, syncState, tenants } from "../../db/schema";
 import { conflict } from "../../shared/errors";
 import { JOB_BUDGET_MS, type Job, type JobResult } from "../../shared/job";
-import { logError } from "../../shared/log";
+import { errorMessage, logError } from "../../shared/log";
 
 /**
  * The job runner (DESIGN §6). Netlify stops a scheduled function at 30 s, so every job is
@@ -169,11 +169,11 @@ export function tenantJob<C, S extends Record<string, unknown>, R extends Tenant
 /** A run started now by a route ("sync now") gets the same budget as a scheduled one. */
 export const jobDeadline = () => Date.now() + JOB_BUDGET_MS;
 
-/** An error as one line for `sync_state` and the log: the upstream's status and message, never a stack. */
+/**
+ * An error as one line for `sync_state` and the log: the upstream's status and message, never a
+ * stack, and for a failed query the server's message and SQLSTATE, never the bound values.
+ */
 export function describeError(error: unknown, upstream = "Upstream"): string {
-  if (error instanceof Error) {
-    const status = (error as { status?: unknown }).status;
-    return `${typeof status === "number" ? `${upstream} answered ${status}: ` : ""}${error.message}`.slice(0, 500);
-  }
-  return String(error).slice(0, 500);
+  const status = error instanceof Error ? (error as { status?: unknown }).status : undefined;
+  return `${typeof status === "number" ? `${upstream} answered ${status}: ` : ""}${errorMessage(error)}`.slice(0, 500);
 }

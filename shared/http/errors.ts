@@ -17,7 +17,10 @@ function toAppError(error: unknown): AppError | undefined {
   }
 }
 
-/** Maps anything thrown to the envelope; unexpected errors are logged with the request id and never returned. */
+/**
+ * Maps anything thrown to the envelope; unexpected errors are logged with the request id (the
+ * logger keeps a failed query's shape and SQLSTATE, never its values) and never returned.
+ */
 export function errorResponse(error: unknown, requestId: string, request: { method: string; url: string }): Response {
   const known = toAppError(error);
   if (!known) {
@@ -26,10 +29,7 @@ export function errorResponse(error: unknown, requestId: string, request: { meth
       requestId,
       method: request.method,
       path: new URL(request.url).pathname,
-      error:
-        error instanceof Error
-          ? { name: error.name, message: error.message, stack: error.stack, cause: String(error.cause ?? "") }
-          : String(error),
+      error,
     });
     const body: ErrorBody = {
       error: {
