@@ -28,6 +28,15 @@ export interface CallResult<T = any> {
   statements: number;
 }
 
+/** A path segment decoded; a malformed percent-encoding (`%E0%A4%A`) is passed on as sent, for the route to refuse. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** Netlify's `config.path` matching: `:name` segments become context.params; anything else must match. */
 export function matchPath(pattern: string, pathname: string): Record<string, string> | undefined {
   const want = pattern.split("/");
@@ -36,7 +45,7 @@ export function matchPath(pattern: string, pathname: string): Record<string, str
   const params: Record<string, string> = {};
   for (const [index, segment] of want.entries()) {
     const actual = got[index] ?? "";
-    if (segment.startsWith(":")) params[segment.slice(1)] = decodeURIComponent(actual);
+    if (segment.startsWith(":")) params[segment.slice(1)] = decodedSegment(actual);
     else if (segment !== actual) return undefined;
   }
   return params;

@@ -49,6 +49,9 @@ const storedFields = {
   metadata: jsonValue().nullish(),
 };
 
+/** An agent's name as Retell gives it (list items, get-agent): null when Postgres could not store it. */
+export const retellAgentName = shortText.nullish().catch(null);
+
 /** A call a webhook delivers: a field of the wrong type is a 400, and nothing is stored. */
 export const retellCall = z.looseObject({
   ...identity,

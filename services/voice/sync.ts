@@ -12,6 +12,7 @@ import { logError } from "../../shared/log";
 import { openCredential, tenantsWithCredential } from "../platform/credentials";
 import { describeError, jobDeadline, type TenantRun, tenantJob } from "../platform/jobs";
 import { upsertCalls } from "./retell-calls";
+import { retellAgentName, storedRetellCall } from "./retell-calls.schemas";
 import type { SyncResult, syncCallsBody } from "./sync.schemas";
 
 export const RETELL_SYNC_JOB = "retell-sync";
@@ -214,7 +215,7 @@ async function completeTranscripts(sync: CallSync, items: RetellCall[], haveTran
 async function agentNames(sync: CallSync, page: RetellCall[], knownAgents: Set<string>) {
   const names = new Map<string, string | null>();
   for (const call of page) {
-    if (!names.get(call.agent_id)) names.set(call.agent_id, call.agent_name ?? null);
+    if (!names.get(call.agent_id)) names.set(call.agent_id, retellAgentName.parse(call.agent_name) ?? null);
   }
   const unnamed = [...names].filter(([agentId, name]) => !name && !knownAgents.has(agentId));
   await pMap(
@@ -223,7 +224,8 @@ async function agentNames(sync: CallSync, page: RetellCall[], knownAgents: Set<s
       if (!sync.hasTime()) return;
       try {
         const agent = await sync.client.agent.retrieve(agentId, undefined, sync.upstream());
-        if (agent.agent_name) names.set(agentId, agent.agent_name);
+        const name = retellAgentName.parse(agent.agent_name);
+        if (name) names.set(agentId, name);
       } catch (error) {
         if (!(error instanceof Retell.NotFoundError)) sync.failed(error, "get-agent");
       }
@@ -236,7 +238,8 @@ async function agentNames(sync: CallSync, page: RetellCall[], knownAgents: Set<s
 /** Upserts the page's agents and calls and moves the cursor to its newest start, in one statement. */
 async function writeCalls(sync: CallSync, page: RetellCall[], names: Map<string, string | null>) {
   const { db, tenantId, stateRow } = sync.run;
-  const starts = page.flatMap((call) => (call.start_timestamp == null ? [] : [call.start_timestamp]));
+  // The cursor moves only by starts the calls table stores too (a start out of range is stored as null).
+  const starts = page.flatMap((call) => storedRetellCall.shape.start_timestamp.parse(call.start_timestamp) ?? []);
   const reached = starts.length > 0 ? Math.max(...starts) : null;
   const agentsWritten = db.$with("agents_written").as(
     db

@@ -321,6 +321,27 @@ describe("syncRetellCalls", () => {
     const stored = await storedCalls(owner.tenantId);
     expect(stored.find((c) => c.callId === gone?.call_id)?.transcript).toBeNull();
   });
+
+  it("stores what Postgres can hold of odd values from Retell, and the cursor moves only by storable starts", async () => {
+    const { owner, retell: fake } = await retell.tenantWithRetell("syncodd");
+    const agentId = unique("agent");
+    fake.addAgent(agentId, "Front\u0000desk");
+    const start = recent(30);
+    const [odd, ...rest] = fake.addCalls(3, { agentId, start });
+    Object.assign(odd!, { start_timestamp: 1e20, duration_ms: "long", recording_url: "javascript:alert(1)" });
+
+    const db = await getDb();
+    const run = await syncRetellCalls(db, owner.tenantId, { deadline: soon() });
+    expect(run).toMatchObject({ callsSynced: 3, errors: 0, complete: true, status: "ok" });
+    const [agent] = await db.select().from(agents).where(eq(agents.tenantId, owner.tenantId));
+    expect(agent).toMatchObject({ agentId, agentName: null });
+    const [stored] = await db
+      .select({ startedAt: calls.startedAt, durationMs: calls.durationMs, recordingUrl: calls.recordingUrl })
+      .from(calls)
+      .where(and(eq(calls.tenantId, owner.tenantId), eq(calls.callId, odd!.call_id)));
+    expect(stored).toEqual({ startedAt: null, durationMs: null, recordingUrl: null });
+    expect(Number((await stateOf(owner.tenantId))?.cursor)).toBe(rest.at(-1)?.start_timestamp);
+  });
 });
 
 describe("Retell failing mid-sync", () => {
