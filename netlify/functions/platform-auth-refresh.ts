@@ -11,7 +11,7 @@ export default route(config, {
   POST: operation({
     summary: "Exchange a refresh token for a new session",
     description:
-      "The refresh token is rotated: the one presented is spent. Presenting a spent token revokes every token of its session.",
+      "The refresh token is rotated: the one presented is spent. A spent token still refreshes for 10 s (two tabs refreshing at once both stay signed in); presented after that, it revokes every token of its session.",
     access: "public",
     body: refreshBody,
     response: session,

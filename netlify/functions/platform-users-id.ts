@@ -16,7 +16,8 @@ export default route(config, {
   }),
   PUT: operation({
     summary: "Change a user's email, name, role or password",
-    description: "Admins cannot change owners or grant the owner role; a tenant always keeps one owner (422).",
+    description:
+      "Admins cannot change owners or grant the owner role; a tenant always keeps one owner (422). A new password ends the user's sessions (their refresh tokens are revoked).",
     access: { roles: ADMINS },
     params: idParams,
     body: updateUserBody,
@@ -25,7 +26,8 @@ export default route(config, {
   }),
   DELETE: operation({
     summary: "Remove a user",
-    description: "Nobody can remove themselves; admins cannot remove owners; the last owner stays (422).",
+    description:
+      "Nobody can remove themselves; admins cannot remove owners; the last owner stays (422). The user's sessions end with them.",
     access: { roles: ADMINS },
     params: idParams,
     status: 204,
