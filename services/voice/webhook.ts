@@ -15,7 +15,7 @@ import { type retellWebhookBody, STORED_EVENTS } from "./webhook.schemas";
  * it is logged and that tenant is simply not one the signature can match.
  */
 function storedApiKey({ tenantId, credential, error }: OpenedCredential): string | undefined {
-  if (error) logError({ msg: "retell webhook: stored Retell key unreadable", tenantId, error: String(error) });
+  if (error) logError({ msg: "retell webhook: stored Retell key unreadable", tenantId, error });
   const apiKey = credential?.data.apiKey;
   return typeof apiKey === "string" && apiKey ? apiKey : undefined;
 }
