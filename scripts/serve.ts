@@ -11,7 +11,8 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
-import { createServer } from "node:net";
+import { createServer as createHttpServer, type IncomingMessage } from "node:http";
+import { type AddressInfo, createServer } from "node:net";
 import { dirname, extname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Context } from "@netlify/functions";
@@ -21,7 +22,7 @@ import { copyDocsAssets } from "./docs-assets";
 
 export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 /** Where `npm start` and `npm run job` keep the embedded database when DATABASE_URL is unset. */
-export const defaultDataDir = fileURLToPath(new URL("../.data/db", import.meta.url));
+export const defaultDataDir = fileURLToPath(new URL("../.data/postgres", import.meta.url));
 
 type Runtime = "local" | "netlify";
 
@@ -29,7 +30,9 @@ export interface ServerOptions {
   runtime?: Runtime;
   /** 0 picks a free port. */
   port?: number;
-  /** The embedded database's directory when DATABASE_URL is unset; undefined keeps it in memory. */
+  /** The address to listen on; 127.0.0.1 unless told otherwise (`HOST`). */
+  host?: string;
+  /** The embedded database's directory when DATABASE_URL is unset; undefined uses a temporary one. */
   dataDir?: string;
   /** No progress lines and no Netlify dev logs (tests). */
   quiet?: boolean;
@@ -39,7 +42,7 @@ export interface RunningServer {
   url: string;
   /** The database the functions use: DATABASE_URL, or the embedded one started here. */
   databaseUrl: string;
-  /** Whether the database is the embedded Netlify DB started by this server. */
+  /** Whether the database is the embedded PostgreSQL started by this server. */
   embedded: boolean;
   demo: DemoCredentials;
   startupMs: number;
@@ -70,7 +73,8 @@ function isAlive(pid: number): boolean {
 
 /**
  * The embedded database server holding `dataDir`, if a live process (npm start, npm run job)
- * has it open. PGlite has one owner per data directory; a second one would corrupt it.
+ * has it open: it names the server's URL, so `npm run job` uses that server instead of starting
+ * a second one on the same directory.
  */
 function runningDatabase(dataDir: string): Lock | undefined {
   const path = lockPath(dataDir);
@@ -93,10 +97,10 @@ function releaseLock(dataDir: string): void {
 }
 
 /**
- * Starts Netlify DB's local emulation (PGlite behind the Postgres wire protocol) on a free port,
- * in `dataDir` or in memory. Its URL has no user; db/client.ts adds one.
+ * Starts PostgreSQL (scripts/dev/embedded-postgres.ts) on 127.0.0.1 and a free port, in `dataDir`
+ * or in a temporary directory, and records it in `dataDir`'s lock for `npm run job`.
  */
-async function startEmbeddedDatabase(dataDir?: string, quiet = true): Promise<EmbeddedDatabase> {
+async function startEmbeddedDatabase(dataDir?: string): Promise<EmbeddedDatabase> {
   if (dataDir) {
     const holder = runningDatabase(dataDir);
     if (holder) {
@@ -106,21 +110,20 @@ async function startEmbeddedDatabase(dataDir?: string, quiet = true): Promise<Em
     }
     await mkdir(dirname(dataDir), { recursive: true });
   }
-  const { NetlifyDB } = await import("@netlify/database-dev");
-  const db = new NetlifyDB({ directory: dataDir, logger: quiet ? () => {} : console.log });
-  const url = await db.start();
-  if (dataDir) writeFileSync(lockPath(dataDir), JSON.stringify({ pid: process.pid, url } satisfies Lock));
+  const { startEmbeddedPostgres } = await import("./dev/embedded-postgres");
+  const server = await startEmbeddedPostgres(dataDir);
+  if (dataDir) writeFileSync(lockPath(dataDir), JSON.stringify({ pid: process.pid, url: server.url } satisfies Lock));
   return {
-    url,
+    url: server.url,
     async stop() {
-      await db.stop();
+      await server.stop();
       if (dataDir) releaseLock(dataDir);
     },
   };
 }
 
-/** HTTPServer does not report a busy port (it has no 'error' listener); find out first. */
-async function assertPortFree(port: number): Promise<void> {
+/** A busy port is reported before the database starts and the functions load. */
+async function assertPortFree(port: number, host: string): Promise<void> {
   if (port === 0) return;
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
@@ -129,7 +132,7 @@ async function assertPortFree(port: number): Promise<void> {
         error.code === "EADDRINUSE" ? new Error(`Port ${port} is in use; set PORT to another port`) : (error as Error),
       ),
     );
-    probe.listen(port, () => probe.close(() => resolve()));
+    probe.listen(port, host, () => probe.close(() => resolve()));
   });
 }
 
@@ -162,12 +165,8 @@ const contentTypes: Record<string, string> = {
  */
 async function staticFile(request: Request): Promise<Response | undefined> {
   if (request.method !== "GET" && request.method !== "HEAD") return undefined;
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(new URL(request.url).pathname);
-  } catch {
-    return undefined;
-  }
+  // The server answered a path that does not decode with 400 before it got here.
+  const pathname = decodeURIComponent(new URL(request.url).pathname);
   const file = join(publishDir, pathname.endsWith("/") ? `${pathname}index.html` : pathname);
   const inside = relative(publishDir, file);
   if (!inside || inside.startsWith("..") || inside.split(sep).some((part) => part.startsWith("."))) return undefined;
@@ -265,13 +264,14 @@ async function netlifyRuntime(
 
 export async function startServer({
   port = 8888,
+  host = "127.0.0.1",
   dataDir,
   quiet = false,
   runtime = "local",
 }: ServerOptions = {}): Promise<RunningServer> {
   const started = performance.now();
   const progress = quiet ? () => {} : (message: string) => console.log(message);
-  await assertPortFree(port);
+  await assertPortFree(port, host);
 
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
@@ -282,8 +282,8 @@ export async function startServer({
     let url = databaseUrl();
     let embedded = false;
     if (!url) {
-      progress(`Starting the embedded database (${dataDir ?? "in memory"})...`);
-      const database = await startEmbeddedDatabase(dataDir, quiet);
+      progress(`Starting the embedded database (${dataDir ?? "in a temporary directory"})...`);
+      const database = await startEmbeddedDatabase(dataDir);
       cleanups.push(database.stop);
       url = database.url;
       embedded = true;
@@ -315,21 +315,48 @@ export async function startServer({
     const functions = runtime === "netlify" ? await netlifyRuntime(quiet, () => serverAddress) : await localRuntime();
     cleanups.push(functions.stop);
 
-    const { HTTPServer } = await import("@netlify/dev-utils");
-    const http = new HTTPServer(async (request) => {
+    const { toWebRequest, fromWebResponse } = await import("@netlify/dev-utils");
+    const answer = async (incoming: IncomingMessage): Promise<Response> => {
+      // An absolute-form target (`GET http://other.example/ HTTP/1.1`, a proxy's request) or `*`
+      // names no path of this server.
+      if (!incoming.url?.startsWith("/")) {
+        return envelope(400, "VALIDATION_FAILED", "The request target must be a path, such as /api/health");
+      }
+      let request: Request;
       try {
-        const response = await functions.handle(request);
-        return (
-          response ??
-          envelope(404, "NOT_FOUND", `${UNMATCHED_MESSAGE} ${request.method} ${new URL(request.url).pathname}`)
-        );
+        request = toWebRequest(incoming);
+      } catch {
+        return envelope(400, "VALIDATION_FAILED", "The request's Host header and path do not make a valid URL");
+      }
+      try {
+        decodeURIComponent(new URL(request.url).pathname);
+      } catch {
+        return envelope(400, "VALIDATION_FAILED", "The request path has a malformed percent-encoding");
+      }
+      const response = await functions.handle(request);
+      return (
+        response ??
+        envelope(404, "NOT_FOUND", `${UNMATCHED_MESSAGE} ${request.method} ${new URL(request.url).pathname}`)
+      );
+    };
+    const http = createHttpServer(async (incoming, outgoing) => {
+      let response: Response;
+      try {
+        response = await answer(incoming);
       } catch (error) {
         console.error(JSON.stringify({ level: "error", msg: "local runtime failed", error: String(error) }));
-        return envelope(500, "INTERNAL_ERROR", "The local runtime failed to handle this request");
+        response = envelope(500, "INTERNAL_ERROR", "The local runtime failed to handle this request");
       }
+      // A client that went away mid-answer costs its own socket only.
+      await fromWebResponse(response, outgoing).catch(() => outgoing.destroy());
     });
-    serverAddress = await http.start(port);
-    cleanups.push(() => http.stop());
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(port, host, () => resolve());
+    });
+    const { address, port: boundPort } = http.address() as AddressInfo;
+    serverAddress = `http://${address.includes(":") ? `[${address}]` : address}:${boundPort}`;
+    cleanups.push(() => new Promise<void>((resolve) => http.close(() => resolve())));
 
     return {
       url: serverAddress,
@@ -347,7 +374,7 @@ export async function startServer({
 
 /**
  * The database a command-line script (`npm run job`, `npm run secrets:rotate`) works on:
- * DATABASE_URL; else the running `npm start`'s embedded one; else .data/db opened here and
+ * DATABASE_URL; else the running `npm start`'s embedded one; else .data/postgres opened here and
  * migrated (it may predate the latest migration; a deployed one is migrated by the build).
  * `close()` also stops an embedded server started here.
  */

@@ -1,8 +1,8 @@
 /**
- * `npm start`: the whole API on http://localhost:8888 with no setup. Without DATABASE_URL it
- * runs Netlify DB's local emulation with its data in .data/db; it migrates, seeds a demo tenant
+ * `npm start`: the whole API on http://127.0.0.1:8888 with no setup. Without DATABASE_URL it
+ * runs an embedded PostgreSQL with its data in .data/postgres; it migrates, seeds a demo tenant
  * and serves every function (see scripts/serve.ts for the two runtimes; `--netlify` picks
- * Netlify's dev runtime).
+ * Netlify's dev runtime). HOST and PORT change the address.
  */
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -13,10 +13,11 @@ const envFile = join(repoRoot, ".env");
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 
 const port = Number(process.env.PORT ?? 8888);
+const host = process.env.HOST || "127.0.0.1";
 const runtime = process.argv.includes("--netlify") ? "netlify" : "local";
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
-  server = await startServer({ port, dataDir: defaultDataDir, runtime });
+  server = await startServer({ port, host, dataDir: defaultDataDir, runtime });
 } catch (error) {
   console.error(`Frontdesk did not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
@@ -26,7 +27,7 @@ const { url, demo } = server;
 const owner = demo.users[0]!;
 const others = demo.users.slice(1).map((user) => `${user.email} (${user.role})`);
 const database = server.embedded
-  ? `embedded Netlify DB (PGlite), data in ${relative(process.cwd(), defaultDataDir) || defaultDataDir}`
+  ? `embedded PostgreSQL, data in ${relative(process.cwd(), defaultDataDir) || defaultDataDir}`
   : new URL(server.databaseUrl).host;
 const login = JSON.stringify({ email: owner.email, password: owner.password });
 
@@ -71,5 +72,10 @@ async function shutdown(signal: NodeJS.Signals) {
     process.exit(1);
   }
 }
+// All functions share this process, where on Netlify each request has its own invocation: a
+// promise one of them left rejected must not end the server for every other request.
+process.on("unhandledRejection", (reason) => {
+  console.error(JSON.stringify({ level: "error", msg: "unhandled rejection", error: String(reason) }));
+});
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
