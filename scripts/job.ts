@@ -22,8 +22,8 @@ Jobs:
 ${[...jobs.keys()].map((name) => `  ${name}`).join("\n")}
 
 The job runs on DATABASE_URL (or NETLIFY_DATABASE_URL; .env is read). Without one it runs on the
-local database in .data/db: through the running \`npm start\` if there is one, otherwise by
-opening .data/db itself (so \`npm start\` cannot open it until the job has finished).`;
+local database in .data/postgres: through the running \`npm start\` if there is one, otherwise by
+opening .data/postgres itself (so \`npm start\` cannot open it until the job has finished).`;
 
 const envFile = join(repoRoot, ".env");
 if (existsSync(envFile)) process.loadEnvFile(envFile);

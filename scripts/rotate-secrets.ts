@@ -15,7 +15,7 @@ const usage = `Usage: npm run secrets:rotate [-- --batch-size <n>]
 
 Re-seals every stored secret under ENCRYPTION_KEY; ENCRYPTION_KEYS_PREVIOUS (comma-separated) must
 hold the keys that sealed the others. Runs on DATABASE_URL (or NETLIFY_DATABASE_URL; .env is read),
-else on the local database in .data/db (through the running \`npm start\` if there is one).`;
+else on the local database in .data/postgres (through the running \`npm start\` if there is one).`;
 
 const envFile = join(repoRoot, ".env");
 if (existsSync(envFile)) process.loadEnvFile(envFile);
