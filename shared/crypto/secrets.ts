@@ -57,9 +57,13 @@ function decrypt(sealed: string, key: Key): string {
   return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
 }
 
-/** What a read shows of a secret: enough to recognise it, never enough to use it. */
+/**
+ * What a read shows of a secret: enough to recognise it, never enough to use it. Its last four
+ * characters, counted by code point: a cut through a surrogate pair would store a lone surrogate.
+ */
 function maskSecret(plaintext: string): string {
-  return plaintext.length >= 12 ? `••••${plaintext.slice(-4)}` : "••••";
+  const characters = Array.from(plaintext);
+  return characters.length >= 12 ? `••••${characters.slice(-4).join("")}` : "••••";
 }
 
 /**

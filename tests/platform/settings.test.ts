@@ -20,6 +20,18 @@ describe("/api/settings", () => {
     expect(res.statements).toBe(1);
   });
 
+  it("masks a secret by its last four characters, never by half a surrogate pair (found by the fuzz test)", async () => {
+    const owner = await registerTenant("secrets-astral");
+    const accessToken = "abcdefghijkl𐀀𐀀x"; // its last four UTF-16 units start mid-pair
+    const patched = await call(settings, {
+      method: "PATCH",
+      token: owner.accessToken,
+      body: { whatsappConfig: { accessToken } },
+    });
+    expect(patched.status, patched.text).toBe(200);
+    expect(patched.body.data.whatsappConfig.accessToken).toBe("••••l𐀀𐀀x");
+  });
+
   it("encrypts secrets at rest, masks them on read and keeps them when omitted", async () => {
     const owner = await registerTenant("secrets");
     const patched = await call(settings, {
