@@ -16,6 +16,7 @@ import { type AddressInfo, createServer } from "node:net";
 import { dirname, extname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Context } from "@netlify/functions";
+import type { Header } from "@netlify/headers-parser";
 import { closeDatabase, connect, type DatabaseHandle, databaseUrl } from "../db/client";
 import { type DemoCredentials, seedDemo } from "../db/seed";
 import { copyDocsAssets } from "./docs-assets";
@@ -159,11 +160,24 @@ const contentTypes: Record<string, string> = {
   ".ico": "image/x-icon",
 };
 
+/** netlify.toml's `[[headers]]`, read by Netlify's own parser, as its CDN applies them to public/. */
+async function staticHeaders(): Promise<Header[]> {
+  const { parseAllHeaders } = await import("@netlify/headers-parser");
+  const { headers, errors } = await parseAllHeaders({
+    headersFiles: [],
+    netlifyConfigPath: join(repoRoot, "netlify.toml"),
+    configHeaders: undefined,
+    minimal: false,
+  });
+  if (errors.length > 0) throw errors[0];
+  return headers as Header[];
+}
+
 /**
- * A file of public/, as Netlify's CDN serves the publish directory (with netlify.toml's
- * `X-Content-Type-Options: nosniff`); `/` is index.html. Dot files and paths leaving public/ are not served.
+ * A file of public/, as Netlify's CDN serves the publish directory, with netlify.toml's headers for
+ * its path; `/` is index.html. Dot files and paths leaving public/ are not served.
  */
-async function staticFile(request: Request): Promise<Response | undefined> {
+async function staticFile(request: Request, rules: Header[]): Promise<Response | undefined> {
   if (request.method !== "GET" && request.method !== "HEAD") return undefined;
   // The server answered a path that does not decode with 400 before it got here.
   const pathname = decodeURIComponent(new URL(request.url).pathname);
@@ -172,12 +186,14 @@ async function staticFile(request: Request): Promise<Response | undefined> {
   if (!inside || inside.startsWith("..") || inside.split(sep).some((part) => part.startsWith("."))) return undefined;
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) return undefined;
-  const headers = {
+  const headers = new Headers({
     "content-type": contentTypes[extname(file)] ?? "application/octet-stream",
     "content-length": String(info.size),
-    "x-content-type-options": "nosniff",
     "cache-control": "public, max-age=0, must-revalidate",
-  };
+  });
+  for (const rule of rules.filter(({ forRegExp }) => forRegExp.test(pathname))) {
+    for (const [name, value] of Object.entries(rule.values)) headers.set(name, value);
+  }
   return new Response(request.method === "HEAD" ? null : await readFile(file), { headers });
 }
 
@@ -189,6 +205,7 @@ async function staticFile(request: Request): Promise<Response | undefined> {
 async function localRuntime(): Promise<{ handle: FunctionHandler; stop(): Promise<void> }> {
   const { listFunctions } = await import("@netlify/zip-it-and-ship-it");
   const functions = await listFunctions([functionsDir], { basePath: repoRoot, parseISC: true });
+  const rules = await staticHeaders();
   const routes = functions.flatMap((fn) =>
     (fn.routes ?? []).map((route) => ({
       fn,
@@ -234,7 +251,7 @@ async function localRuntime(): Promise<{ handle: FunctionHandler; stop(): Promis
       }
     }
     // Netlify serves the publish directory where no function's path matches.
-    return staticFile(request);
+    return staticFile(request, rules);
   };
   return { handle, stop: async () => void (await Promise.all(pending)) };
 }

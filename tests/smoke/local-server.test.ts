@@ -172,4 +172,14 @@ describe.each(databases)("npm start's server on $name", ({ url }) => {
       expect(new URL(server.url).hostname).toBe("127.0.0.1");
     });
   });
+
+  it("serves public/ with netlify.toml's headers, as Netlify's CDN does", async () => {
+    const page = await fetch(new URL("/", server.url));
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+  });
 });
