@@ -260,10 +260,11 @@ try {
   // The create's statements are replayed with a new email each time, and the audit row points at the new user.
   const template = newUser();
   const created = await record((db) => createUser(serviceContext(db, writer), template));
-  const [insertUser, insertAudit] = created.statements;
-  if (!insertUser || !insertAudit || created.statements.length !== 2) {
+  // The transaction reads (and share-locks) the caller's current row, then inserts the user and the audit row.
+  const [lockCaller, insertUser, insertAudit] = created.statements;
+  if (!lockCaller || !insertUser || !insertAudit || created.statements.length !== 3) {
     throw new Error(
-      `expected the create to insert a user and an audit row, got ${created.statements.length} statements`,
+      `expected the create to read its caller, insert a user and an audit row, got ${created.statements.length} statements`,
     );
   }
 
@@ -293,6 +294,7 @@ try {
       raw: () =>
         raw.transaction(async (query) => {
           const email = newUser().email;
+          await query(lockCaller.sql, lockCaller.params);
           const [row] = await query(insertUser.sql, substitute(insertUser.params, template.email, email));
           const auditParams = substitute(insertAudit.params, template.email, email);
           await query(insertAudit.sql, substitute(auditParams, created.result.id, String(row?.id)));
