@@ -18,8 +18,13 @@ export interface ServiceContext<C extends Caller = AuthenticatedCaller> {
   ip: string;
 }
 
-/** One page of a list and the total across all pages. */
+/** One page of a list: its items, the total across all pages, and where the next page starts. */
 export interface Page<T> {
   items: T[];
+  /** Exact when `totalIsExact`; otherwise a lower bound (shared/pagination.ts EXACT_TOTAL_LIMIT). */
   total: number;
+  totalIsExact: boolean;
+  hasMore: boolean;
+  /** The `cursor` that reads the next page from where this one ends; null on the last page. */
+  nextCursor: string | null;
 }

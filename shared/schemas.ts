@@ -87,8 +87,19 @@ export const jsonObject = ({
   key?: z.ZodString;
 } = {}) => z.record(key, z.unknown()).superRefine(boundedJson(maxBytes));
 
-/** `limit` (1–100, default 20) and `offset` for every list; extend with the list's own filters. */
+/**
+ * `limit` (1–100, default 20) and `offset` or `cursor` for every list; extend with the list's own
+ * filters. A cursor reads on from where a page ended at the cost of the first page, however deep.
+ */
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).default(0),
+  cursor: z
+    .string()
+    .max(2048)
+    .regex(/^[A-Za-z0-9_-]+$/, "Must be a cursor this API returned (base64url)")
+    .optional()
+    .describe(
+      "`pagination.nextCursor` of the previous page: the next page, read on from where that one ended (with `offset` 0). Opaque; valid only for the same sort",
+    ),
 });

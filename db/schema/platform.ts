@@ -66,7 +66,7 @@ export const users = pgTable(
   },
   (t) => [
     uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
-    index().on(t.tenantId),
+    index().on(t.tenantId, t.createdAt, t.id),
     oneOf("users_role_check", t.role, ROLES),
   ],
 );
@@ -116,7 +116,7 @@ export const apiKeys = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index().on(t.tenantId),
+    index().on(t.tenantId, t.createdAt, t.id),
     check(
       "api_keys_scopes_check",
       sql`${t.scopes} <@ array[${sql.raw(API_KEY_SCOPES.map((scope) => `'${scope}'`).join(", "))}]::text[]`,
@@ -202,7 +202,7 @@ export const auditLog = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index().on(t.tenantId, t.createdAt.desc()),
+    index().on(t.tenantId, t.createdAt, t.id),
     oneOf("audit_log_actor_type_check", t.actorType, AUDIT_ACTOR_TYPES),
   ],
 );

@@ -59,7 +59,7 @@ export const policies = pgTable(
     unique().on(t.tenantId, t.version),
     // At most one active policy per tenant, whatever the code does.
     uniqueIndex("policies_one_active_per_tenant").on(t.tenantId).where(sql`${t.isActive}`),
-    index().on(t.tenantId, t.createdAt.desc()),
+    index().on(t.tenantId, t.createdAt, t.id),
   ],
 );
 
@@ -98,8 +98,8 @@ export const returnRequests = pgTable(
       "return_requests_ai_confidence_check",
       sql`${t.aiConfidenceScore} is null or (${t.aiConfidenceScore} >= 0 and ${t.aiConfidenceScore} <= 1)`,
     ),
-    index().on(t.tenantId, t.createdAt.desc()),
-    index().on(t.tenantId, t.status, t.createdAt.desc()),
+    index().on(t.tenantId, t.createdAt, t.id),
+    index().on(t.tenantId, t.status, t.createdAt, t.id),
     index("return_requests_tenant_email_idx").on(t.tenantId, sql`lower(${t.customerEmail})`),
   ],
 );
@@ -125,7 +125,7 @@ export const chatSessions = pgTable(
     unique().on(t.tenantId, t.id),
     oneOf("chat_sessions_mode_check", t.chatMode, CHAT_MODES),
     oneOf("chat_sessions_type_check", t.sessionType, CHAT_SESSION_TYPES),
-    index().on(t.tenantId, t.updatedAt.desc()),
+    index().on(t.tenantId, t.updatedAt, t.id),
   ],
 );
 
@@ -149,7 +149,7 @@ export const chatMessages = pgTable(
     }).onDelete("cascade"),
     oneOf("chat_messages_sender_check", t.sender, CHAT_SENDERS),
     oneOf("chat_messages_type_check", t.messageType, CHAT_MESSAGE_TYPES),
-    index().on(t.tenantId, t.sessionId, t.createdAt),
+    index().on(t.tenantId, t.sessionId, t.createdAt, t.id),
   ],
 );
 
@@ -190,7 +190,7 @@ export const callSessions = pgTable(
     oneOf("call_sessions_provider_check", t.provider, CALL_PROVIDERS),
     oneOf("call_sessions_status_check", t.status, CALL_SESSION_STATUSES),
     check("call_sessions_duration_check", sql`${t.durationSeconds} >= 0`),
-    index().on(t.tenantId, t.createdAt.desc()),
+    index().on(t.tenantId, t.createdAt, t.id),
   ],
 );
 
@@ -212,7 +212,8 @@ export const callTranscripts = pgTable(
       foreignColumns: [callSessions.tenantId, callSessions.id],
     }).onDelete("cascade"),
     oneOf("call_transcripts_speaker_check", t.speaker, CHAT_SENDERS),
-    index().on(t.tenantId, t.callSessionId, t.timestampSeconds),
+    // Named: the generated name would pass Postgres's 63 characters.
+    index("call_transcripts_call_order_idx").on(t.tenantId, t.callSessionId, t.timestampSeconds, t.createdAt, t.id),
   ],
 );
 
@@ -232,7 +233,7 @@ export const callAnalytics = pgTable(
       columns: [t.tenantId, t.callSessionId],
       foreignColumns: [callSessions.tenantId, callSessions.id],
     }).onDelete("cascade"),
-    index().on(t.tenantId, t.callSessionId),
+    index().on(t.tenantId, t.callSessionId, t.createdAt, t.id),
   ],
 );
 

@@ -39,6 +39,11 @@ export const agents = pgTable(
     agentId: text().notNull(),
     agentName: text(),
     status: text().$type<(typeof AGENT_STATUSES)[number]>().notNull().default("ACTIVE"),
+    /**
+     * How many calls the agent has, exact: kept by triggers on calls (migration 0009_agent_call_count)
+     * in the statement that inserts or deletes them. Call history's total, never counted per page.
+     */
+    callCount: integer().notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -95,7 +100,10 @@ export const calls = pgTable(
     foreignKey({ columns: [t.tenantId, t.agentId], foreignColumns: [agents.tenantId, agents.agentId] }).onDelete(
       "cascade",
     ),
-    index().on(t.tenantId, t.agentId, t.startedAt.desc()),
+    // One per call-history sort, each serving both directions (shared/pagination.ts).
+    index().on(t.tenantId, t.agentId, t.startedAt, t.id),
+    index().on(t.tenantId, t.agentId, t.durationMs, t.id),
+    index().on(t.tenantId, t.agentId, t.costCents, t.id),
     index().on(t.tenantId, t.startedAt.desc()),
     index("calls_unsettled_idx").on(t.tenantId, t.startedAt).where(unsettled(t)),
     oneOf("calls_call_type_check", t.callType, CALL_TYPES),

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { apiKeys } from "../../db/schema";
 import { API_KEY_PREFIX } from "../../shared/auth/authenticate";
@@ -49,9 +49,8 @@ export async function listApiKeys(ctx: ServiceContext, query: z.infer<typeof lis
     table: apiKeys,
     columns: columns,
     where,
-    orderBy: [desc(apiKeys.createdAt), desc(apiKeys.id)],
-    limit: query.limit,
-    offset: query.offset,
+    sort: { by: [apiKeys.createdAt, apiKeys.id], direction: "desc" },
+    page: query,
   });
 }
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lte } from "drizzle-orm";
+import { and, eq, gte, lte } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
 import { auditLog } from "../../db/schema";
@@ -40,7 +40,7 @@ export async function recordAudit(
 
 const columns = shownColumns(auditLog);
 
-/** Newest first; one statement with the total from a window count. */
+/** Newest first; one page and its total in one statement (listPage). */
 export async function listAuditLog(ctx: ServiceContext, query: z.infer<typeof auditQuery>) {
   const where = and(
     eq(auditLog.tenantId, ctx.caller.tenantId),
@@ -55,8 +55,7 @@ export async function listAuditLog(ctx: ServiceContext, query: z.infer<typeof au
     table: auditLog,
     columns,
     where,
-    orderBy: [desc(auditLog.createdAt), desc(auditLog.id)],
-    limit: query.limit,
-    offset: query.offset,
+    sort: { by: [auditLog.createdAt, auditLog.id], direction: "desc" },
+    page: query,
   });
 }

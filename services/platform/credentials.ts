@@ -11,7 +11,7 @@ import {
   type SealedField,
   sealSecret,
 } from "../../shared/crypto/secrets";
-import { listPage } from "../../shared/pagination";
+import { listPage, type PageQuery } from "../../shared/pagination";
 
 /**
  * The platform's credentials store (DESIGN §1, §3): every provider credential of a tenant, whichever
@@ -148,14 +148,14 @@ export async function listCredentials(
   db: Database,
   tenantId: string,
   filter: CredentialFilter,
-  page: { limit: number; offset: number },
+  page: PageQuery,
 ): Promise<Page<Credential>> {
   const result = await listPage(db, {
     table: credentials,
     where: matching(tenantId, filter),
     columns,
-    orderBy: [asc(credentials.kind), asc(credentials.name), asc(credentials.id)],
-    ...page,
+    sort: { by: [credentials.kind, credentials.name, credentials.id], direction: "asc" },
+    page,
   });
   return { ...result, items: result.items.map(masked) };
 }

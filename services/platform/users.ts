@@ -28,9 +28,8 @@ export async function listUsers(ctx: ServiceContext, query: z.infer<typeof listU
     table: users,
     columns: userColumns,
     where,
-    orderBy: [users.createdAt, users.id],
-    limit: query.limit,
-    offset: query.offset,
+    sort: { by: [users.createdAt, users.id], direction: "asc" },
+    page: query,
   });
 }
 

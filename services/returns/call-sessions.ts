@@ -1,11 +1,11 @@
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { toSnakeCase } from "drizzle-orm/casing";
 import type { z } from "zod";
 import { callAnalytics, callSessions, callTranscripts } from "../../db/schema";
 import { shownColumns } from "../../shared/columns";
 import type { ServiceContext } from "../../shared/context";
 import { isForeignKeyViolation, notFound } from "../../shared/errors";
-import { type ChildPageSpec, childPage, listPage } from "../../shared/pagination";
+import { childPage, listPage, type Sort } from "../../shared/pagination";
 import { stateMachine } from "../../shared/state-machine";
 import type {
   analytics,
@@ -48,9 +48,8 @@ export async function listCallSessions(ctx: ServiceContext, query: z.infer<typeo
     table: callSessions,
     columns: callSessionColumns,
     where,
-    orderBy: [desc(callSessions.createdAt), desc(callSessions.id)],
-    limit: query.limit,
-    offset: query.offset,
+    sort: { by: [callSessions.createdAt, callSessions.id], direction: "desc" },
+    page: query,
   });
 }
 
@@ -189,7 +188,7 @@ export async function listTranscripts(ctx: ServiceContext, id: string, query: z.
   return pageOfCall(ctx, id, query, {
     table: callTranscripts,
     columns: transcriptColumns,
-    orderBy: (c) => [sql`${c.timestampSeconds} nulls last`, asc(c.createdAt), asc(c.id)],
+    sort: { by: [callTranscripts.timestampSeconds, callTranscripts.createdAt, callTranscripts.id], direction: "asc" },
   });
 }
 
@@ -213,7 +212,7 @@ export async function listAnalytics(ctx: ServiceContext, id: string, query: z.in
   return pageOfCall(ctx, id, query, {
     table: callAnalytics,
     columns: analyticsColumns,
-    orderBy: (c) => [asc(c.createdAt), asc(c.id)],
+    sort: { by: [callAnalytics.createdAt, callAnalytics.id], direction: "asc" },
   });
 }
 
@@ -222,7 +221,7 @@ async function pageOfCall<C extends typeof transcriptColumns | typeof analyticsC
   ctx: ServiceContext,
   id: string,
   query: z.infer<typeof listChildrenQuery>,
-  children: { table: typeof callTranscripts | typeof callAnalytics; columns: C; orderBy: ChildPageSpec<C>["orderBy"] },
+  children: { table: typeof callTranscripts | typeof callAnalytics; columns: C; sort: Sort },
 ) {
   const { tenantId } = ctx.caller;
   const page = await childPage(ctx.db, {
@@ -232,8 +231,8 @@ async function pageOfCall<C extends typeof transcriptColumns | typeof analyticsC
       where: and(eq(children.table.tenantId, tenantId), eq(children.table.callSessionId, id)),
       columns: children.columns,
     },
-    orderBy: children.orderBy,
-    ...query,
+    sort: children.sort,
+    page: query,
   });
   if (!page) throw notFound("Call session");
   return page;

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { chatMessages, chatSessions, users } from "../../db/schema";
 import { shownColumns } from "../../shared/columns";
@@ -20,7 +20,7 @@ import { sanitizeText } from "./sanitize";
 const chatSessionColumns = shownColumns(chatSessions);
 const messageColumns = shownColumns(chatMessages);
 
-/** Most recently active first; one statement with the total from a window count. */
+/** Most recently active first; one page and its total in one statement (listPage). */
 export async function listChatSessions(ctx: ServiceContext, query: z.infer<typeof listChatSessionsQuery>) {
   assertOwnBusiness(ctx.caller, query.businessId);
   const where = and(
@@ -34,9 +34,8 @@ export async function listChatSessions(ctx: ServiceContext, query: z.infer<typeo
     table: chatSessions,
     columns: chatSessionColumns,
     where,
-    orderBy: [desc(chatSessions.updatedAt), desc(chatSessions.id)],
-    limit: query.limit,
-    offset: query.offset,
+    sort: { by: [chatSessions.updatedAt, chatSessions.id], direction: "desc" },
+    page: query,
   });
 }
 
@@ -99,8 +98,8 @@ export async function listChatMessages(
       where: and(eq(chatMessages.tenantId, tenantId), eq(chatMessages.sessionId, sessionId)),
       columns: messageColumns,
     },
-    orderBy: (c) => [asc(c.createdAt), asc(c.id)],
-    ...query,
+    sort: { by: [chatMessages.createdAt, chatMessages.id], direction: "asc" },
+    page: query,
   });
   if (!page) throw notFound("Chat session");
   return page;

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, ne } from "drizzle-orm";
+import { and, eq, getTableColumns, ne } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
 import { policies } from "../../db/schema";
@@ -22,7 +22,7 @@ const policyColumns = getTableColumns(policies);
 
 const duplicateVersion = () => conflict("A policy with this version already exists");
 
-/** Newest first; one statement with the total from a window count. */
+/** Newest first; one page and its total in one statement (listPage). */
 export async function listPolicies(ctx: ServiceContext, query: z.infer<typeof listPoliciesQuery>) {
   assertOwnBusiness(ctx.caller, query.businessId);
   const where = eq(policies.tenantId, ctx.caller.tenantId);
@@ -30,9 +30,8 @@ export async function listPolicies(ctx: ServiceContext, query: z.infer<typeof li
     table: policies,
     columns: policyColumns,
     where,
-    orderBy: [desc(policies.createdAt), desc(policies.id)],
-    limit: query.limit,
-    offset: query.offset,
+    sort: { by: [policies.createdAt, policies.id], direction: "desc" },
+    page: query,
   });
 }
 

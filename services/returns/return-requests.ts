@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, ilike, inArray, lte, or, sql } from "drizzle-orm";
+import { and, eq, gte, ilike, inArray, lte, or, sql } from "drizzle-orm";
 import { type ReturnStatus, returnRequests } from "../../db/schema";
 import { shownColumns } from "../../shared/columns";
 import type { Caller, ServiceContext } from "../../shared/context";
@@ -136,7 +136,7 @@ export async function lookupReturnRequest(
   return row;
 }
 
-/** Newest first, filtered; one statement with the total from a window count. */
+/** Newest first, filtered; one page and its total in one statement (listPage). */
 export async function listReturnRequests(ctx: ServiceContext, query: ListReturnRequestsQuery) {
   assertOwnBusiness(ctx.caller, query.businessId);
   const pattern = query.q && likePattern(query.q);
@@ -152,9 +152,8 @@ export async function listReturnRequests(ctx: ServiceContext, query: ListReturnR
     table: returnRequests,
     columns: returnRequestColumns,
     where,
-    orderBy: [desc(returnRequests.createdAt), desc(returnRequests.id)],
-    limit: query.limit,
-    offset: query.offset,
+    sort: { by: [returnRequests.createdAt, returnRequests.id], direction: "desc" },
+    page: query,
   });
 }
 

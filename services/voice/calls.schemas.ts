@@ -38,7 +38,7 @@ export const agent = createSelectSchema(agents, {
   agentId: (column) => column.describe("Retell's agent id"),
   status: z.enum(AGENT_STATUSES),
 })
-  .omit({ tenantId: true })
+  .omit({ tenantId: true, callCount: true })
   .meta({ id: "Agent" });
 
 /** Retell's transcript_object: one entry per utterance (with word timings when Retell sends them). */

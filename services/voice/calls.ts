@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { z } from "zod";
 import { agents, calls } from "../../db/schema";
 import { shownColumns } from "../../shared/columns";
@@ -9,15 +10,16 @@ import type { CallOverview, CallSort, callHistoryQuery, overviewQuery } from "./
 
 /** The voice module's reads (spec 004): an agent, its call history, one call, the dashboard overview. */
 
-const agentColumns = shownColumns(agents);
+/** call_count is call history's total (listAgentCalls), not part of an agent's answer. */
+const agentColumns = shownColumns(agents, "callCount");
 /** What a list shows of a call: the heavy transcript stays behind GET /api/calls/:callId. */
 const callListColumns = shownColumns(calls, "transcript", "transcriptObject");
 
 /** The column behind each of call history's sorts. */
-const SORT_COLUMNS: Record<CallSort, keyof typeof callListColumns> = {
-  date: "startedAt",
-  duration: "durationMs",
-  cost: "costCents",
+const SORT_COLUMNS: Record<CallSort, AnyPgColumn> = {
+  date: calls.startedAt,
+  duration: calls.durationMs,
+  cost: calls.costCents,
 };
 
 /** Retell's durations are in ms; dashboards show seconds. */
@@ -36,28 +38,30 @@ export async function getAgent(ctx: ServiceContext, agentId: string) {
 }
 
 /**
- * One page of an agent's calls and their total, in one statement whatever the page (childPage:
- * the tenant's agent row joined to the page; no agent row is a 404). The newest-first page can be
- * read off the (tenant_id, agent_id, started_at) index; the id breaks ties, so pages never overlap
- * or skip, and calls without the sorted value come last in both directions.
+ * One page of an agent's calls in one statement (childPage: the tenant's agent row joined to the
+ * page; no agent row is a 404). Each sort reads its index on (tenant_id, agent_id, column, id), so
+ * a page costs the same at any number of calls, by cursor or by offset; the id breaks ties, and
+ * calls without the sorted value come last in both directions. The total is the agent's
+ * call_count, kept exact by triggers on calls (migration 0009_agent_call_count).
  */
 export async function listAgentCalls(ctx: ServiceContext, agentId: string, query: z.infer<typeof callHistoryQuery>) {
   const { tenantId } = ctx.caller;
-  const direction = query.order === "asc" ? sql`asc` : sql`desc`;
-  const sortKey = SORT_COLUMNS[query.sortBy];
   const page = await childPage(ctx.db, {
-    parent: { table: agents, where: and(eq(agents.tenantId, tenantId), eq(agents.agentId, agentId)) },
+    parent: {
+      table: agents,
+      where: and(eq(agents.tenantId, tenantId), eq(agents.agentId, agentId)),
+      childCount: agents.callCount,
+    },
     children: {
       table: calls,
       where: and(eq(calls.tenantId, tenantId), eq(calls.agentId, agentId)),
       columns: callListColumns,
     },
-    orderBy: (c) => [sql`${c[sortKey]} ${direction} nulls last`, query.order === "asc" ? asc(c.id) : desc(c.id)],
-    limit: query.limit,
-    offset: query.offset,
+    sort: { by: [SORT_COLUMNS[query.sortBy], calls.id], direction: query.order },
+    page: query,
   });
   if (!page) throw notFound("Agent");
-  return { items: page.items.map(withSeconds), total: page.total };
+  return { ...page, items: page.items.map(withSeconds) };
 }
 
 export async function getCall(ctx: ServiceContext, callId: string) {

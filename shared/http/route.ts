@@ -47,7 +47,7 @@ export interface Operation<A extends Access = Access, P = unknown, Q = unknown, 
   body?: z.ZodType<B>;
   /** The schema of `data`; for paginated operations, of one item. The output is parsed through it. */
   response?: z.ZodType;
-  /** The handler returns `{ items, total }`; the response adds `pagination` from `limit`/`offset`. */
+  /** The handler returns a Page (shared/context.ts); the response adds it as `pagination`, with `limit`/`offset`. */
   paginated?: boolean;
   status?: 200 | 201 | 202 | 204;
   /** Answers 202 instead when it holds for the result (a webhook acknowledging what it did not store). */
@@ -102,6 +102,7 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
   const handler = async (request: Request, context: Context): Promise<Response> => {
     const started = performance.now();
     const requestId = requestIdOf(request, context);
+    const url = new URL(request.url);
     let tenantId: string | undefined;
     let response: Response;
     try {
@@ -114,7 +115,7 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
         authorize(caller, op.access);
         if (caller.kind !== "public") tenantId = caller.tenantId;
         const params = parse(op.params, context?.params ?? {}, "params");
-        const query = parse(op.query, searchParams(new URL(request.url)), "query");
+        const query = parse(op.query, searchParams(url), "query");
         const raw = op.body ? await readJson(request) : undefined;
         const body = op.body ? parse(op.body, raw?.json, "body") : undefined;
         const ip = context?.ip || request.headers.get("x-nf-client-connection-ip") || "unknown";
@@ -127,7 +128,7 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
       if (response.status === 405) response.headers.set("allow", allow);
     }
     applyResponseHeaders(response, request, requestId, operations[request.method as Method]?.cache);
-    logRequest({ requestId, method: request.method, url: request.url, status: response.status, started, tenantId });
+    logRequest({ requestId, method: request.method, path: url.pathname, status: response.status, started, tenantId });
     return response;
   };
 
@@ -200,13 +201,10 @@ function serialize(op: Operation<Access, any, any, any, any>, result: unknown, q
   const status = op.accepted?.(result) ? 202 : (op.status ?? 200);
   if (status === 204) return new Response(null, { status });
   if (op.paginated) {
-    const { items, total } = result as Page<unknown>;
+    const { items, total, totalIsExact, hasMore, nextCursor } = result as Page<unknown>;
     const { limit, offset } = query as { limit: number; offset: number };
     const data = op.response ? z.array(op.response).parse(items) : items;
-    return Response.json(
-      { data, pagination: { total, limit, offset, hasMore: offset + items.length < total } },
-      { status },
-    );
+    return Response.json({ data, pagination: { total, totalIsExact, limit, offset, hasMore, nextCursor } }, { status });
   }
   return Response.json({ data: op.response ? op.response.parse(result) : result }, { status });
 }

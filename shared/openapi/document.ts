@@ -4,6 +4,7 @@ import packageJson from "../../package.json";
 import type { Access } from "../auth/authenticate";
 import { ERROR_STATUS, type ErrorCode } from "../errors";
 import { MAX_BODY_BYTES, METHODS, type Method, type RouteDefinition } from "../http/route";
+import { EXACT_TOTAL_LIMIT } from "../pagination";
 
 /**
  * The OpenAPI 3.1 document, built from the route declarations (`route()`'s `.definition`) at
@@ -58,12 +59,28 @@ const errorBody = z
   })
   .meta({ id: "Error", description: "Every error answer: a stable code and a human-readable message" });
 
+const bound = EXACT_TOTAL_LIMIT.toLocaleString("en");
 const pagination = z
   .object({
-    total: z.number().int().min(0).describe("Items across all pages"),
+    total: z
+      .number()
+      .int()
+      .min(0)
+      .describe(`Items across all pages: exact when \`totalIsExact\`, else the bound they exceed (${bound})`),
+    totalIsExact: z
+      .boolean()
+      .describe(
+        `False when there are more items than are counted (more than ${bound}); call history's total is always exact`,
+      ),
     limit: z.number().int(),
     offset: z.number().int(),
-    hasMore: z.boolean(),
+    hasMore: z.boolean().describe("Whether a page follows this one"),
+    nextCursor: z
+      .string()
+      .nullable()
+      .describe(
+        "Pass as `cursor` for the next page, which then costs what the first does however deep; null on the last page",
+      ),
   })
   .meta({ id: "Pagination" });
 

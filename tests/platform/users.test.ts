@@ -21,10 +21,24 @@ describe("GET /api/users", () => {
     const page = await call(users, { token: owner.accessToken, query: { limit: 2, offset: 0 } });
     expect(page.status).toBe(200);
     expect(page.body.data).toHaveLength(2);
-    expect(page.body.pagination).toEqual({ total: 4, limit: 2, offset: 0, hasMore: true });
+    expect(page.body.pagination).toEqual({
+      total: 4,
+      totalIsExact: true,
+      limit: 2,
+      offset: 0,
+      hasMore: true,
+      nextCursor: expect.any(String),
+    });
     expect(page.statements).toBe(1);
     const last = await call(users, { token: owner.accessToken, query: { limit: 2, offset: 2 } });
-    expect(last.body.pagination).toEqual({ total: 4, limit: 2, offset: 2, hasMore: false });
+    expect(last.body.pagination).toEqual({
+      total: 4,
+      totalIsExact: true,
+      limit: 2,
+      offset: 2,
+      hasMore: false,
+      nextCursor: null,
+    });
     const past = await call(users, { token: owner.accessToken, query: { limit: 2, offset: 10 } });
     expect(past.body).toMatchObject({ data: [], pagination: { total: 4, hasMore: false } });
   });

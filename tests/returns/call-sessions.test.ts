@@ -243,7 +243,14 @@ describe("transcripts and analytics", () => {
     expect(list.status).toBe(200);
     expect(list.body.data.map((t: { timestampSeconds: number }) => t.timestampSeconds)).toEqual([0, 3, 12.5]);
     expect(list.body.data[2]).toMatchObject({ speaker: "agent", confidenceScore: 0.91 });
-    expect(list.body.pagination).toEqual({ total: 3, limit: 20, offset: 0, hasMore: false });
+    expect(list.body.pagination).toEqual({
+      total: 3,
+      totalIsExact: true,
+      limit: 20,
+      offset: 0,
+      hasMore: false,
+      nextCursor: null,
+    });
     expect(list.statements).toBe(1);
   });
 

@@ -103,7 +103,14 @@ describe("GET /api/chat-sessions", () => {
     const res = await call(chatSessionsFn, { token: owner.accessToken });
     expect(res.status).toBe(200);
     expect(res.body.data.map((s: { id: string }) => s.id)).toEqual([second.id, first.id]);
-    expect(res.body.pagination).toEqual({ total: 2, limit: 20, offset: 0, hasMore: false });
+    expect(res.body.pagination).toEqual({
+      total: 2,
+      totalIsExact: true,
+      limit: 20,
+      offset: 0,
+      hasMore: false,
+      nextCursor: null,
+    });
     expect(res.text).not.toContain("not yours");
     expect(res.statements).toBe(1);
 
@@ -115,7 +122,14 @@ describe("GET /api/chat-sessions", () => {
     });
     const after = await call(chatSessionsFn, { token: owner.accessToken, query: { limit: 1 } });
     expect(after.body.data.map((s: { id: string }) => s.id)).toEqual([first.id]);
-    expect(after.body.pagination).toEqual({ total: 2, limit: 1, offset: 0, hasMore: true });
+    expect(after.body.pagination).toEqual({
+      total: 2,
+      totalIsExact: true,
+      limit: 1,
+      offset: 0,
+      hasMore: true,
+      nextCursor: expect.any(String),
+    });
   });
 
   it("filters by userId, isActive, chatMode and sessionType", async () => {
@@ -305,7 +319,14 @@ describe("GET /api/chat-messages/:sessionId", () => {
     const res = await call(chatMessagesList, { path: messagesPath(session.id), token: owner.accessToken });
     expect(res.status).toBe(200);
     expect(res.body.data.map((m: { message: string }) => m.message)).toEqual(["one", "two", "three"]);
-    expect(res.body.pagination).toEqual({ total: 3, limit: 20, offset: 0, hasMore: false });
+    expect(res.body.pagination).toEqual({
+      total: 3,
+      totalIsExact: true,
+      limit: 20,
+      offset: 0,
+      hasMore: false,
+      nextCursor: null,
+    });
     expect(res.statements).toBe(1);
 
     const page = await call(chatMessagesList, {
@@ -314,7 +335,14 @@ describe("GET /api/chat-messages/:sessionId", () => {
       query: { limit: 2, offset: 1 },
     });
     expect(page.body.data.map((m: { message: string }) => m.message)).toEqual(["two", "three"]);
-    expect(page.body.pagination).toEqual({ total: 3, limit: 2, offset: 1, hasMore: false });
+    expect(page.body.pagination).toEqual({
+      total: 3,
+      totalIsExact: true,
+      limit: 2,
+      offset: 1,
+      hasMore: false,
+      nextCursor: null,
+    });
 
     const past = await call(chatMessagesList, {
       path: messagesPath(session.id),
@@ -330,7 +358,10 @@ describe("GET /api/chat-messages/:sessionId", () => {
     const other = await registerTenant("msg-list-404-other");
     const empty = await newSession(owner);
     const res = await call(chatMessagesList, { path: messagesPath(empty.id), token: owner.accessToken });
-    expect(res.body).toEqual({ data: [], pagination: { total: 0, limit: 20, offset: 0, hasMore: false } });
+    expect(res.body).toEqual({
+      data: [],
+      pagination: { total: 0, totalIsExact: true, limit: 20, offset: 0, hasMore: false, nextCursor: null },
+    });
 
     const theirs = await newSession(other);
     await call(chatMessagesCreate, {

@@ -142,7 +142,14 @@ describe("GET /api/policies", () => {
     expect(page.status).toBe(200);
     expect(page.statements).toBe(1);
     expect(page.body.data.map((p: { version: string }) => p.version)).toEqual(["v2", "v1"]);
-    expect(page.body.pagination).toEqual({ total: 3, limit: 2, offset: 0, hasMore: true });
+    expect(page.body.pagination).toEqual({
+      total: 3,
+      totalIsExact: true,
+      limit: 2,
+      offset: 0,
+      hasMore: true,
+      nextCursor: expect.any(String),
+    });
     const rest = await call(policiesFn, { token: agent.accessToken, query: { limit: 2, offset: 2 } });
     expect(rest.body.data.map((p: { version: string }) => p.version)).toEqual(["v0"]);
     const { key } = await createApiKey(owner, ["read"]);

@@ -386,7 +386,14 @@ describe("GET /api/return-requests", () => {
     const page = await call(requests, { token: owner.accessToken, query: { limit: 2 } });
     expect(page.status).toBe(200);
     expect(page.statements).toBe(1);
-    expect(page.body.pagination).toEqual({ total: 5, limit: 2, offset: 0, hasMore: true });
+    expect(page.body.pagination).toEqual({
+      total: 5,
+      totalIsExact: true,
+      limit: 2,
+      offset: 0,
+      hasMore: true,
+      nextCursor: expect.any(String),
+    });
     expect(page.body.data.map((r: { orderId: string }) => r.orderId)).toEqual(["LIST-4", "LIST-3"]);
     expect(page.body.data[0]).toMatchObject({
       aiRecommendation: "review",
@@ -394,7 +401,14 @@ describe("GET /api/return-requests", () => {
       adminNotes: "note 4",
     });
     const last = await call(requests, { token: owner.accessToken, query: { limit: 2, offset: 4 } });
-    expect(last.body.pagination).toEqual({ total: 5, limit: 2, offset: 4, hasMore: false });
+    expect(last.body.pagination).toEqual({
+      total: 5,
+      totalIsExact: true,
+      limit: 2,
+      offset: 4,
+      hasMore: false,
+      nextCursor: null,
+    });
     expect(last.body.data.map((r: { orderId: string }) => r.orderId)).toEqual(["LIST-0"]);
     const past = await call(requests, { token: owner.accessToken, query: { offset: 50 } });
     expect(past.body).toMatchObject({ data: [], pagination: { total: 5, hasMore: false } });

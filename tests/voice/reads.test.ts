@@ -1,3 +1,5 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import Retell from "retell-sdk";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { agents, calls } from "../../db/schema";
@@ -5,9 +7,14 @@ import * as callById from "../../netlify/functions/voice-calls-id";
 import * as agentInfo from "../../netlify/functions/voice-dashboard-agent-info";
 import * as callHistory from "../../netlify/functions/voice-dashboard-call-history";
 import * as overview from "../../netlify/functions/voice-dashboard-overview";
+import * as webhook from "../../netlify/functions/voice-webhooks-retell";
 import { type Account, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
+import { upsertCalls } from "../../services/voice/retell-calls";
+import { syncRetellCalls } from "../../services/voice/sync";
+import { mockRetell } from "../helpers/retell-msw";
 
+const retell = mockRetell();
 const DAY = 86_400_000;
 /** Midnight UTC of today, and ISO dates / instants relative to it. */
 const today = () => Math.floor(Date.now() / DAY) * DAY;
@@ -139,16 +146,33 @@ describe("GET /api/dashboard/call-history/:agentId", () => {
     const first = await call(callHistory, { path, token: owner.accessToken, query: { limit: 2 } });
     expect(first.status).toBe(200);
     expect(ids(first.body)).toEqual([c2.callId, c3.callId]);
-    expect(first.body.pagination).toEqual({ total: 5, limit: 2, offset: 0, hasMore: true });
+    expect(first.body.pagination).toEqual({
+      total: 5,
+      totalIsExact: true,
+      limit: 2,
+      offset: 0,
+      hasMore: true,
+      nextCursor: expect.any(String),
+    });
     expect(first.statements).toBe(1);
 
     const last = await call(callHistory, { path, token: owner.accessToken, query: { limit: 2, offset: 4 } });
     expect(last.body.data).toHaveLength(1);
-    expect(last.body.pagination).toEqual({ total: 5, limit: 2, offset: 4, hasMore: false });
+    expect(last.body.pagination).toEqual({
+      total: 5,
+      totalIsExact: true,
+      limit: 2,
+      offset: 4,
+      hasMore: false,
+      nextCursor: null,
+    });
 
     const past = await call(callHistory, { path, token: owner.accessToken, query: { limit: 2, offset: 10 } });
     expect(past.status).toBe(200);
-    expect(past.body).toEqual({ data: [], pagination: { total: 5, limit: 2, offset: 10, hasMore: false } });
+    expect(past.body).toEqual({
+      data: [],
+      pagination: { total: 5, totalIsExact: true, limit: 2, offset: 10, hasMore: false, nextCursor: null },
+    });
     expect(past.statements).toBe(1);
 
     // One call per page, walked to the end, gives every call once, in the order of one big page.
@@ -210,7 +234,10 @@ describe("GET /api/dashboard/call-history/:agentId", () => {
     const agent = await seedAgent(owner);
     const res = await call(callHistory, { path: historyPath(agent.agentId), token: owner.accessToken });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ data: [], pagination: { total: 0, limit: 20, offset: 0, hasMore: false } });
+    expect(res.body).toEqual({
+      data: [],
+      pagination: { total: 0, totalIsExact: true, limit: 20, offset: 0, hasMore: false, nextCursor: null },
+    });
     expect(res.statements).toBe(1);
   });
 
@@ -254,6 +281,80 @@ describe("GET /api/dashboard/call-history/:agentId", () => {
       query: { limit: 100 },
     });
     expect(edges.status).toBe(200);
+  });
+});
+
+describe("agents.call_count: call history's total", () => {
+  /** The agent's kept count beside a count of its calls. */
+  async function counts(tenantId: string, agentId: string) {
+    const db = await getDb();
+    const [row] = await db
+      .select({
+        kept: agents.callCount,
+        counted: sql<number>`(select count(*)::int from ${calls} where ${calls.tenantId} = ${tenantId} and ${calls.agentId} = ${agentId})`,
+      })
+      .from(agents)
+      .where(and(eq(agents.tenantId, tenantId), eq(agents.agentId, agentId)));
+    return row;
+  }
+
+  it("stays exact through sync pages, re-syncs, webhooks, a call moving agent and deletes", async () => {
+    const { owner, retell: fake } = await retell.tenantWithRetell("callcount");
+    const desk = unique("desk");
+    const line = unique("line");
+    fake.addAgent(desk, "Desk");
+    fake.addAgent(line, "Line");
+    fake.addCalls(30, { agentId: desk, start: Date.now() - 200 * 60_000 });
+    fake.addCalls(20, { agentId: line, start: Date.now() - 199 * 60_000, spacingMs: 61_000 });
+    const db = await getDb();
+    const synced = await syncRetellCalls(db, owner.tenantId, { deadline: Date.now() + 60_000, pageSize: 25 });
+    expect(synced).toMatchObject({ callsSynced: 50, pages: 2, complete: true });
+    expect(await counts(owner.tenantId, desk)).toEqual({ kept: 30, counted: 30 });
+    expect(await counts(owner.tenantId, line)).toEqual({ kept: 20, counted: 20 });
+
+    // The same calls again, each changed (ON CONFLICT DO UPDATE), with one new: only the new one counts.
+    const extra = fake.makeCall(desk, Date.now() - 60_000);
+    extra.call_id = unique("call");
+    const again = [...fake.calls.values()].map((c) => ({ ...c, metadata: { resynced: true } }));
+    const written = await upsertCalls(db, owner.tenantId, [...again, extra]);
+    expect(written.filter((row) => !row.inserted)).toHaveLength(50);
+    expect(await counts(owner.tenantId, desk)).toEqual({ kept: 31, counted: 31 });
+    expect(await counts(owner.tenantId, line)).toEqual({ kept: 20, counted: 20 });
+
+    // A webhook's new call, then the same event again.
+    const fresh = fake.makeCall(line, Date.now() - 30_000);
+    fresh.call_id = unique("call");
+    const rawBody = JSON.stringify({ event: "call_ended", call: fresh });
+    for (let delivery = 0; delivery < 2; delivery++) {
+      const res = await call(webhook, {
+        method: "POST",
+        rawBody,
+        headers: { "content-type": "application/json", "x-retell-signature": await Retell.sign(rawBody, fake.apiKey) },
+      });
+      expect(res.status, res.text).toBe(200);
+    }
+    expect(await counts(owner.tenantId, line)).toEqual({ kept: 21, counted: 21 });
+
+    // A later payload naming another agent moves the call.
+    await upsertCalls(db, owner.tenantId, [{ ...extra, agent_id: line }]);
+    expect(await counts(owner.tenantId, desk)).toEqual({ kept: 30, counted: 30 });
+    expect(await counts(owner.tenantId, line)).toEqual({ kept: 22, counted: 22 });
+
+    const deskCalls = [...fake.calls.values()].filter((c) => c.agent_id === desk).slice(0, 5);
+    await db.delete(calls).where(
+      and(
+        eq(calls.tenantId, owner.tenantId),
+        inArray(
+          calls.callId,
+          deskCalls.map((c) => c.call_id),
+        ),
+      ),
+    );
+    expect(await counts(owner.tenantId, desk)).toEqual({ kept: 25, counted: 25 });
+
+    const history = await call(callHistory, { path: historyPath(desk), token: owner.accessToken, query: { limit: 1 } });
+    expect(history.body.pagination).toMatchObject({ total: 25, totalIsExact: true, hasMore: true });
+    expect(history.statements).toBe(1);
   });
 });
 

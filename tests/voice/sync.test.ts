@@ -85,7 +85,14 @@ describe("POST /api/dashboard/sync-calls", () => {
       query: { limit: 100, sortBy: "date", order: "asc" },
     });
     expect(history.status).toBe(200);
-    expect(history.body.pagination).toEqual({ total: 12, limit: 100, offset: 0, hasMore: false });
+    expect(history.body.pagination).toEqual({
+      total: 12,
+      totalIsExact: true,
+      limit: 100,
+      offset: 0,
+      hasMore: false,
+      nextCursor: null,
+    });
     expect(history.body.data.map((c: { callId: string }) => c.callId)).toEqual(added.map((c) => c.call_id));
     const totalCost = history.body.data.reduce((sum: number, c: { costCents: number }) => sum + c.costCents, 0);
     expect(totalCost).toBeCloseTo(
