@@ -116,6 +116,25 @@ export async function connect(url = databaseUrl()): Promise<DatabaseHandle> {
   return { db, driver, migrate: () => migrate(db, { migrationsFolder }), close: () => pool.end() };
 }
 
+/**
+ * A statement built once per database and run as a named prepared statement: a hot read skips
+ * Drizzle's query building on every call, and Postgres parses and plans it once per connection
+ * (node-postgres and Neon send the name; Neon's pooler keeps protocol-level prepared statements;
+ * PGlite ignores it). Build it with `sql.placeholder` for the values, and `.prepare(name)` with a
+ * name no other statement uses.
+ */
+export function preparedStatement<T>(build: (db: Database) => T): (db: Database) => T {
+  const byDatabase = new WeakMap<Database, T>();
+  return (db) => {
+    let statement = byDatabase.get(db);
+    if (statement === undefined) {
+      statement = build(db);
+      byDatabase.set(db, statement);
+    }
+    return statement;
+  };
+}
+
 let shared: Promise<DatabaseHandle> | undefined;
 
 /** The process-wide connection, opened on first use and kept across warm invocations. */

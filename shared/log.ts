@@ -201,11 +201,13 @@ export const elapsedMs = (started: number) => Math.round((performance.now() - st
 export function logRequest(entry: {
   requestId: string;
   method: string;
-  url: string;
+  path: string;
   status: number;
   started: number;
   tenantId?: string;
 }): void {
-  const { started, url, ...rest } = entry;
-  logInfo("request", { ...rest, path: new URL(url).pathname, durationMs: elapsedMs(started) });
+  const logger = current();
+  if (!logger.isLevelEnabled("info")) return;
+  const { started, ...rest } = entry;
+  logger.info({ ...rest, durationMs: elapsedMs(started) }, "request");
 }

@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
-import type { Database } from "../../db/client";
+import { type Database, preparedStatement } from "../../db/client";
 import { refreshTokens, tenants, users } from "../../db/schema";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../shared/auth/passwords";
 import {
@@ -34,14 +34,25 @@ type PublicContext = ServiceContext<Caller>;
 type Account = { user: UserRow; tenant: TenantRow };
 
 /** The user and their tenant, without the password hash (only login reads that, in its own query). */
-function findAccount(db: Database, where: SQL | undefined) {
+function selectAccount(db: Database) {
   return db
     .select({ user: userColumns, tenant: tenantColumns })
     .from(users)
-    .innerJoin(tenants, eq(tenants.id, users.tenantId))
+    .innerJoin(tenants, eq(tenants.id, users.tenantId));
+}
+
+function findAccount(db: Database, where: SQL | undefined) {
+  return selectAccount(db)
     .where(where)
     .then(([row]) => row);
 }
+
+/** me()'s statement, prepared: front ends call it on every page load. */
+const callerAccount = preparedStatement((db) =>
+  selectAccount(db)
+    .where(and(eq(users.id, sql.placeholder("userId")), eq(users.tenantId, sql.placeholder("tenantId"))))
+    .prepare("auth_me"),
+);
 
 /** A new refresh token in `familyId` (a new family at login) and a fresh access token. */
 async function issueSession(db: Database, account: Account, familyId?: string) {
@@ -185,10 +196,8 @@ export async function signout(ctx: ServiceContext<UserCaller>, input: z.infer<ty
 
 /** The signed-in user and their tenant: one statement. */
 export async function me(ctx: ServiceContext<UserCaller>) {
-  const account = await findAccount(
-    ctx.db,
-    and(eq(users.id, ctx.caller.userId), eq(users.tenantId, ctx.caller.tenantId)),
-  );
+  const { userId, tenantId } = ctx.caller;
+  const [account] = await callerAccount(ctx.db).execute({ userId, tenantId });
   if (!account) throw unauthorized("This user no longer exists");
   return { user: account.user, tenant: account.tenant };
 }

@@ -1,6 +1,6 @@
 import { eq, like, sql } from "drizzle-orm";
 import { type JWTPayload, SignJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { getDb } from "../../db/client";
 import { rateLimits, refreshTokens } from "../../db/schema";
 import * as login from "../../netlify/functions/platform-auth-login";
@@ -310,6 +310,35 @@ describe("access tokens", () => {
         expect(res.status, res.text).toBe(401);
         expect(res.body.error.code).toBe("UNAUTHORIZED");
       }
+    }
+  });
+
+  // An instance remembers the tokens it verified (shared/auth/tokens.ts); that must not outlive them.
+  it("are refused once expired, also when this instance verified them before", async () => {
+    const owner = await registerTenant("expiring");
+    const token = await sign({ sub: owner.userId, tid: owner.tenantId, role: "owner" });
+    expect((await call(me, { token })).status).toBe(200);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 5 * 60 * 1000);
+      const res = await call(me, { token });
+      expect(res.status, res.text).toBe(401);
+      expect(res.body.error.message).toBe("Access token expired");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("are refused once JWT_SECRET changes, also when this instance verified them before", async () => {
+    const owner = await registerTenant("rotated");
+    expect((await call(me, { token: owner.accessToken })).status).toBe(200);
+    vi.stubEnv("JWT_SECRET", "a-different-secret-of-at-least-32-characters");
+    try {
+      const res = await call(me, { token: owner.accessToken });
+      expect(res.status, res.text).toBe(401);
+      expect(res.body.error.message).toBe("Invalid access token");
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 });
