@@ -172,7 +172,7 @@ let runs: {
 
 beforeAll(() => {
   copy = mkdtempSync(join(tmpdir(), "frontdesk-lint-"));
-  const skip = new Set(["node_modules", ".git", ".data", ".netlify", "bench"]);
+  const skip = new Set(["node_modules", ".git", ".data", ".netlify", "bench", "dist"]);
   cpSync(root, copy, {
     recursive: true,
     filter: (source) => !skip.has(source.slice(root.length).split("/")[0] ?? ""),

@@ -1,12 +1,14 @@
 /**
  * The whole stack over real HTTP, as `npm start` serves it, on both runtimes: the local one
- * (Netlify's route table, handlers in process) and Netlify's dev runtime, which builds each
- * function from netlify/functions and runs it in a worker. This catches what in-process route
- * tests cannot: a config Netlify does not read, a path it does not route, a bundle that fails.
+ * (Netlify's route table, handlers in process) and Netlify's dev runtime, which zips each function
+ * from netlify.toml's directory, dist/functions (built here first, as `npm run start:netlify` and a
+ * deploy build it), and runs it in a worker. This catches what in-process route tests cannot: a
+ * config Netlify does not read, a path it does not route, a bundle that fails.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_API_KEY, DEMO_PASSWORD } from "../../db/seed";
+import { buildFunctions } from "../../scripts/build-functions";
 import { functionFiles, functionsDirectory } from "../../scripts/functions";
 import { type RunningServer, startServer, UNMATCHED_MESSAGE } from "../../scripts/serve";
 
@@ -67,6 +69,7 @@ describe.each(["local", "netlify"] as const)("npm start (%s runtime, over HTTP)"
   const request = (path: string, init?: RequestInit) => send(server, path, init);
 
   beforeAll(async () => {
+    if (runtime === "netlify") await buildFunctions();
     // A server DATABASE_URL (the suite's fresh database) is used as it is; without one the server
     // starts its own in-memory Netlify DB.
     server = await startServer({ port: 0, dataDir: undefined, quiet: true, runtime });
