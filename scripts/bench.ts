@@ -10,11 +10,18 @@
  * Add a route by appending to `cases`: a request for the handler and the same statements for
  * the raw driver (recorded from the service with `record`, so the SQL is Drizzle's own).
  *
- * Then the Retell call sync (scripts/bench-sync.ts): BENCH_SYNC_CALLS (default 10,000) calls from a
+ * Then, on a PostgreSQL server (skipped on PGlite):
+ * - lists at scale (scripts/bench-scale.ts): call history and the audit log at 10,000 and at
+ *   1,000,000 rows, each sort, first page, deep offset and cursor, with the plan's indexes;
+ * - cold start (scripts/bench-cold.ts): three functions built and zipped as a deploy ships them,
+ *   imported and called once in fresh processes, against a hello-world function.
+ * Last, the Retell call sync (scripts/bench-sync.ts): BENCH_SYNC_CALLS (default 10,000) calls from a
  * mocked Retell, an incremental rerun, and the write path against a raw multi-row upsert.
+ * BENCH_ONLY=reads,scale,cold,sync runs a subset. The comparison with the Express + Prisma peer
+ * under load is `npm run bench:peers` (scripts/bench-peers.ts); its last result is printed here.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import type { PGlite } from "@electric-sql/pglite";
 import type { Context } from "@netlify/functions";
@@ -37,11 +44,18 @@ const schema = await import("../db/schema");
 const { me } = await import("../services/platform/auth");
 const { createUser, listUsers } = await import("../services/platform/users");
 const { listUsersQuery } = await import("../services/platform/users.schemas");
+const { listAgentCalls } = await import("../services/voice/calls");
+const { callHistoryQuery } = await import("../services/voice/calls.schemas");
+const { upsertCalls } = await import("../services/voice/retell-calls");
+const { FakeRetell } = await import("./dev/fake-retell");
 const { call, matchPath } = await import("./dev/http");
 const { registerTenant } = await import("./dev/fixtures");
 const authMe = await import("../netlify/functions/platform-auth-me");
 const users = await import("../netlify/functions/platform-users");
+const callHistory = await import("../netlify/functions/voice-dashboard-call-history");
 const { benchSync, syncTables } = await import("./bench-sync");
+const { benchScale, scaleTables } = await import("./bench-scale");
+const { benchCold, coldTable } = await import("./bench-cold");
 const { grid } = await import("./table");
 
 const iterationsOverride = process.env.BENCH_ITERATIONS ? Number(process.env.BENCH_ITERATIONS) : undefined;
@@ -51,6 +65,15 @@ if (iterationsOverride !== undefined && !(Number.isInteger(iterationsOverride) &
 const READS = iterationsOverride ?? 300;
 const WRITES = iterationsOverride ?? 100;
 const SEEDED_USERS = 50;
+const SEEDED_CALLS = 1000;
+const BENCH_AGENT = "agent_bench_reads_00000000000000000";
+
+const PARTS = ["reads", "scale", "cold", "sync"] as const;
+const only = process.env.BENCH_ONLY?.split(",").map((part) => part.trim());
+if (only?.some((part) => !(PARTS as readonly string[]).includes(part))) {
+  throw new Error(`BENCH_ONLY takes a comma-separated list of ${PARTS.join(", ")}`);
+}
+const runs = (part: (typeof PARTS)[number]) => !only || only.includes(part);
 
 interface Case {
   name: string;
@@ -209,6 +232,20 @@ function table(results: Result[]): string {
   return grid(header, rows);
 }
 
+/** The last `npm run bench:peers` result (bench/results/peers-latest.json), which takes minutes and runs on its own. */
+async function lastPeerComparison(): Promise<string> {
+  const heading =
+    "\nAgainst the Express + Prisma peer (npm run bench:peers; throughput under wrk, ratio = Frontdesk / peer)";
+  let last: { startedAt: string; endpoints: { endpoint: string; ratio: { rps: number; p50: number } }[] };
+  try {
+    last = JSON.parse(await readFile("bench/results/peers-latest.json", "utf8"));
+  } catch {
+    return `${heading}: not run yet`;
+  }
+  const rows = last.endpoints.map((e) => [e.endpoint, e.ratio.rps.toFixed(2), e.ratio.p50.toFixed(2)]);
+  return `${heading}, last run ${last.startedAt}:\n\n${grid(["endpoint", "req/s ratio", "p50 ratio"], rows)}`;
+}
+
 const startedAt = new Date().toISOString();
 // Other processes skew the numbers; the load when the run began is recorded beside them.
 const [loadAverage] = loadavg();
@@ -234,6 +271,9 @@ try {
     const created = await call(users, { method: "POST", token: owner.accessToken, body: newUser() });
     if (created.status !== 201) throw new Error(`seeding failed: ${created.status} ${created.text}`);
   }
+  await handle.db.insert(schema.agents).values({ tenantId: owner.tenantId, agentId: BENCH_AGENT, agentName: "Bench" });
+  const fakeRetell = new FakeRetell("key_bench_reads");
+  await upsertCalls(handle.db, owner.tenantId, fakeRetell.addCalls(SEEDED_CALLS, { agentId: BENCH_AGENT }));
   const writer = await registerTenant("bench-writes");
   const serviceContext = (db: Database, account: typeof owner) => ({
     db,
@@ -256,6 +296,11 @@ try {
   const meStatements = (await record((db) => me(serviceContext(db, owner)))).statements;
   const listStatements = (
     await record((db) => listUsers(serviceContext(db, owner), listUsersQuery.parse({ limit: 20 })))
+  ).statements;
+  const historyStatements = (
+    await record((db) =>
+      listAgentCalls(serviceContext(db, owner), BENCH_AGENT, callHistoryQuery.parse({ limit: 20, sortBy: "date" })),
+    )
   ).statements;
   // The create's statements are replayed with a new email each time, and the audit row points at the new user.
   const template = newUser();
@@ -286,6 +331,14 @@ try {
       raw: replay(listStatements),
     },
     {
+      name: `GET /api/dashboard/call-history/:agentId?sortBy=date (${SEEDED_CALLS} calls)`,
+      iterations: READS,
+      handler: callHistory.default,
+      request: () => get(`/api/dashboard/call-history/${BENCH_AGENT}?limit=20&sortBy=date`, owner.accessToken),
+      status: 200,
+      raw: replay(historyStatements),
+    },
+    {
       name: "POST /api/users",
       iterations: WRITES,
       handler: users.default,
@@ -302,12 +355,12 @@ try {
     },
   ];
 
-  const results: Result[] = [];
-  for (const benchCase of cases) results.push(await measure(benchCase));
-  const sync = await benchSync(handle, raw.query);
-
   const [version] = await raw.query("show server_version", []);
-  const report = {
+  console.log(
+    `driver ${handle.driver} (Postgres ${version?.server_version}), node ${process.version}, ` +
+      `${cpus().length} cpus, load ${loadAverage?.toFixed(2)} at start`,
+  );
+  const report: Record<string, unknown> = {
     startedAt,
     machine: {
       node: process.version,
@@ -318,26 +371,52 @@ try {
       driver: handle.driver,
       serverVersion: version?.server_version,
     },
-    settings: { passwordHashCost: Number(process.env.PASSWORD_HASH_COST), seededUsers: SEEDED_USERS },
-    results,
-    sync,
+    settings: {
+      passwordHashCost: Number(process.env.PASSWORD_HASH_COST),
+      seededUsers: SEEDED_USERS,
+      seededCalls: SEEDED_CALLS,
+    },
   };
-  const { machine, settings } = report;
-  console.log(
-    `driver ${machine.driver} (Postgres ${machine.serverVersion}), node ${machine.node}, ` +
-      `${machine.cpus} cpus, load ${loadAverage?.toFixed(2)} at start`,
-  );
-  console.log(
-    `PASSWORD_HASH_COST=${settings.passwordHashCost} (scrypt N=2^cost; production uses 17), ` +
-      `${READS} iterations per read and ${WRITES} per create after warm-up\n`,
-  );
-  console.log(table(results));
-  console.log(
-    "\nratio = handler p50 / raw p50. statements/req counts what Drizzle sends; on PGlite a transaction's" +
-      "\nBEGIN/COMMIT run inside PGlite's own transaction() and are not counted.",
-  );
-  console.log(`\nRetell call sync: ${sync.calls} calls from a FakeRetell behind msw, pages of up to 1000\n`);
-  console.log(syncTables(sync));
+
+  if (runs("reads")) {
+    const results: Result[] = [];
+    for (const benchCase of cases) results.push(await measure(benchCase));
+    report.results = results;
+    console.log(
+      `\nRoutes against the raw driver: PASSWORD_HASH_COST=${process.env.PASSWORD_HASH_COST} (scrypt N=2^cost; ` +
+        `production uses 17), ${READS} iterations per read and ${WRITES} per create after warm-up\n`,
+    );
+    console.log(table(results));
+    console.log(
+      "\nratio = handler p50 / raw p50. statements/req counts what Drizzle sends; on PGlite a transaction's" +
+        "\nBEGIN/COMMIT run inside PGlite's own transaction() and are not counted.",
+    );
+  }
+  if (runs("scale")) {
+    const scale = await benchScale(handle, raw.query);
+    report.scale = scale;
+    console.log("\nLists at 10,000 and at 1,000,000 rows (ratio = p50 at 1M / p50 at 10k)\n");
+    console.log(scaleTables(scale));
+  }
+  if (runs("cold")) {
+    console.log("\nCold start: built and zipped as deployed, fresh processes (ratio = against hello-world)\n");
+    if (scratch) {
+      const cold = await benchCold(handle, scratch.url);
+      report.cold = cold;
+      console.log(`median of ${cold.runs} starts each, node ${cold.node}\n`);
+      console.log(coldTable(cold));
+    } else {
+      console.log("skipped: it needs a PostgreSQL server (set DATABASE_URL)");
+    }
+  }
+  if (runs("sync")) {
+    const sync = await benchSync(handle, raw.query);
+    report.sync = sync;
+    console.log(`\nRetell call sync: ${sync.calls} calls from a FakeRetell behind msw, pages of up to 1000\n`);
+    console.log(syncTables(sync));
+  }
+  console.log(await lastPeerComparison());
+
   const file = `bench/results/${startedAt.replace(/[:.]/g, "-")}.json`;
   await mkdir("bench/results", { recursive: true });
   const json = `${JSON.stringify(report, null, 2)}\n`;
