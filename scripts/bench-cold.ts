@@ -34,6 +34,7 @@ import type { DatabaseHandle } from "../db/client";
 import { agents } from "../db/schema";
 import { upsertCalls } from "../services/voice/retell-calls";
 import { env } from "../shared/config/env";
+import { positiveInteger } from "./bench-settings";
 import { buildFunctions } from "./build-functions";
 import { FakeRetell } from "./dev/fake-retell";
 import { registerTenant } from "./dev/fixtures";
@@ -206,8 +207,7 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
  * is a connection to it, for the fixtures). Medians of BENCH_COLD_RUNS fresh processes each.
  */
 export async function benchCold(handle: DatabaseHandle, databaseUrl: string) {
-  const runs = Number(process.env.BENCH_COLD_RUNS ?? 20);
-  if (!(Number.isInteger(runs) && runs > 0)) throw new Error("BENCH_COLD_RUNS must be a positive integer");
+  const runs = positiveInteger("BENCH_COLD_RUNS", process.env.BENCH_COLD_RUNS, 20);
 
   const owner = await registerTenant("bench-cold");
   await handle.db.insert(agents).values({ tenantId: owner.tenantId, agentId: AGENT_ID, agentName: "Cold start" });

@@ -37,6 +37,7 @@ import pg from "pg";
 import { connect } from "../db/client";
 import { createScratchDatabase } from "../db/scratch";
 import { signAccessToken } from "../shared/auth/tokens";
+import { positiveInteger } from "./bench-settings";
 import { grid } from "./table";
 
 const projectRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -61,13 +62,6 @@ const { values: flags } = parseArgs({
     "log-level": { type: "string", default: "info" },
   },
 });
-
-function positiveInteger(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a positive integer, not ${value}`);
-  return number;
-}
 
 const settings = {
   rounds: positiveInteger("--rounds", flags.rounds ?? process.env.BENCH_PEERS_ROUNDS, flags.quick ? 2 : 5),

@@ -20,6 +20,7 @@ import type { DatabaseHandle } from "../db/client";
 import * as auditLogFunction from "../netlify/functions/platform-audit-log";
 import * as callHistoryFunction from "../netlify/functions/voice-dashboard-call-history";
 import type { RouteModule } from "../shared/http/route";
+import { positiveInteger } from "./bench-settings";
 import { registerTenant } from "./dev/fixtures";
 import { call } from "./dev/http";
 import { grid } from "./table";
@@ -31,12 +32,6 @@ const DEPTH = 5_000;
 const DEPTHS = ["first page", "offset", "cursor"] as const;
 const LIMIT = 20;
 const AGENT_ID = "agent_bench_scale";
-
-function positiveInteger(name: string, fallback: number): number {
-  const value = process.env[name] ? Number(process.env[name]) : fallback;
-  if (!(Number.isInteger(value) && value > 0)) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
 
 /** One tenant with `size` calls of one agent and `size` audit-log entries. */
 async function seedTenant(rawQuery: RawQuery, size: number) {
@@ -131,7 +126,7 @@ export async function benchScale(handle: DatabaseHandle, rawQuery: RawQuery) {
   if (handle.driver === "pglite") {
     return { skipped: "lists at 1,000,000 rows are measured on a PostgreSQL server only (set DATABASE_URL)" } as const;
   }
-  const iterations = positiveInteger("BENCH_SCALE_ITERATIONS", 100);
+  const iterations = positiveInteger("BENCH_SCALE_ITERATIONS", process.env.BENCH_SCALE_ITERATIONS, 100);
   const seedStarted = performance.now();
   const small = await seedTenant(rawQuery, SIZES.small);
   const large = await seedTenant(rawQuery, SIZES.large);

@@ -21,6 +21,7 @@ import { agents } from "../db/schema";
 import { toCallRow, upsertCalls } from "../services/voice/retell-calls";
 import { syncRetellCalls } from "../services/voice/sync";
 import { JOB_BUDGET_MS } from "../shared/job";
+import { positiveInteger } from "./bench-settings";
 import { FakeRetell } from "./dev/fake-retell";
 import { registerTenant } from "./dev/fixtures";
 import { retellServer, saveRetellKey } from "./dev/retell-server";
@@ -28,12 +29,6 @@ import { grid } from "./table";
 
 const WRITE_PAGE = 1000;
 const AGENT_ID = "agent_bench_0000000000000000000000";
-
-function positiveInteger(name: string, fallback: number): number {
-  const value = process.env[name] ? Number(process.env[name]) : fallback;
-  if (!(Number.isInteger(value) && value > 0)) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
 
 type RawQuery = (sql: string, params: unknown[]) => Promise<unknown>;
 
@@ -124,8 +119,8 @@ function rawUpsert(rows: Record<string, unknown>[]): { sql: string; params: unkn
 }
 
 export async function benchSync(handle: DatabaseHandle, rawQuery: RawQuery) {
-  const size = positiveInteger("BENCH_SYNC_CALLS", 10_000);
-  const rounds = positiveInteger("BENCH_SYNC_ROUNDS", 3);
+  const size = positiveInteger("BENCH_SYNC_CALLS", process.env.BENCH_SYNC_CALLS, 10_000);
+  const rounds = positiveInteger("BENCH_SYNC_ROUNDS", process.env.BENCH_SYNC_ROUNDS, 3);
   const { db } = handle;
 
   const fake = new FakeRetell(`key_bench_${process.pid}_${Date.now().toString(36)}`);

@@ -29,6 +29,7 @@ import type { Logger } from "drizzle-orm";
 import type pg from "pg";
 import type { Database, DatabaseHandle } from "../db/client";
 import type { RouteHandler } from "../shared/http/route";
+import { positiveInteger } from "./bench-settings";
 
 // Set before the project's modules load: the scrypt cost is read once, at import. The bench
 // measures round trips, not password hashing, so the cost is low unless PASSWORD_HASH_COST says otherwise.
@@ -58,12 +59,8 @@ const { benchScale, scaleTables } = await import("./bench-scale");
 const { benchCold, coldTable } = await import("./bench-cold");
 const { grid } = await import("./table");
 
-const iterationsOverride = process.env.BENCH_ITERATIONS ? Number(process.env.BENCH_ITERATIONS) : undefined;
-if (iterationsOverride !== undefined && !(Number.isInteger(iterationsOverride) && iterationsOverride > 0)) {
-  throw new Error("BENCH_ITERATIONS must be a positive integer");
-}
-const READS = iterationsOverride ?? 300;
-const WRITES = iterationsOverride ?? 100;
+const READS = positiveInteger("BENCH_ITERATIONS", process.env.BENCH_ITERATIONS, 300);
+const WRITES = positiveInteger("BENCH_ITERATIONS", process.env.BENCH_ITERATIONS, 100);
 const SEEDED_USERS = 50;
 const SEEDED_CALLS = 1000;
 const BENCH_AGENT = "agent_bench_reads_00000000000000000";
