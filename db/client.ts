@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -133,6 +134,31 @@ export function preparedStatement<T>(build: (db: Database) => T): (db: Database)
     }
     return statement;
   };
+}
+
+/** A query Drizzle can build and prepare under a name (a select, before it runs). */
+interface Preparable<T> {
+  toSQL(): { sql: string };
+  prepare(name: string): { execute(): Promise<T> };
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * Runs a query built per request as a named prepared statement, named after its text: its values
+ * are parameters, so a list's text depends only on its shape (filters present, sort, cursor or
+ * offset) and few names exist. Postgres then parses it once per connection and may settle on a
+ * generic plan instead of planning every request. node-postgres refuses one name for two texts,
+ * hence a digest of the text; PGlite ignores names.
+ */
+export function executeNamed<T>(query: Preparable<T>): Promise<T> {
+  const text = query.toSQL().sql;
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `q_${createHash("sha1").update(text).digest("hex")}`;
+    statementNames.set(text, name);
+  }
+  return query.prepare(name).execute();
 }
 
 let shared: Promise<DatabaseHandle> | undefined;

@@ -1,7 +1,7 @@
 import { and, type GetColumnData, getTableName, isNotNull, isNull, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import type { Database } from "../db/client";
+import { type Database, executeNamed } from "../db/client";
 import type { Page } from "./context";
 import { AppError } from "./errors";
 import { isoDateInput, storableText } from "./schemas";
@@ -11,7 +11,8 @@ import { isoDateInput, storableText } from "./schemas";
  * - the page is found on an index led by the list's filter columns (tenant, parent) and then the
  *   sort's columns, by offset (`limit`/`offset`, as ever) or by keyset (`cursor`, the
  *   `nextCursor` of the page before: a row comparison the index starts at, however deep);
- * - only the sort keys are read to find the page (index-only), then its rows by id;
+ * - a page reached by offset is found reading only the sort keys (index-only), then its rows by
+ *   id; from the first row or a cursor, a NOT NULL sort's index reads the page's rows directly;
  * - the total is counted up to EXACT_TOTAL_LIMIT rows, or read off the parent row that keeps an
  *   exact count (agents.call_count).
  */
@@ -68,11 +69,13 @@ export async function listPage<C extends Columns>(db: Database, spec: ListPageSp
     .select({ total: sql<number>`count(*)::int`.as("total") })
     .from(upToBound(db, spec))
     .as("counted");
-  const rows = await db
-    .select({ item: page.item, cursorKey: page.cursorKey, total: counted.total })
-    .from(counted)
-    .leftJoin(page.subquery, sql`true`)
-    .orderBy(...page.orderBy);
+  const rows = await executeNamed(
+    db
+      .select({ item: page.item, cursorKey: page.cursorKey, total: counted.total })
+      .from(counted)
+      .leftJoin(page.subquery, sql`true`)
+      .orderBy(...page.orderBy),
+  );
   return toPage(rows, page, boundedTotal);
 }
 
@@ -101,12 +104,14 @@ export async function childPage<C extends Columns>(
   const total = parent.childCount
     ? sql<number>`${parent.childCount}`
     : sql<number>`(select count(*)::int from ${upToBound(db, children)})`;
-  const rows = await db
-    .select({ item: page.item, cursorKey: page.cursorKey, total: total.mapWith(Number) })
-    .from(parent.table)
-    .leftJoin(page.subquery, sql`true`)
-    .where(parent.where)
-    .orderBy(...page.orderBy);
+  const rows = await executeNamed(
+    db
+      .select({ item: page.item, cursorKey: page.cursorKey, total: total.mapWith(Number) })
+      .from(parent.table)
+      .leftJoin(page.subquery, sql`true`)
+      .where(parent.where)
+      .orderBy(...page.orderBy),
+  );
   if (rows.length === 0) return undefined;
   return toPage(rows, page, parent.childCount ? (count) => ({ total: count, totalIsExact: true }) : boundedTotal);
 }
@@ -135,11 +140,22 @@ function pageOf<C extends Columns>(db: Database, rows: Rows<C>, sort: Sort, page
     ...rows.columns,
     cursorKey: sql<string>`json_build_array(${sql.join([...sort.by], sql`, `)})::text`.as("cursor_key"),
   };
-  const subquery = db
-    .select(selection)
-    .from(rows.table)
-    .where(sql`${key} in (${pageKeys(rows, sort, page, after)})`)
-    .as("page");
+  // From the first row on (offset 0, with or without a cursor) a NOT NULL sort's index reads
+  // just the page's rows; only skipping rows by offset needs their keys found index-only first.
+  const readsPageDirectly = sort.by[0].notNull && page.offset === 0;
+  const subquery = (
+    readsPageDirectly
+      ? db
+          .select(selection)
+          .from(rows.table)
+          .where(and(rows.where, after && beyond(sort.by, after, sort)))
+          .orderBy(ordering(sort.by, sort.direction))
+          .limit(page.limit + 1)
+      : db
+          .select(selection)
+          .from(rows.table)
+          .where(sql`${key} in (${pageKeys(rows, sort, page, after)})`)
+  ).as("page");
   // Read through the subquery's alias; all null on the one row of an empty page.
   const field = subquery as unknown as Record<string, AnyPgColumn>;
   const shown = Object.keys(rows.columns);
@@ -175,9 +191,8 @@ function pageKeys(rows: Rows<Columns>, sort: Sort, page: PageQuery, after: Curso
       order by ${ordering(sort.by, sort.direction)} limit ${limit}`;
   const last = sql.identifier(`k${sort.by.length - 1}`);
 
-  if (first.notNull) {
-    return sql`select ${last} from (${range(after && beyond(sort.by, after, sort), take)} offset ${page.offset}) keys`;
-  }
+  // A NOT NULL sort comes here only to skip rows by offset (pageOf reads other pages directly).
+  if (first.notNull) return sql`select ${last} from (${range(undefined, take)} offset ${page.offset}) keys`;
   if (after?.[0] === null) {
     const withoutValue = and(isNull(first), beyond(rest, after.slice(1), sort));
     return sql`select ${last} from (${range(withoutValue, take)}) keys`;

@@ -197,13 +197,25 @@ async function readJson(request: Request): Promise<{ text: string; json: unknown
 
 const tooLarge = () => new AppError("PAYLOAD_TOO_LARGE", `The request body must be at most ${MAX_BODY_BYTES} bytes`);
 
+const pageSchemas = new WeakMap<z.ZodType, z.ZodType>();
+
+/** A paginated operation's items schema, built once per item schema rather than on every request. */
+function pageSchema(item: z.ZodType): z.ZodType {
+  let schema = pageSchemas.get(item);
+  if (schema === undefined) {
+    schema = z.array(item);
+    pageSchemas.set(item, schema);
+  }
+  return schema;
+}
+
 function serialize(op: Operation<Access, any, any, any, any>, result: unknown, query: unknown): Response {
   const status = op.accepted?.(result) ? 202 : (op.status ?? 200);
   if (status === 204) return new Response(null, { status });
   if (op.paginated) {
     const { items, total, totalIsExact, hasMore, nextCursor } = result as Page<unknown>;
     const { limit, offset } = query as { limit: number; offset: number };
-    const data = op.response ? z.array(op.response).parse(items) : items;
+    const data = op.response ? pageSchema(op.response).parse(items) : items;
     return Response.json({ data, pagination: { total, totalIsExact, limit, offset, hasMore, nextCursor } }, { status });
   }
   return Response.json({ data: op.response ? op.response.parse(result) : result }, { status });
