@@ -73,10 +73,11 @@ describe.each(["local", "netlify"] as const)("npm start (%s runtime, over HTTP)"
     // A server DATABASE_URL (the suite's fresh database) is used as it is; without one the server
     // starts its own in-memory Netlify DB.
     server = await startServer({ port: 0, dataDir: undefined, quiet: true, runtime });
-    // The dev runtime bundles every function in the background when it starts (about a minute on
-    // two cores); the first request waits for that, later ones rebuild only their own function.
+    // The dev runtime bundles every function in the background when it starts (one to four minutes
+    // on two cores, as busy as the rest of the suite keeps them: it re-bundles the 42 built
+    // modules); the first request waits for that, later ones rebuild only their own function.
     await request("/api/health");
-  }, 300_000);
+  }, 600_000);
 
   afterAll(async () => {
     await server?.stop();
