@@ -34,7 +34,7 @@ import type { DatabaseHandle } from "../db/client";
 import { agents } from "../db/schema";
 import { upsertCalls } from "../services/voice/retell-calls";
 import { env } from "../shared/config/env";
-import { positiveInteger } from "./bench-settings";
+import { median, positiveInteger } from "./bench-kit";
 import { buildFunctions } from "./build-functions";
 import { FakeRetell } from "./dev/fake-retell";
 import { registerTenant } from "./dev/fixtures";
@@ -195,11 +195,6 @@ function startCold(fn: ZippedFunction, childFile: string, childEnv: NodeJS.Proce
   });
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /**

@@ -37,7 +37,7 @@ import pg from "pg";
 import { connect } from "../db/client";
 import { createScratchDatabase } from "../db/scratch";
 import { signAccessToken } from "../shared/auth/tokens";
-import { positiveInteger } from "./bench-settings";
+import { median, positiveInteger } from "./bench-kit";
 import { grid } from "./table";
 
 const projectRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -374,12 +374,6 @@ interface CompareOutput {
     rounds: { A: Measurement; B: Measurement }[];
     medianRatio: { rps: number; p50: number; p99: number };
   }[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 async function main(): Promise<void> {

@@ -20,7 +20,7 @@ import type { DatabaseHandle } from "../db/client";
 import * as auditLogFunction from "../netlify/functions/platform-audit-log";
 import * as callHistoryFunction from "../netlify/functions/voice-dashboard-call-history";
 import type { RouteModule } from "../shared/http/route";
-import { positiveInteger } from "./bench-settings";
+import { median, positiveInteger } from "./bench-kit";
 import { registerTenant } from "./dev/fixtures";
 import { call } from "./dev/http";
 import { grid } from "./table";
@@ -112,7 +112,6 @@ function indexesIn(plan: unknown): string[] {
   return [...found].sort();
 }
 
-const p50 = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor((samples.length - 1) / 2)] ?? 0;
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
 interface Request {
@@ -171,7 +170,7 @@ export async function benchScale(handle: DatabaseHandle, rawQuery: RawQuery) {
       }
     }
     const result = async (size: (typeof sizes)[number]) => ({
-      p50: round2(p50(samples[size])),
+      p50: round2(median(samples[size])),
       statements: statements[size] / iterations,
       indexes: await planIndexes(requests[size]),
     });

@@ -21,7 +21,7 @@ import { agents } from "../db/schema";
 import { toCallRow, upsertCalls } from "../services/voice/retell-calls";
 import { syncRetellCalls } from "../services/voice/sync";
 import { JOB_BUDGET_MS } from "../shared/job";
-import { positiveInteger } from "./bench-settings";
+import { median, positiveInteger } from "./bench-kit";
 import { FakeRetell } from "./dev/fake-retell";
 import { registerTenant } from "./dev/fixtures";
 import { retellServer, saveRetellKey } from "./dev/retell-server";
@@ -81,7 +81,6 @@ function driverTimer(handle: DatabaseHandle) {
 const round1 = (value: number) => Math.round(value * 10) / 10;
 const round2 = (value: number) => Math.round(value * 100) / 100;
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
 const isPageWrite = (sql: string) => /insert into "calls"/i.test(sql);
 
 function chunks<T>(items: T[], size: number): T[][] {

@@ -29,7 +29,7 @@ import type { Logger } from "drizzle-orm";
 import type pg from "pg";
 import type { Database, DatabaseHandle } from "../db/client";
 import type { RouteHandler } from "../shared/http/route";
-import { positiveInteger } from "./bench-settings";
+import { positiveInteger } from "./bench-kit";
 
 // Set before the project's modules load: the scrypt cost is read once, at import. The bench
 // measures round trips, not password hashing, so the cost is low unless PASSWORD_HASH_COST says otherwise.
