@@ -20,7 +20,7 @@ import type { DatabaseHandle } from "../db/client";
 import * as auditLogFunction from "../netlify/functions/platform-audit-log";
 import * as callHistoryFunction from "../netlify/functions/voice-dashboard-call-history";
 import type { RouteModule } from "../shared/http/route";
-import { median, positiveInteger } from "./bench-kit";
+import { indexesIn, median, positiveInteger, statementTap } from "./bench-kit";
 import { registerTenant } from "./dev/fixtures";
 import { call } from "./dev/http";
 import { grid } from "./table";
@@ -65,79 +65,26 @@ async function seedTenant(rawQuery: RawQuery, size: number) {
   return owner;
 }
 
-interface Recorded {
-  sql: string;
-  params: unknown[];
-}
-
-/** Records the statements the shared Drizzle instance sends at the driver, while `start()`ed. */
-function statementTap(handle: DatabaseHandle) {
-  const client = (handle.db as any).$client;
-  const original = client.query;
-  let log: Recorded[] | undefined;
-  client.query = function (this: unknown, ...args: unknown[]) {
-    // Drizzle passes (text or { text, rowMode }, params).
-    const first = args[0] as string | { text: string };
-    log?.push({ sql: typeof first === "string" ? first : first.text, params: (args[1] as unknown[]) ?? [] });
-    return original.apply(this, args);
-  };
-  return {
-    start: () => {
-      log = [];
-    },
-    stop: (): Recorded[] => {
-      const recorded = log ?? [];
-      log = undefined;
-      return recorded;
-    },
-    restore: () => {
-      client.query = original;
-    },
-  };
-}
-
-/** The indexes a plan reads, and any table it scans whole, from EXPLAIN (FORMAT JSON). */
-function indexesIn(plan: unknown): string[] {
-  const found = new Set<string>();
-  const stack = [plan];
-  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
-    if (Array.isArray(node)) stack.push(...node);
-    else if (node && typeof node === "object") {
-      const record = node as Record<string, unknown>;
-      if (typeof record["Index Name"] === "string") found.add(`${record["Node Type"]} ${record["Index Name"]}`);
-      if (record["Node Type"] === "Seq Scan") found.add(`Seq Scan ${record["Relation Name"]}`);
-      stack.push(...Object.values(record));
-    }
-  }
-  return [...found].sort();
-}
-
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
-interface Request {
+/** A GET of a list route, through its handler. */
+export interface ListRequest {
   fn: RouteModule;
   path?: string;
   token: string;
   query: Record<string, string | number>;
 }
 
-export async function benchScale(handle: DatabaseHandle, rawQuery: RawQuery) {
-  if (handle.driver === "pglite") {
-    return { skipped: "lists at 1,000,000 rows are measured on a PostgreSQL server only (set DATABASE_URL)" } as const;
-  }
-  const iterations = positiveInteger("BENCH_SCALE_ITERATIONS", process.env.BENCH_SCALE_ITERATIONS, 100);
-  const seedStarted = performance.now();
-  const small = await seedTenant(rawQuery, SIZES.small);
-  const large = await seedTenant(rawQuery, SIZES.large);
-  await rawQuery("vacuum analyze calls", []);
-  await rawQuery("vacuum analyze audit_log", []);
-  const seedSeconds = Math.round((performance.now() - seedStarted) / 100) / 10;
-
+/**
+ * Times list requests at two sizes through their handlers, and EXPLAINs the statement each sent
+ * (recorded at the driver). `restore()` puts the driver back.
+ */
+export function sizeComparison(handle: DatabaseHandle, rawQuery: RawQuery, iterations: number) {
   const tap = statementTap(handle);
-  const send = (request: Request) =>
+  const send = (request: ListRequest) =>
     call(request.fn, { path: request.path, token: request.token, query: request.query });
   /** One request: its time, and its statements (a non-200 answer stops the bench). */
-  async function timed(request: Request) {
+  async function timed(request: ListRequest) {
     const started = performance.now();
     const res = await send(request);
     const ms = performance.now() - started;
@@ -145,19 +92,20 @@ export async function benchScale(handle: DatabaseHandle, rawQuery: RawQuery) {
       throw new Error(`${request.path ?? request.fn.config.path} answered ${res.status}: ${res.text}`);
     return { ms, statements: res.statements };
   }
-  /** The indexes in the plan of the statement the request sends. */
-  async function planIndexes(request: Request) {
+  /** The plan of the statement the request sends: its top node, and the indexes (and any whole-table scan) in it. */
+  async function plan(request: ListRequest) {
     tap.start();
     await send(request);
     const [sent] = tap.stop();
     const [explained] = sent ? await rawQuery(`explain (format json) ${sent.sql}`, sent.params) : [];
-    return indexesIn(explained);
+    const top = (explained?.["QUERY PLAN"] as { Plan?: { "Node Type"?: string } }[] | undefined)?.[0]?.Plan;
+    return { topNode: top?.["Node Type"] ?? "none", indexes: indexesIn(explained) };
   }
   /**
    * The two sizes' p50 over `iterations` each after a warm-up, their requests alternating so that
    * drift (other load, caches) hits both alike; statements per request and the plans' indexes.
    */
-  async function measure(requests: { small: Request; large: Request }) {
+  async function measure(requests: { small: ListRequest; large: ListRequest }) {
     const sizes = ["small", "large"] as const;
     for (let i = 0; i < Math.max(5, iterations / 10); i++) for (const size of sizes) await send(requests[size]);
     const samples = { small: [] as number[], large: [] as number[] };
@@ -172,13 +120,31 @@ export async function benchScale(handle: DatabaseHandle, rawQuery: RawQuery) {
     const result = async (size: (typeof sizes)[number]) => ({
       p50: round2(median(samples[size])),
       statements: statements[size] / iterations,
-      indexes: await planIndexes(requests[size]),
+      ...(await plan(requests[size])),
     });
-    return { small: await result("small"), large: await result("large") };
+    const small = await result("small");
+    const large = await result("large");
+    return { small, large, ratio: round2(large.p50 / small.p50) };
   }
+  return { measure, restore: tap.restore };
+}
+
+export async function benchScale(handle: DatabaseHandle, rawQuery: RawQuery) {
+  if (handle.driver === "pglite") {
+    return { skipped: "lists at 1,000,000 rows are measured on a PostgreSQL server only (set DATABASE_URL)" } as const;
+  }
+  const iterations = positiveInteger("BENCH_SCALE_ITERATIONS", process.env.BENCH_SCALE_ITERATIONS, 100);
+  const seedStarted = performance.now();
+  const small = await seedTenant(rawQuery, SIZES.small);
+  const large = await seedTenant(rawQuery, SIZES.large);
+  await rawQuery("vacuum analyze calls", []);
+  await rawQuery("vacuum analyze audit_log", []);
+  const seedSeconds = Math.round((performance.now() - seedStarted) / 100) / 10;
+
+  const { measure, restore } = sizeComparison(handle, rawQuery, iterations);
 
   /** The cursor a client holds after reading down to row DEPTH: the nextCursor of the page ending there. */
-  async function cursorAtDepth(request: Request) {
+  async function cursorAtDepth(request: ListRequest) {
     const res = await call(request.fn, {
       path: request.path,
       token: request.token,
@@ -204,8 +170,8 @@ export async function benchScale(handle: DatabaseHandle, rawQuery: RawQuery) {
   const cases = [];
   try {
     for (const list of lists) {
-      const request = async (token: string, depth: (typeof DEPTHS)[number]): Promise<Request> => {
-        const first: Request = list.request(token);
+      const request = async (token: string, depth: (typeof DEPTHS)[number]): Promise<ListRequest> => {
+        const first: ListRequest = list.request(token);
         if (depth === "offset") return { ...first, query: { ...first.query, offset: DEPTH } };
         if (depth === "cursor") return { ...first, query: { ...first.query, cursor: await cursorAtDepth(first) } };
         return first;
@@ -219,12 +185,11 @@ export async function benchScale(handle: DatabaseHandle, rawQuery: RawQuery) {
           list: list.name,
           page: depth === "first page" ? "offset 0" : depth === "offset" ? `offset ${DEPTH}` : `cursor at row ${DEPTH}`,
           ...measured,
-          ratio: round2(measured.large.p50 / measured.small.p50),
         });
       }
     }
   } finally {
-    tap.restore();
+    restore();
   }
   return { sizes: SIZES, limit: LIMIT, iterations, seedSeconds, cases };
 }

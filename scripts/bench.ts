@@ -17,19 +17,20 @@
  *   imported and called once in fresh processes, against a hello-world function.
  * Last, the Retell call sync (scripts/bench-sync.ts): BENCH_SYNC_CALLS (default 10,000) calls from a
  * mocked Retell, an incremental rerun, and the write path against a raw multi-row upsert.
- * BENCH_ONLY=reads,scale,cold,sync runs a subset. The comparison with the Express + Prisma peer
+ * Then the inbox and commerce (scripts/bench-inbox.ts): message history at 10,000 and at 1,000,000
+ * messages (first page, `before` and `cursor` pages, with the plan), order creation against the raw
+ * transaction, and a 10,000-row CSV import of contacts against a raw multi-row insert.
+ * BENCH_ONLY=reads,scale,cold,sync,inbox runs a subset. The comparison with the Express + Prisma peer
  * under load is `npm run bench:peers` (scripts/bench-peers.ts); its last result is printed here.
  */
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
-import type { PGlite } from "@electric-sql/pglite";
 import type { Context } from "@netlify/functions";
 import type { Logger } from "drizzle-orm";
-import type pg from "pg";
 import type { Database, DatabaseHandle } from "../db/client";
 import type { RouteHandler } from "../shared/http/route";
-import { positiveInteger } from "./bench-kit";
+import { positiveInteger, rawDriver } from "./bench-kit";
 
 // Set before the project's modules load: the scrypt cost is read once, at import. The bench
 // measures round trips, not password hashing, so the cost is low unless PASSWORD_HASH_COST says otherwise.
@@ -57,6 +58,7 @@ const callHistory = await import("../netlify/functions/voice-dashboard-call-hist
 const { benchSync, syncTables } = await import("./bench-sync");
 const { benchScale, scaleTables } = await import("./bench-scale");
 const { benchCold, coldTable } = await import("./bench-cold");
+const { benchInbox, inboxTables } = await import("./bench-inbox");
 const { grid } = await import("./table");
 
 const READS = positiveInteger("BENCH_ITERATIONS", process.env.BENCH_ITERATIONS, 300);
@@ -65,7 +67,7 @@ const SEEDED_USERS = 50;
 const SEEDED_CALLS = 1000;
 const BENCH_AGENT = "agent_bench_reads_00000000000000000";
 
-const PARTS = ["reads", "scale", "cold", "sync"] as const;
+const PARTS = ["reads", "scale", "cold", "sync", "inbox"] as const;
 const only = process.env.BENCH_ONLY?.split(",").map((part) => part.trim());
 if (only?.some((part) => !(PARTS as readonly string[]).includes(part))) {
   throw new Error(`BENCH_ONLY takes a comma-separated list of ${PARTS.join(", ")}`);
@@ -86,46 +88,6 @@ interface Case {
 interface Statement {
   sql: string;
   params: unknown[];
-}
-
-type Row = Record<string, unknown>;
-type Query = (sql: string, params: unknown[]) => Promise<Row[]>;
-
-/** The driver under Drizzle, used directly: one query per round trip, transactions as Drizzle runs them. */
-interface RawDriver {
-  query: Query;
-  transaction<T>(work: (query: Query) => Promise<T>): Promise<T>;
-}
-
-function rawDriver(handle: DatabaseHandle): RawDriver {
-  const client = (handle.db as any).$client;
-  if (handle.driver === "pglite") {
-    const pglite = client as PGlite;
-    return {
-      query: async (sql, params) => (await pglite.query<Row>(sql, params)).rows,
-      transaction: (work) =>
-        pglite.transaction((tx) => work(async (sql, params) => (await tx.query<Row>(sql, params)).rows)),
-    };
-  }
-  // node-postgres, or Neon's Pool, which has the same interface.
-  const pool = client as pg.Pool;
-  return {
-    query: async (sql, params) => (await pool.query(sql, params)).rows,
-    async transaction(work) {
-      const connection = await pool.connect();
-      try {
-        await connection.query("begin");
-        const result = await work(async (sql, params) => (await connection.query(sql, params)).rows);
-        await connection.query("commit");
-        return result;
-      } catch (error) {
-        await connection.query("rollback");
-        throw error;
-      } finally {
-        connection.release();
-      }
-    },
-  };
 }
 
 /**
@@ -411,6 +373,12 @@ try {
     report.sync = sync;
     console.log(`\nRetell call sync: ${sync.calls} calls from a FakeRetell behind msw, pages of up to 1000\n`);
     console.log(syncTables(sync));
+  }
+  if (runs("inbox")) {
+    const inbox = await benchInbox(handle, raw);
+    report.inbox = inbox;
+    console.log("\nInbox and commerce: message history at scale, order creation, CSV import\n");
+    console.log(inboxTables(inbox));
   }
   console.log(await lastPeerComparison());
 

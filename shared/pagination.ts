@@ -44,8 +44,18 @@ export interface Sort {
 /** A LIKE pattern matching `value` anywhere, with LIKE's wildcards in it taken literally. */
 export const likePattern = (value: string) => `%${value.replace(/[\\%_]/g, "\\$&")}%`;
 
-type Columns = Record<string, AnyPgColumn>;
-type Row<C extends Columns> = { [K in keyof C]: GetColumnData<C[K]> };
+/**
+ * A subquery of a row's select that refers to the row (a related row's value): Drizzle writes a
+ * one-table select's top-level columns unqualified, so a subquery's `id` would be its own table's;
+ * nested, every column keeps its table's name.
+ */
+export const correlated = <T>(subquery: SQL<T>): SQL<T> => sql<T>`${subquery}`;
+
+/** What a page shows: the table's columns, and values computed per row (`correlated(...).as("name")`). */
+type Columns = Record<string, AnyPgColumn | SQL.Aliased>;
+type Row<C extends Columns> = {
+  [K in keyof C]: C[K] extends SQL.Aliased<infer T> ? T : C[K] extends AnyPgColumn ? GetColumnData<C[K]> : never;
+};
 
 /** A table, its filter (the tenant's, and the parent's, included) and the columns a page shows. */
 interface Rows<C extends Columns> {

@@ -88,12 +88,28 @@ export const jsonObject = ({
 } = {}) => z.record(key, z.unknown()).superRefine(boundedJson(maxBytes));
 
 /**
- * `limit` (1–100, default 20) and `offset` or `cursor` for every list; extend with the list's own
+ * An enum a client may spell in either case (spec 002 and 003 clients send `OPEN`, `WHATSAPP`): both
+ * spellings are documented, and the value comes out as stored, lower case.
+ */
+export function anyCaseEnum<const T extends readonly [string, ...string[]]>(values: T) {
+  const upper = values.map((value) => value.toUpperCase());
+  return z.enum([...values, ...upper] as [string, ...string[]]).transform((value) => value.toLowerCase() as T[number]);
+}
+
+/**
+ * `limit` (1–100, default 20) and `offset`, `page` or `cursor` for every list; extend with the list's own
  * filters. A cursor reads on from where a page ended at the cost of the first page, however deep.
  */
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).default(0),
+  page: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe("Spec 003's page number, from 1: the same as offset (page - 1) × limit; give one or the other"),
   cursor: z
     .string()
     .max(2048)

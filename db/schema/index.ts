@@ -1,3 +1,5 @@
+export * from "./commerce";
+export * from "./inbox";
 export * from "./platform";
 export * from "./returns";
 export * from "./voice";

@@ -45,6 +45,8 @@ export const tenants = pgTable("tenants", {
   website: text(),
   subscriptionPlan: text().notNull().default("free"),
   onboarded: boolean().notNull().default(false),
+  /** The last `events.seq` given out: bumped in each event's own statement (services/platform/events.ts). */
+  lastEventSeq: bigint({ mode: "number" }).notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -244,4 +246,50 @@ export const syncState = pgTable(
     primaryKey({ columns: [t.tenantId, t.job, t.scope] }),
     oneOf("sync_state_last_status_check", t.lastStatus, JOB_STATUSES),
   ],
+);
+
+/**
+ * The tenant's append-only feed of changes (DESIGN §7: what replaces spec 003's Socket.io), written
+ * in the transaction of the change it reports. `seq` counts up per tenant with no gaps, in commit
+ * order: taking the next number locks the tenant's row until the transaction ends, so a reader
+ * that has seen `seq` n never later finds an n - 1 committed behind it.
+ */
+export const events = pgTable(
+  "events",
+  {
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    seq: bigint({ mode: "number" }).notNull(),
+    /** Spec 003's event names: `message:new`, `message:status`, `conversation:updated`, ... */
+    type: text().notNull(),
+    resourceType: text().notNull(),
+    resourceId: text().notNull(),
+    payload: jsonb().$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.seq] }), index().on(t.createdAt)],
+);
+
+/**
+ * Retried writes (DESIGN §3, Stripe's semantics): the first answer to a tenant's `Idempotency-Key`
+ * on an operation, kept 24 hours, stored in the transaction of the write it answers.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    tenantId: uuid()
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    key: text().notNull(),
+    /** "POST /api/orders": a key names one request to one operation. */
+    operation: text().notNull(),
+    /** SHA-256 of the request's body, so a retry with another body is told apart. */
+    requestHash: text().notNull(),
+    responseStatus: integer(),
+    responseBody: jsonb(),
+    createdAt: createdAt(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.key] }), index().on(t.expiresAt)],
 );

@@ -17,6 +17,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { createdAt, oneOf, updatedAt } from "./columns";
+import { conversations } from "./inbox";
 import { tenants, users } from "./platform";
 
 /** The returns desk (spec 000). `tenant_id` is the spec's `business_id`. */
@@ -25,6 +26,10 @@ export const RETURN_STATUSES = ["pending_triage", "pending_review", "approved", 
 export type ReturnStatus = (typeof RETURN_STATUSES)[number];
 export const RECOMMENDATIONS = ["approve", "deny", "review"] as const;
 export type Recommendation = (typeof RECOMMENDATIONS)[number];
+/**
+ * Spec 000's chat session and message vocabulary. Sessions and messages are inbox conversations and
+ * messages (services/returns/chat.ts maps one onto the other); these are the values its routes speak.
+ */
 export const CHAT_MODES = ["normal", "messenger", "whatsapp", "shopify", "woocommerce"] as const;
 export const CHAT_SESSION_TYPES = ["test_mode", "live_support"] as const;
 export const CHAT_SENDERS = ["user", "agent", "system"] as const;
@@ -104,55 +109,6 @@ export const returnRequests = pgTable(
   ],
 );
 
-export const chatSessions = pgTable(
-  "chat_sessions",
-  {
-    id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
-    userId: uuid().references(() => users.id, { onDelete: "set null" }),
-    sessionName: text().notNull().default("Test Session"),
-    chatMode: text().$type<(typeof CHAT_MODES)[number]>().notNull().default("normal"),
-    sessionType: text().$type<(typeof CHAT_SESSION_TYPES)[number]>().notNull().default("test_mode"),
-    isActive: boolean().notNull().default(true),
-    metadata: jsonb(),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
-  },
-  (t) => [
-    // Lets messages and calls reference (tenant_id, id): a child can never point into another tenant.
-    unique().on(t.tenantId, t.id),
-    oneOf("chat_sessions_mode_check", t.chatMode, CHAT_MODES),
-    oneOf("chat_sessions_type_check", t.sessionType, CHAT_SESSION_TYPES),
-    index().on(t.tenantId, t.updatedAt, t.id),
-  ],
-);
-
-export const chatMessages = pgTable(
-  "chat_messages",
-  {
-    id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid().notNull(),
-    sessionId: uuid().notNull(),
-    sender: text().$type<(typeof CHAT_SENDERS)[number]>().notNull(),
-    /** Sanitized before storage: card numbers and secrets are redacted. */
-    message: text().notNull(),
-    messageType: text().$type<(typeof CHAT_MESSAGE_TYPES)[number]>().notNull().default("text"),
-    metadata: jsonb(),
-    createdAt: createdAt(),
-  },
-  (t) => [
-    foreignKey({
-      columns: [t.tenantId, t.sessionId],
-      foreignColumns: [chatSessions.tenantId, chatSessions.id],
-    }).onDelete("cascade"),
-    oneOf("chat_messages_sender_check", t.sender, CHAT_SENDERS),
-    oneOf("chat_messages_type_check", t.messageType, CHAT_MESSAGE_TYPES),
-    index().on(t.tenantId, t.sessionId, t.createdAt, t.id),
-  ],
-);
-
 export const callSessions = pgTable(
   "call_sessions",
   {
@@ -160,6 +116,7 @@ export const callSessions = pgTable(
     tenantId: uuid()
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
+    /** The chat session (an inbox conversation) the call was started from. */
     chatSessionId: uuid(),
     callType: text().$type<(typeof CALL_SESSION_TYPES)[number]>().notNull(),
     provider: text().$type<(typeof CALL_PROVIDERS)[number]>().notNull(),
@@ -184,7 +141,7 @@ export const callSessions = pgTable(
     unique().on(t.tenantId, t.id),
     foreignKey({
       columns: [t.tenantId, t.chatSessionId],
-      foreignColumns: [chatSessions.tenantId, chatSessions.id],
+      foreignColumns: [conversations.tenantId, conversations.id],
     }).onDelete("cascade"),
     oneOf("call_sessions_type_check", t.callType, CALL_SESSION_TYPES),
     oneOf("call_sessions_provider_check", t.provider, CALL_PROVIDERS),
@@ -235,24 +192,4 @@ export const callAnalytics = pgTable(
     }).onDelete("cascade"),
     index().on(t.tenantId, t.callSessionId, t.createdAt, t.id),
   ],
-);
-
-/** Demo orders (spec 000's mock_orders) the policy helper looks purchase facts up in. */
-export const mockOrders = pgTable(
-  "mock_orders",
-  {
-    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
-    orderId: text().notNull(),
-    purchaseDate: timestamp({ withTimezone: true }).notNull(),
-    customerEmail: text().notNull(),
-    productName: text().notNull(),
-    productCategory: text().notNull(),
-    purchasePrice: numeric({ precision: 10, scale: 2, mode: "number" }).notNull().default(99.99),
-    orderStatus: text().notNull().default("delivered"),
-    quantity: integer().notNull().default(1),
-  },
-  (t) => [unique().on(t.tenantId, t.orderId)],
 );

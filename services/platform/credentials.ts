@@ -96,16 +96,24 @@ function matching(tenantId: string | undefined, filter: CredentialFilter): SQL {
 const refFilter = (ref: CredentialRef): CredentialFilter =>
   "id" in ref ? ref : { kind: ref.kind, name: ref.name ?? DEFAULT_NAME };
 
+const revealAll = (secrets: Record<string, SealedField> | null, reveal: (field: SealedField) => string): Fields =>
+  Object.fromEntries(
+    Object.entries(secrets ?? {}).map(([key, field]) => [key, isSealedField(field) ? reveal(field) : "••••"]),
+  );
+
 function view(row: Row, reveal: (field: SealedField) => string): Credential {
   const { secrets, data, ...rest } = row;
-  const revealed = Object.entries(secrets ?? {}).map(([key, field]) => [
-    key,
-    isSealedField(field) ? reveal(field) : "••••",
-  ]);
-  return { ...rest, data: { ...data, ...Object.fromEntries(revealed) } };
+  return { ...rest, data: { ...data, ...revealAll(secrets, reveal) } };
 }
-const masked = (row: Row) => view(row, (field) => field.hint);
+const hintOf = (field: SealedField) => field.hint;
+const masked = (row: Row) => view(row, hintOf);
 const opened = (row: Row) => view(row, openSecret);
+
+/**
+ * A credential's stored secrets (its `secrets` column, read by a module's own query: a join in one
+ * statement) as reads show them: each one's masked hint.
+ */
+export const maskedSecrets = (secrets: Record<string, SealedField> | null): Fields => revealAll(secrets, hintOf);
 
 /** A write split into plain fields to set, secrets sealed, and fields to remove. */
 interface Split {

@@ -1,6 +1,6 @@
 import { lt, or, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { rateLimits, refreshTokens } from "../../db/schema";
+import { idempotencyKeys, rateLimits, refreshTokens } from "../../db/schema";
 import { globalJob } from "./jobs";
 
 /** Rate-limit windows are at most hours long; a day-old window can only reset to zero. */
@@ -14,10 +14,12 @@ const REFRESH_TOKEN_RETENTION = "7 days";
 export type PlatformCleanupResult = {
   rateLimitsDeleted: number;
   refreshTokensDeleted: number;
+  idempotencyKeysDeleted: number;
 };
 
 /**
- * The daily platform clean-up: deletes stale rate-limit windows and dead refresh tokens, one
+ * The daily platform clean-up: deletes stale rate-limit windows, dead refresh tokens and expired
+ * idempotency keys (an expired key is reused by its next request anyway; this frees the rest), one
  * statement each (a delete in a CTE, counted in the same round trip). Idempotent: a second run
  * deletes nothing.
  */
@@ -41,7 +43,21 @@ async function cleanUp(db: Database): Promise<PlatformCleanupResult> {
   );
   const [tokens] = await db.with(deadTokens).select({ count: sql<number>`count(*)::int` }).from(deadTokens);
 
-  return { rateLimitsDeleted: windows?.count ?? 0, refreshTokensDeleted: tokens?.count ?? 0 };
+  const expiredKeys = db
+    .$with("expired_keys")
+    .as(
+      db
+        .delete(idempotencyKeys)
+        .where(lt(idempotencyKeys.expiresAt, sql`now()`))
+        .returning({ key: idempotencyKeys.key }),
+    );
+  const [keys] = await db.with(expiredKeys).select({ count: sql<number>`count(*)::int` }).from(expiredKeys);
+
+  return {
+    rateLimitsDeleted: windows?.count ?? 0,
+    refreshTokensDeleted: tokens?.count ?? 0,
+    idempotencyKeysDeleted: keys?.count ?? 0,
+  };
 }
 
 /** The daily `platform-cleanup` job. */

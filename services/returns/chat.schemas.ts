@@ -5,8 +5,8 @@ import {
   CHAT_MODES,
   CHAT_SENDERS,
   CHAT_SESSION_TYPES,
-  chatMessages,
-  chatSessions,
+  conversations,
+  messages,
 } from "../../db/schema";
 import { jsonObject, pageQuery } from "../../shared/schemas";
 import { withAliases } from "../platform/spec-aliases";
@@ -14,9 +14,9 @@ import { BUSINESS_ALIAS, ownBusinessFields } from "./business.schemas";
 
 /**
  * Request and response shapes of the returns desk's chat sessions and messages (spec 000). Every
- * input is strict: an unknown field is a 400, not silently dropped. Responses are the table's row
- * without its tenant (drizzle-zod), with the enum columns' values and jsonb as free-form JSON. The
- * short text and the children's page query are used by call-sessions.schemas.ts too.
+ * input is strict: an unknown field is a 400, not silently dropped. Sessions and messages are inbox
+ * conversations and messages (chat.ts maps them); the answers keep spec 000's shapes. The short
+ * text and the children's page query are used by call-sessions.schemas.ts too.
  */
 
 export const shortText = (max = 200) => z.string().trim().min(1).max(max);
@@ -67,13 +67,16 @@ export const createChatSessionBody = withAliases(
   "spec 000",
 );
 
-export const chatSession = createSelectSchema(chatSessions, {
-  chatMode,
-  sessionType: chatSessionType,
-  metadata: z.unknown(),
-  updatedAt: (column) => column.describe("Last activity: bumped by every message"),
-})
-  .omit({ tenantId: true })
+export const chatSession = createSelectSchema(conversations, { metadata: z.unknown() })
+  .pick({ id: true, metadata: true, createdAt: true })
+  .extend({
+    userId: z.uuid().nullable().describe("The user handling it (the conversation's assignee)"),
+    sessionName: z.string().describe("The conversation's subject; 'Test Session' when it has none"),
+    chatMode,
+    sessionType: chatSessionType,
+    isActive: z.boolean().describe("Open or pending: a resolved or closed conversation takes no messages"),
+    updatedAt: z.date().describe("Last activity: bumped by every message"),
+  })
   .meta({ id: "ChatSession" });
 
 export const MAX_MESSAGE_LENGTH = 10_000;
@@ -94,11 +97,13 @@ export const createChatMessageBody = withAliases(
 /** A page of a parent's children: chat messages, call transcripts, call analytics. */
 export const listChildrenQuery = pageQuery.strict();
 
-export const chatMessage = createSelectSchema(chatMessages, {
-  sender,
-  message: (column) => column.describe("As stored: card numbers and secrets are redacted before storage"),
-  messageType,
-  metadata: z.unknown(),
-})
-  .omit({ tenantId: true })
+export const chatMessage = createSelectSchema(messages, { metadata: z.unknown() })
+  .pick({ id: true, metadata: true })
+  .extend({
+    sessionId: z.uuid(),
+    sender,
+    message: z.string().describe("As stored: card numbers and secrets are redacted before storage"),
+    messageType,
+    createdAt: z.date().describe("When it was sent"),
+  })
   .meta({ id: "ChatMessage" });

@@ -1,12 +1,25 @@
-import { and, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { chatMessages, chatSessions, users } from "../../db/schema";
-import { shownColumns } from "../../shared/columns";
+import {
+  CHAT_MESSAGE_TYPES,
+  type CHAT_MODES,
+  type CHAT_SENDERS,
+  type ChannelType,
+  type ConversationStatus,
+} from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
-import { isForeignKeyViolation, notFound, unprocessable } from "../../shared/errors";
-import { childPage, listPage } from "../../shared/pagination";
+import { notFound, unprocessable } from "../../shared/errors";
+import {
+  ACTIVE_STATUSES,
+  type ConversationRow,
+  insertConversation,
+  listConversations,
+  type MessageRow,
+} from "../inbox/conversations";
+import { appendMessage, listMessages, type MessageFields } from "../inbox/messages";
 import { assertOwnBusiness } from "./business";
 import type {
+  chatMessage,
+  chatSession,
   createChatMessageBody,
   createChatSessionBody,
   listChatSessionsQuery,
@@ -14,124 +27,140 @@ import type {
 } from "./chat.schemas";
 import { sanitizeText } from "./sanitize";
 
-/** The returns desk's chat (spec 000): sessions of a tenant and their messages. */
+/**
+ * The returns desk's chat (spec 000) on the inbox: a session is a conversation with the same id and
+ * a chat message an inbox message, so staff see returns chats in the one inbox. A session's chat
+ * mode is its channel (normal is the desk's own web chat), its user the assignee, its name the
+ * subject, `test_mode` a test conversation, and it is active while open or pending. The session list
+ * is every conversation the chat can express: those on a chat mode's channel.
+ */
 
-/** What a caller sees of a session and of a message: every column but the tenant. */
-const chatSessionColumns = shownColumns(chatSessions);
-const messageColumns = shownColumns(chatMessages);
+type ChatMode = (typeof CHAT_MODES)[number];
+type ChatSender = (typeof CHAT_SENDERS)[number];
 
-/** Most recently active first; one page and its total in one statement (listPage). */
-export async function listChatSessions(ctx: ServiceContext, query: z.infer<typeof listChatSessionsQuery>) {
-  assertOwnBusiness(ctx.caller, query.businessId);
-  const where = and(
-    eq(chatSessions.tenantId, ctx.caller.tenantId),
-    query.userId ? eq(chatSessions.userId, query.userId) : undefined,
-    query.isActive === undefined ? undefined : eq(chatSessions.isActive, query.isActive),
-    query.chatMode ? eq(chatSessions.chatMode, query.chatMode) : undefined,
-    query.sessionType ? eq(chatSessions.sessionType, query.sessionType) : undefined,
-  );
-  return listPage(ctx.db, {
-    table: chatSessions,
-    columns: chatSessionColumns,
-    where,
-    sort: { by: [chatSessions.updatedAt, chatSessions.id], direction: "desc" },
-    page: query,
-  });
+const CHANNEL_OF_MODE = {
+  normal: "webchat",
+  messenger: "facebook",
+  whatsapp: "whatsapp",
+  shopify: "shopify",
+  woocommerce: "woocommerce",
+} as const satisfies Record<ChatMode, ChannelType>;
+const MODE_OF_CHANNEL = Object.fromEntries(
+  Object.entries(CHANNEL_OF_MODE).map(([mode, channel]) => [channel, mode]),
+) as Record<ChannelType, ChatMode>;
+const CHAT_CHANNELS = Object.values(CHANNEL_OF_MODE);
+const INACTIVE_STATUSES: ConversationStatus[] = ["resolved", "closed"];
+
+/** The spec's default name of a session (a conversation without a subject). */
+const DEFAULT_SESSION_NAME = "Test Session";
+
+const SENDER_OF: Record<ChatSender, MessageFields["sender"]> = { user: "customer", agent: "agent", system: "system" };
+
+function toSession(conversation: ConversationRow): z.infer<typeof chatSession> {
+  const { id, assigneeId, subject, channelType, isTest, status, metadata, createdAt, updatedAt } = conversation;
+  return {
+    id,
+    userId: assigneeId,
+    sessionName: subject ?? DEFAULT_SESSION_NAME,
+    chatMode: MODE_OF_CHANNEL[channelType],
+    sessionType: isTest ? "test_mode" : "live_support",
+    isActive: ACTIVE_STATUSES.includes(status),
+    metadata,
+    createdAt,
+    updatedAt,
+  };
 }
 
 /**
- * One statement when the session is the caller's own (or an API key's, with no user): the user id
- * comes from the verified token, and a user deleted since fails the foreign key (404). Another
- * `userId` is resolved inside the insert through a tenant-filtered subquery, so one of another
- * tenant (or of nobody) stores null; that insert is rolled back and answered 404, as for any row
- * of another tenant.
+ * An inbox message as a chat message: the customer is the spec's `user`, the AI an `agent`; content
+ * the chat has no type for (a location, a sticker, a template) is a `file`, and media without text
+ * an empty message.
+ */
+function toChatMessage(message: MessageRow): z.infer<typeof chatMessage> {
+  const { contentType } = message;
+  return {
+    id: message.id,
+    sessionId: message.conversationId,
+    sender: message.sender === "customer" ? "user" : message.sender === "ai" ? "agent" : message.sender,
+    message: message.text ?? "",
+    messageType: (CHAT_MESSAGE_TYPES as readonly string[]).includes(contentType)
+      ? (contentType as (typeof CHAT_MESSAGE_TYPES)[number])
+      : "file",
+    metadata: message.metadata,
+    createdAt: message.timestamp,
+  };
+}
+
+/** Most recently active first; one page and its total in one statement (the inbox's conversation list). */
+export async function listChatSessions(ctx: ServiceContext, query: z.infer<typeof listChatSessionsQuery>) {
+  assertOwnBusiness(ctx.caller, query.businessId);
+  const { userId, isActive, chatMode, sessionType, businessId: _, ...page } = query;
+  const found = await listConversations(ctx, {
+    ...page,
+    channelType: chatMode ? [CHANNEL_OF_MODE[chatMode]] : CHAT_CHANNELS,
+    assigneeId: userId,
+    status: isActive === undefined ? undefined : isActive ? [...ACTIVE_STATUSES] : INACTIVE_STATUSES,
+    isTest: sessionType === undefined ? undefined : sessionType === "test_mode",
+  });
+  return { ...found, items: found.items.map(toSession) };
+}
+
+/**
+ * A conversation on the mode's channel, assigned to the calling user unless another `userId` (of
+ * the tenant: resolved in the insert, else a 404 and nothing stored) is given, and announced; one
+ * transaction (services/inbox/conversations.ts insertConversation).
  */
 export async function createChatSession(ctx: ServiceContext, input: z.infer<typeof createChatSessionBody>) {
   assertOwnBusiness(ctx.caller, input.businessId);
   const { tenantId } = ctx.caller;
   const own = ctx.caller.kind === "user" ? ctx.caller.userId : undefined;
-  const other = input.userId !== undefined && input.userId !== own ? input.userId : undefined;
-  const insert = (db: ServiceContext["db"]) =>
-    db
-      .insert(chatSessions)
-      .values({
-        tenantId,
-        userId: other
-          ? sql`(select ${users.id} from ${users} where ${users.id} = ${other} and ${users.tenantId} = ${tenantId})`
-          : (own ?? null),
-        sessionName: input.sessionName,
-        chatMode: input.chatMode,
-        sessionType: input.sessionType,
-        metadata: input.metadata ?? null,
-      })
-      .returning(chatSessionColumns)
-      .then(([session]) => {
-        if (!session) throw new Error("chat session insert returned no row");
-        return session;
-      });
-  if (!other) {
-    try {
-      return await insert(ctx.db);
-    } catch (error) {
-      if (isForeignKeyViolation(error)) throw notFound("User");
-      throw error;
-    }
-  }
-  return ctx.db.transaction(async (tx) => {
-    const session = await insert(tx);
-    if (session.userId === null) throw notFound("User");
-    return session;
-  });
+  const conversation = await ctx.db.transaction((tx) =>
+    insertConversation(tx, tenantId, {
+      channelType: CHANNEL_OF_MODE[input.chatMode],
+      assigneeId: input.userId ?? own,
+      subject: input.sessionName ?? DEFAULT_SESSION_NAME,
+      isTest: input.sessionType === "test_mode",
+      metadata: input.metadata ?? null,
+    }),
+  );
+  return toSession(conversation);
 }
 
-/** One page of a session's messages, oldest first, and their total, in one statement (childPage). */
+/** One page of a session's messages, oldest first, and their total, in one statement (the inbox's history). */
 export async function listChatMessages(
   ctx: ServiceContext,
   sessionId: string,
   query: z.infer<typeof listChildrenQuery>,
 ) {
-  const { tenantId } = ctx.caller;
-  const page = await childPage(ctx.db, {
-    parent: { table: chatSessions, where: and(eq(chatSessions.tenantId, tenantId), eq(chatSessions.id, sessionId)) },
-    children: {
-      table: chatMessages,
-      where: and(eq(chatMessages.tenantId, tenantId), eq(chatMessages.sessionId, sessionId)),
-      columns: messageColumns,
-    },
-    sort: { by: [chatMessages.createdAt, chatMessages.id], direction: "asc" },
-    page: query,
-  });
+  const page = await listMessages(ctx, { ...query, conversationId: sessionId, order: "asc" });
   if (!page) throw notFound("Chat session");
-  return page;
+  return { ...page, items: page.items.map(toChatMessage) };
 }
 
 /**
- * Stores a message, redacted, and bumps its session's last activity, in one transaction: the
- * session's row is updated (and so locked) first, scoped to the caller's tenant — none is a 404,
- * an inactive one a 422 that rolls the bump back — then the message is inserted.
+ * Stores a message, redacted, through the inbox's appendMessage (one transaction: the session's
+ * last activity and counts, the message, `message:new`). The web chat shows a message at once, so
+ * it is stored delivered. None of the tenant's is a 404, an inactive session a 422.
  */
 export async function createChatMessage(ctx: ServiceContext, input: z.infer<typeof createChatMessageBody>) {
-  const { tenantId } = ctx.caller;
-  return ctx.db.transaction(async (tx) => {
-    const [session] = await tx
-      .update(chatSessions)
-      .set({ updatedAt: sql`now()` })
-      .where(and(eq(chatSessions.tenantId, tenantId), eq(chatSessions.id, input.sessionId)))
-      .returning({ isActive: chatSessions.isActive });
-    if (!session) throw notFound("Chat session");
-    if (!session.isActive) throw unprocessable("The chat session is no longer active");
-    const [message] = await tx
-      .insert(chatMessages)
-      .values({
-        tenantId,
-        sessionId: input.sessionId,
-        sender: input.sender,
-        message: sanitizeText(input.message),
-        messageType: input.messageType,
+  const { caller } = ctx;
+  const sender = SENDER_OF[input.sender];
+  const message = await ctx.db.transaction((tx) =>
+    appendMessage(
+      tx,
+      caller.tenantId,
+      input.sessionId,
+      {
+        sender,
+        status: "delivered",
+        senderUserId: caller.kind === "user" && sender === "agent" ? caller.userId : null,
+        senderApiKeyId: caller.kind === "apiKey" ? caller.apiKeyId : null,
+        contentType: input.messageType,
+        text: sanitizeText(input.message),
         metadata: input.metadata ?? null,
-      })
-      .returning(messageColumns);
-    if (!message) throw new Error("chat message insert returned no row");
-    return message;
-  });
+      },
+      { inactive: () => unprocessable("The chat session is no longer active") },
+    ),
+  );
+  return toChatMessage(message);
 }

@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { mockOrders, policies, tenants } from "../../db/schema";
+import { contacts, orderItems, orders, policies, products, tenants } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { notFound } from "../../shared/errors";
 import { assertOwnBusiness } from "./business";
@@ -8,20 +8,36 @@ import type { EvaluateReturnInput, Evaluation } from "./evaluation.schemas";
 import { evaluate, type Fact, type ReturnFacts } from "./policy-engine";
 import { DEFAULT_POLICY_RULES, readRules } from "./policy-rules";
 
-/** The tenant's active policy and its order with this id, in one row. */
+/**
+ * The tenant's active policy and its commerce order with this platform order id (spec 000's order
+ * id), in one row: the order's purchase time, customer email, total and first item's category.
+ */
 async function loadPolicyAndOrder(db: Database, tenantId: string, orderId: string) {
+  // An order migrated from spec 000 has one item. For a larger order the category is its first item's
+  // by id (arbitrary but stable); a caller who knows better names productCategory in the request.
+  const firstItem = db
+    .select({ category: products.category })
+    .from(orderItems)
+    .innerJoin(products, and(eq(products.tenantId, orderItems.tenantId), eq(products.id, orderItems.productId)))
+    .where(and(eq(orderItems.tenantId, orders.tenantId), eq(orderItems.orderId, orders.id)))
+    .orderBy(orderItems.id)
+    .limit(1)
+    .as("first_item");
   const [row] = await db
     .select({
       policyVersion: policies.version,
       policyRules: policies.rules,
-      orderPurchaseDate: mockOrders.purchaseDate,
-      orderCategory: mockOrders.productCategory,
-      orderValue: mockOrders.purchasePrice,
-      orderEmail: mockOrders.customerEmail,
+      orderId: orders.id,
+      orderPurchaseDate: orders.placedAt,
+      orderCategory: firstItem.category,
+      orderTotal: orders.totalAmount,
+      orderEmail: contacts.email,
     })
     .from(tenants)
     .leftJoin(policies, and(eq(policies.tenantId, tenants.id), eq(policies.isActive, true)))
-    .leftJoin(mockOrders, and(eq(mockOrders.tenantId, tenants.id), eq(mockOrders.orderId, orderId)))
+    .leftJoin(orders, and(eq(orders.tenantId, tenants.id), eq(orders.platformOrderId, orderId)))
+    .leftJoin(contacts, and(eq(contacts.tenantId, orders.tenantId), eq(contacts.id, orders.customerId)))
+    .leftJoinLateral(firstItem, sql`true`)
     .where(eq(tenants.id, tenantId));
   return row;
 }
@@ -52,15 +68,16 @@ export async function evaluateReturnForTenant(
     ? { rules: storedRules, version: row.policyVersion, isDefault: false }
     : { rules: DEFAULT_POLICY_RULES, version: null, isDefault: true };
 
-  const orderExists = row?.orderEmail != null;
-  const customerEmailMatches = orderExists ? row.orderEmail?.toLowerCase() === input.customerEmail : null;
+  // An order whose customer has no email (a phone-only contact) cannot be confirmed as this customer's.
+  const customerEmailMatches = row.orderId !== null ? row.orderEmail?.toLowerCase() === input.customerEmail : null;
   const order = customerEmailMatches ? row : undefined;
 
   const facts: ReturnFacts = {
     reasonForReturn: input.reasonForReturn,
     purchaseDate: pick(input.purchaseDate, order?.orderPurchaseDate),
     productCategory: pick(input.productCategory, order?.orderCategory),
-    orderValue: pick(input.orderValue, order?.orderValue),
+    // Money is read as a decimal string; the engine compares it with a number.
+    orderValue: pick(input.orderValue, order ? Number(order.orderTotal) : undefined),
     evidenceCount: input.evidenceUrls?.length ?? 0,
     requestedResolution: input.requestedResolution ?? null,
     orderFound: customerEmailMatches === true,

@@ -1,6 +1,6 @@
 import type { Config, Context } from "@netlify/functions";
 import { z } from "zod";
-import { getDb } from "../../db/client";
+import { type Database, getDb } from "../../db/client";
 import type { ApiKeyScope } from "../../db/schema";
 import { type Access, authenticate, authorize } from "../auth/authenticate";
 import type { AuthenticatedCaller, Caller, Page, ServiceContext, UserCaller } from "../context";
@@ -11,6 +11,7 @@ import { requestIdOf } from "../request-id";
 import { preflight } from "./cors";
 import { errorResponse } from "./errors";
 import { applyResponseHeaders } from "./headers";
+import { answerOnce, idempotencyKeyOf, requestHash } from "./idempotency";
 
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export type Method = (typeof METHODS)[number];
@@ -60,6 +61,14 @@ export interface Operation<A extends Access = Access, P = unknown, Q = unknown, 
   produces?: string;
   /** Cache-Control of a success, for the rare public answer a cache may keep; anything else is no-store. */
   cache?: string;
+  /**
+   * Honours an `Idempotency-Key` header (shared/http/idempotency.ts): a retry with the same key and
+   * request answers the first response without running again. The handler then runs inside one
+   * transaction (ctx.db is it; a service's own ctx.db.transaction() becomes a savepoint), so a
+   * failed statement aborts the whole call: recover from one only inside a savepoint. The answer
+   * must be JSON (or empty). Only for authenticated operations: keys are per tenant.
+   */
+  idempotent?: boolean;
   handler(input: HandlerInput<A, P, Q, B>): Promise<R | Response> | R | Response;
 }
 
@@ -98,6 +107,11 @@ export interface RouteModule {
  */
 export function route(config: RouteConfig, operations: RouteDefinition["operations"]): RouteHandler {
   const allow = [...Object.keys(operations), "OPTIONS"].join(", ");
+  for (const [method, op] of Object.entries(operations)) {
+    if (op?.idempotent && op.access === "public") {
+      throw new Error(`${method} ${config.path}: an idempotent operation needs a tenant, so it cannot be public`);
+    }
+  }
 
   const handler = async (request: Request, context: Context): Promise<Response> => {
     const started = performance.now();
@@ -115,13 +129,30 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
         authorize(caller, op.access);
         if (caller.kind !== "public") tenantId = caller.tenantId;
         const params = parse(op.params, context?.params ?? {}, "params");
-        const query = parse(op.query, searchParams(url), "query");
+        const query = pageByNumber(op, parse(op.query, searchParams(url), "query"), url);
         const raw = op.body ? await readJson(request) : undefined;
         const body = op.body ? parse(op.body, raw?.json, "body") : undefined;
         const ip = context?.ip || request.headers.get("x-nf-client-connection-ip") || "unknown";
-        const ctx = { db: await getDb(), caller, requestId, ip } as ServiceContext<never>;
-        const result = await op.handler({ ctx, params, query, body, rawBody: raw?.text, request });
-        response = result instanceof Response ? result : serialize(op, result, query);
+        const answer = async (db: Database) => {
+          const ctx = { db, caller, requestId, ip } as ServiceContext<never>;
+          const result = await op.handler({ ctx, params, query, body, rawBody: raw?.text, request });
+          return result instanceof Response ? result : serialize(op, result, query);
+        };
+        const db = await getDb();
+        const key = op.idempotent ? idempotencyKeyOf(request) : undefined;
+        response =
+          key && tenantId
+            ? await answerOnce(
+                db,
+                {
+                  tenantId,
+                  key,
+                  operation: `${request.method} ${config.path}`,
+                  requestHash: requestHash(request.method, url, raw?.json),
+                },
+                answer,
+              )
+            : await answer(db);
       }
     } catch (error) {
       response = errorResponse(error, requestId, { method: request.method, url: request.url });
@@ -197,6 +228,17 @@ async function readJson(request: Request): Promise<{ text: string; json: unknown
 
 const tooLarge = () => new AppError("PAYLOAD_TOO_LARGE", `The request body must be at most ${MAX_BODY_BYTES} bytes`);
 
+/** Spec 003's `page` becomes the offset it names; given with `offset` as well, it is a 400. */
+function pageByNumber<Q>(op: Operation<Access, any, any, any, any>, query: Q, url: URL): Q {
+  const page = op.paginated ? (query as { page?: number }).page : undefined;
+  if (page === undefined) return query;
+  if (url.searchParams.has("offset")) {
+    throw invalid("query", [{ path: ["page"], message: "Give either page or offset, not both", code: "custom" }]);
+  }
+  const { limit } = query as { limit: number };
+  return { ...query, offset: (page - 1) * limit };
+}
+
 const pageSchemas = new WeakMap<z.ZodType, z.ZodType>();
 
 /** A paginated operation's items schema, built once per item schema rather than on every request. */
@@ -214,9 +256,15 @@ function serialize(op: Operation<Access, any, any, any, any>, result: unknown, q
   if (status === 204) return new Response(null, { status });
   if (op.paginated) {
     const { items, total, totalIsExact, hasMore, nextCursor } = result as Page<unknown>;
-    const { limit, offset } = query as { limit: number; offset: number };
+    const { limit, offset, cursor } = query as { limit: number; offset: number; cursor?: string };
     const data = op.response ? pageSchema(op.response).parse(items) : items;
-    return Response.json({ data, pagination: { total, totalIsExact, limit, offset, hasMore, nextCursor } }, { status });
+    // Spec 003's page numbers: null on a cursor's page, which no number names.
+    const page = cursor === undefined ? Math.floor(offset / limit) + 1 : null;
+    const totalPages = Math.ceil(total / limit);
+    return Response.json(
+      { data, pagination: { total, totalIsExact, limit, offset, page, totalPages, hasMore, nextCursor } },
+      { status },
+    );
   }
   return Response.json({ data: op.response ? op.response.parse(result) : result }, { status });
 }

@@ -74,6 +74,12 @@ const pagination = z
       ),
     limit: z.number().int(),
     offset: z.number().int(),
+    page: z
+      .number()
+      .int()
+      .nullable()
+      .describe("Spec 003's page number, from 1 (offset / limit + 1); null on a cursor's page"),
+    totalPages: z.number().int().min(0).describe("Pages of `limit` items in `total` (a lower bound when the total is)"),
     hasMore: z.boolean().describe("Whether a page follows this one"),
     nextCursor: z
       .string()
@@ -103,6 +109,12 @@ const ERRORS: Record<number, [name: string, description: string]> = {
 };
 
 const requestIdHeader = { "x-request-id": { $ref: "#/components/headers/RequestId" } };
+const idempotentReplayedHeader = {
+  "Idempotent-Replayed": {
+    description: "`true` when this is the stored answer to an earlier request with the same Idempotency-Key",
+    schema: { type: "string", enum: ["true"] },
+  },
+};
 
 /** zod cannot express a Date in JSON Schema; on the wire it is an ISO 8601 string. */
 const renderDates: NonNullable<z.core.ToJSONSchemaParams["override"]> = ({ zodSchema, jsonSchema }) => {
@@ -262,7 +274,7 @@ function successResponse({ op, operationId }: Entry, components: Components): [s
   const status = op.status ?? 200;
   const response: Record<string, unknown> = {
     description: SUCCESS_TEXT[status] ?? "Success",
-    headers: requestIdHeader,
+    headers: op.idempotent ? { ...requestIdHeader, ...idempotentReplayedHeader } : requestIdHeader,
   };
   if (status === 204) return [String(status), response];
   const hint = `${capitalize(operationId)}Response`;
@@ -290,6 +302,19 @@ function fieldsOf(schema: JsonSchema, components: Components, what: string) {
   };
 }
 
+/** The header of operations declared `idempotent` (shared/http/idempotency.ts). */
+const idempotencyKeyParameter = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description:
+    "Makes a retry safe (Stripe's semantics): a request with a key this tenant used in the last 24 hours, with the same " +
+    "method, path, query and body, answers the first request's status and body again, with `Idempotent-Replayed: true`, " +
+    "and writes nothing; the same key with another request is a 422. An answer that failed (an error status) is not " +
+    "kept, so a retry with its key runs again.",
+  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x20-\\x7E]+$" },
+};
+
 /** A parameter carries its schema's description itself. */
 function parameter(name: string, where: "path" | "query", required: boolean, schema: JsonSchema) {
   const { description, ...rest } = schema;
@@ -303,13 +328,16 @@ function parametersOf(entry: Entry, components: Components): Record<string, unkn
     ? fieldsOf(components.add(op.params, "input", `${hint}Params`), components, "params")
     : null;
   // Every `:name` of the path is a parameter, declared in `params` or not.
-  const pathParameters = [...path.matchAll(/:(\w+)/g)].map(([, name = ""]) =>
-    parameter(name, "path", true, declared?.properties[name] ?? { type: "string" }),
-  );
-  if (!op.query) return pathParameters;
+  const pathAndHeaders = [
+    ...[...path.matchAll(/:(\w+)/g)].map(([, name = ""]) =>
+      parameter(name, "path", true, declared?.properties[name] ?? { type: "string" }),
+    ),
+    ...(op.idempotent ? [idempotencyKeyParameter] : []),
+  ];
+  if (!op.query) return pathAndHeaders;
   const query = fieldsOf(components.add(op.query, "input", `${hint}Query`), components, "query");
   return [
-    ...pathParameters,
+    ...pathAndHeaders,
     ...Object.entries(query.properties).map(([name, schema]) =>
       parameter(name, "query", query.required.has(name), schema),
     ),

@@ -356,12 +356,14 @@ describe("migrations 0005 and 0006: the old secret stores move into credentials"
   it("copies every settings section and provider config, sealed values as they were", async () => {
     const { db } = own.handle;
     await migrate(partial);
-    const [a, b] = await db
-      .insert(tenants)
-      .values([{ name: "Migrated A" }, { name: "Migrated B" }])
-      .returning({ id: tenants.id });
-    const tenantA = a!.id;
-    const tenantB = b!.id;
+    // Raw SQL: the schema's tenants table has columns (last_event_seq) these older migrations predate.
+    const inserted = await db.execute(
+      sql`insert into tenants (name) values ('Migrated A'), ('Migrated B') returning id`,
+    );
+    const [tenantA, tenantB] = (inserted as unknown as { rows: { id: string }[] }).rows.map((row) => row.id) as [
+      string,
+      string,
+    ];
     const retell = legacySeal(RETELL_KEY);
     const token = legacySeal(TOKEN);
     const eleven = legacySeal("xi-elevenlabs-key-0123456789abcd");

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
-import { rateLimits, refreshTokens } from "../../db/schema";
+import { idempotencyKeys, rateLimits, refreshTokens } from "../../db/schema";
 import { registerTenant } from "../../scripts/dev/fixtures";
 import { platformCleanup } from "../../services/platform/maintenance";
 import { sha256 } from "../../shared/auth/tokens";
@@ -9,7 +9,7 @@ import { sha256 } from "../../shared/auth/tokens";
 const deadline = () => Date.now() + 25_000;
 
 describe("the platform-cleanup job", () => {
-  it("deletes refresh tokens a week past expiry, revocation or use, keeps live ones, and is idempotent", async () => {
+  it("deletes refresh tokens a week past expiry, revocation or use, expired idempotency keys, keeps live ones, and is idempotent", async () => {
     const db = await getDb();
     const owner = await registerTenant("cleanup");
     const live = sha256(owner.refreshToken);
@@ -26,10 +26,16 @@ describe("the platform-cleanup job", () => {
       .returning({ tokenHash: refreshTokens.tokenHash });
     expect(inserted).toHaveLength(4);
     await db.insert(rateLimits).values({ key: "cleanup:stale", hits: 3, windowStart: weekAgo });
+    const key = { tenantId: owner.tenantId, operation: "POST /api/orders", requestHash: "x" };
+    await db.insert(idempotencyKeys).values([
+      { ...key, key: "cleanup-expired", expiresAt: sql`now() - interval '1 second'` },
+      { ...key, key: "cleanup-live", expiresAt: sql`now() + interval '1 day'` },
+    ]);
 
     const first = await platformCleanup.run(db, { deadline: deadline() });
     expect(first.refreshTokensDeleted).toBeGreaterThanOrEqual(3);
     expect(first.rateLimitsDeleted).toBeGreaterThanOrEqual(1);
+    expect(first.idempotencyKeysDeleted).toBeGreaterThanOrEqual(1);
 
     const left = await db
       .select({ tokenHash: refreshTokens.tokenHash })
@@ -37,8 +43,13 @@ describe("the platform-cleanup job", () => {
       .where(eq(refreshTokens.userId, owner.userId));
     expect(left.map(({ tokenHash }) => tokenHash).sort()).toEqual(["cleanup-spent-today", live].sort());
     expect(await db.select().from(rateLimits).where(eq(rateLimits.key, "cleanup:stale"))).toEqual([]);
+    const keysLeft = await db
+      .select({ key: idempotencyKeys.key })
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.tenantId, owner.tenantId));
+    expect(keysLeft).toEqual([{ key: "cleanup-live" }]);
 
     const second = await platformCleanup.run(db, { deadline: deadline() });
-    expect(second).toEqual({ rateLimitsDeleted: 0, refreshTokensDeleted: 0 });
+    expect(second).toEqual({ rateLimitsDeleted: 0, refreshTokensDeleted: 0, idempotencyKeysDeleted: 0 });
   });
 });

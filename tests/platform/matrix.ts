@@ -1,9 +1,19 @@
 import { unique } from "../../scripts/dev/fixtures";
+import { appendEvents } from "../../services/platform/events";
 import { defineMatrix } from "../helpers/security-matrix";
 
-/** The platform's part of the security matrix: its rows are tenant A's members and keys themselves. */
+/** Tenant A's event, which the events feed must never show anyone else. */
+const EVENT_RESOURCE_ID = "matrix-a-event-resource";
+
+/** The platform's part of the security matrix: tenant A's members and keys themselves, and one event of its feed. */
 export default defineMatrix({
-  seed: async () => undefined,
+  seed: async (db, a) => {
+    await db.transaction((tx) =>
+      appendEvents(tx, a.tenantId, [
+        { type: "message:new", resourceType: "message", resourceId: EVENT_RESOURCE_ID, payload: {} },
+      ]),
+    );
+  },
   fixtures: {
     "POST /api/auth/signout": (w) => ({ body: { refreshToken: w.a.refreshToken } }),
     "GET /api/auth/me": () => ({}),
@@ -26,6 +36,9 @@ export default defineMatrix({
     "POST /api/api-keys": () => ({ body: { name: "matrix", scopes: ["read"] } }),
     "DELETE /api/api-keys/:id": (w) => ({ path: `/api/api-keys/${w.aKey.id}` }),
     "GET /api/audit-log": () => ({ query: { limit: 100 } }),
+    "GET /api/events": () => ({ query: { after: 0, limit: 500 } }),
+    // wait=0: the stream sends what there is and ends at once, so the matrix never waits on it.
+    "GET /api/events/stream": () => ({ query: { after: 0, wait: 0 } }),
   },
   markers: (w) => [
     w.a.tenantId,
@@ -33,6 +46,7 @@ export default defineMatrix({
     ...Object.values(w.aMembers).flatMap((member) => [member.userId, member.email]),
     w.aKey.id,
     w.aKey.key.slice(0, 10),
+    EVENT_RESOURCE_ID,
   ],
   public: {
     "GET /api/health": "Reports only whether the database answers and its migrations are current",

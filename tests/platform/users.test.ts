@@ -15,6 +15,24 @@ const newUser = (role = "agent") => ({
 });
 
 describe("GET /api/users", () => {
+  it("takes spec 003's page number as the offset it names, and refuses it beside an offset", async () => {
+    const owner = await registerTenant("list-page");
+    for (let i = 0; i < 4; i++) await addMember(owner, "agent");
+    const byOffset = await call(users, { token: owner.accessToken, query: { limit: 2, offset: 2 } });
+    const byPage = await call(users, { token: owner.accessToken, query: { limit: 2, page: 2 } });
+    expect(byPage.status).toBe(200);
+    expect(byPage.body.data).toEqual(byOffset.body.data);
+    expect(byPage.body.pagination).toMatchObject({ offset: 2, page: 2, totalPages: 3, total: 5 });
+    const both = await call(users, { token: owner.accessToken, query: { limit: 2, page: 2, offset: 2 } });
+    expect(both.status).toBe(400);
+    expect(both.body.error.details[0].path).toBe("query.page");
+    const zero = await call(users, { token: owner.accessToken, query: { page: 0 } });
+    expect(zero.status).toBe(400);
+    const cursor = byOffset.body.pagination.nextCursor as string;
+    const byCursor = await call(users, { token: owner.accessToken, query: { limit: 2, cursor } });
+    expect(byCursor.body.pagination.page).toBeNull();
+  });
+
   it("lists the tenant's users with pagination in one statement", async () => {
     const owner = await registerTenant("list");
     for (let i = 0; i < 3; i++) await addMember(owner, "agent");
@@ -26,6 +44,8 @@ describe("GET /api/users", () => {
       totalIsExact: true,
       limit: 2,
       offset: 0,
+      page: 1,
+      totalPages: 2,
       hasMore: true,
       nextCursor: expect.any(String),
     });
@@ -36,6 +56,8 @@ describe("GET /api/users", () => {
       totalIsExact: true,
       limit: 2,
       offset: 2,
+      page: 2,
+      totalPages: 2,
       hasMore: false,
       nextCursor: null,
     });

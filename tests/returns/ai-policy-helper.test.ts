@@ -1,6 +1,7 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
-import { mockOrders } from "../../db/schema";
+import { contacts, orderItems, orders, products } from "../../db/schema";
 import * as helperActive from "../../netlify/functions/returns-ai-policy-helper-active";
 import * as evaluateReturn from "../../netlify/functions/returns-ai-policy-helper-evaluate-return";
 import * as policiesFn from "../../netlify/functions/returns-policies";
@@ -8,6 +9,8 @@ import * as policiesIdActivate from "../../netlify/functions/returns-policies-id
 import { type Account, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
 import { DEFAULT_POLICY_RULES } from "../../services/returns/policy-rules";
+import { seed } from "../../services/returns/seed";
+import { seedOrder } from "../helpers/commerce";
 
 const DAY = 86_400_000;
 
@@ -29,18 +32,16 @@ async function activePolicy(owner: Account, rules: Record<string, unknown>, vers
   return created.body.data as { id: number; version: string };
 }
 
-async function seedOrder(owner: Account, overrides: Partial<typeof mockOrders.$inferInsert> = {}) {
+/** An order of `owner`'s, bought five days ago by customer@example.test; its id. */
+async function orderOf(owner: Account) {
   const orderId = unique("order");
-  const db = await getDb();
-  await db.insert(mockOrders).values({
-    tenantId: owner.tenantId,
+  await seedOrder(await getDb(), owner.tenantId, {
     orderId,
-    purchaseDate: new Date(Date.now() - 5 * DAY),
-    customerEmail: "customer@example.test",
+    email: "customer@example.test",
     productName: "Blue shirt",
-    productCategory: "Apparel",
-    purchasePrice: 40,
-    ...overrides,
+    category: "Apparel",
+    price: 40,
+    purchaseDate: new Date(Date.now() - 5 * DAY),
   });
   return orderId;
 }
@@ -92,7 +93,7 @@ describe("POST /api/ai-policy-helper/evaluate-return", () => {
 
   it("approves a clear case from the order's facts, in the key's statement plus one", async () => {
     const { owner, key } = await agentKeyFor("eval-clear");
-    const orderId = await seedOrder(owner);
+    const orderId = await orderOf(owner);
     const response = await post(key, {
       orderId,
       customerEmail: "Customer@Example.test",
@@ -128,7 +129,7 @@ describe("POST /api/ai-policy-helper/evaluate-return", () => {
       manualReviewAboveValue: 100,
       restockingFeePercent: 15,
     });
-    const orderId = await seedOrder(owner);
+    const orderId = await orderOf(owner);
     const email = "customer@example.test";
     const excluded = await post(key, { orderId, customerEmail: email, reasonForReturn: "damaged" });
     expect(excluded.body.data).toMatchObject({
@@ -212,9 +213,49 @@ describe("POST /api/ai-policy-helper/evaluate-return", () => {
     });
   });
 
+  it("looks the demo seed's orders up in commerce; a second seed adds nothing", async () => {
+    const { owner, key } = await agentKeyFor("eval-seed");
+    const db = await getDb();
+    const demo = { tenantId: owner.tenantId, tenantName: owner.tenantName, users: [], created: false };
+    const apiKey = { key, scopes: ["ai-agent" as const] };
+    expect(await seed(db, { ...demo, apiKey })).toBe(true);
+    const countRows = async () => ({
+      orders: await db.$count(orders, eq(orders.tenantId, owner.tenantId)),
+      items: await db.$count(orderItems, eq(orderItems.tenantId, owner.tenantId)),
+      products: await db.$count(products, eq(products.tenantId, owner.tenantId)),
+      contacts: await db.$count(contacts, eq(contacts.tenantId, owner.tenantId)),
+    });
+    // Six orders of six products, bought by five customers (alex twice).
+    expect(await countRows()).toEqual({ orders: 6, items: 6, products: 6, contacts: 5 });
+    expect(await seed(db, { ...demo, apiKey })).toBe(false);
+    expect(await countRows()).toEqual({ orders: 6, items: 6, products: 6, contacts: 5 });
+
+    const television = await post(key, {
+      orderId: "ORD-1005",
+      customerEmail: "kim@example.com",
+      reasonForReturn: "defective",
+      evidenceUrls: ["https://cdn.example.test/screen.jpg"],
+    });
+    expect(television.body.data).toMatchObject({
+      recommendation: "review",
+      daysSincePurchase: 10,
+      factsUsed: {
+        orderValue: { value: 1299, source: "order" },
+        productCategory: { value: "electronics", source: "order" },
+        orderFound: true,
+      },
+    });
+    const sneakers = await post(key, {
+      orderId: "ORD-1004",
+      customerEmail: "Alex@Example.com",
+      reasonForReturn: "wrong_item",
+    });
+    expect(sneakers.body.data).toMatchObject({ recommendation: "deny", factsUsed: { orderValue: { value: 29.99 } } });
+  });
+
   it("never uses another tenant's order", async () => {
     const { owner } = await agentKeyFor("eval-owner");
-    const orderId = await seedOrder(owner);
+    const orderId = await orderOf(owner);
     const { key: otherKey } = await agentKeyFor("eval-other");
     const response = await post(otherKey, {
       orderId,
@@ -272,7 +313,7 @@ describe("spec 000 clients: business_id and the spec's field names", () => {
 
   it("POST /api/ai-policy-helper/evaluate-return answers spec 000's body as it answers the camelCase one", async () => {
     const { owner, key } = await agentKeyFor("helper-spec-evaluate");
-    const orderId = await seedOrder(owner);
+    const orderId = await orderOf(owner);
     const purchaseDate = new Date(Date.now() - 10 * DAY).toISOString();
     const spec = {
       business_id: owner.tenantId,

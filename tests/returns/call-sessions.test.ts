@@ -248,6 +248,8 @@ describe("transcripts and analytics", () => {
       totalIsExact: true,
       limit: 20,
       offset: 0,
+      page: 1,
+      totalPages: 1,
       hasMore: false,
       nextCursor: null,
     });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { callSessions, chatSessions, credentials, policies, returnRequests } from "../../db/schema";
+import { callSessions, conversations, credentials, policies, returnRequests } from "../../db/schema";
 import { unique } from "../../scripts/dev/fixtures";
 import { defineMatrix } from "../helpers/security-matrix";
 
@@ -13,7 +13,10 @@ const POLICY_VERSION = "matrix-a-policy-v1";
 
 export default defineMatrix({
   seed: async (db, a) => {
-    await db.insert(chatSessions).values({ id: CHAT_SESSION_ID, tenantId: a.tenantId, sessionName: "Matrix A chat" });
+    // A chat session is an inbox conversation with the same id.
+    await db
+      .insert(conversations)
+      .values({ id: CHAT_SESSION_ID, tenantId: a.tenantId, channelType: "webchat", subject: "Matrix A chat" });
     await db.insert(callSessions).values({
       id: CALL_SESSION_ID,
       tenantId: a.tenantId,

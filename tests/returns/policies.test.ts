@@ -147,6 +147,8 @@ describe("GET /api/policies", () => {
       totalIsExact: true,
       limit: 2,
       offset: 0,
+      page: 1,
+      totalPages: 2,
       hasMore: true,
       nextCursor: expect.any(String),
     });

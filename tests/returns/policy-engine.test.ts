@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
-import { mockOrders, policies } from "../../db/schema";
+import { contacts, orderItems, orders, policies, products } from "../../db/schema";
 import * as evaluateReturnRoute from "../../netlify/functions/returns-ai-policy-helper-evaluate-return";
 import { registerTenant, unique } from "../../scripts/dev/fixtures";
 import { evaluateReturnForTenant } from "../../services/returns/evaluation";
@@ -14,6 +16,7 @@ import {
 } from "../../services/returns/policy-engine";
 import { DEFAULT_POLICY_RULES, normalizeRules } from "../../services/returns/policy-rules";
 import { normalizeKey, type PolicyRules, policyRules } from "../../services/returns/policy-rules.schemas";
+import { seedOrder } from "../helpers/commerce";
 
 const NOW = new Date("2025-06-30T12:00:00Z");
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
@@ -384,14 +387,13 @@ describe("evaluateReturnForTenant (one statement, facts from the order)", () => 
     const owner = await registerTenant("engine");
     const db = await getDb();
     const orderId = unique("order");
-    await db.insert(mockOrders).values({
-      tenantId: owner.tenantId,
+    await seedOrder(db, owner.tenantId, {
       orderId,
       purchaseDate: daysAgo(12),
-      customerEmail: "Buyer@Example.test",
+      email: "Buyer@Example.test",
       productName: "Headphones",
-      productCategory: "Electronics",
-      purchasePrice: 129.5,
+      category: "Electronics",
+      price: 129.5,
     });
     return { owner, db, orderId };
   }
@@ -494,6 +496,107 @@ describe("evaluateReturnForTenant (one statement, facts from the order)", () => 
       factsUsed: { orderFound: false, customerEmailMatches: null, purchaseDate: { value: null, source: "missing" } },
     });
     expect(result.confidence).toBeLessThanOrEqual(0.4);
+  });
+
+  it("reads the order's total (price × quantity) from commerce", async () => {
+    const owner = await registerTenant("engine-total");
+    const db = await getDb();
+    const orderId = unique("order");
+    await seedOrder(db, owner.tenantId, {
+      orderId,
+      purchaseDate: daysAgo(3),
+      email: "pair@example.test",
+      productName: "Socks",
+      category: "Apparel",
+      price: 19.99,
+      quantity: 3,
+    });
+    const result = await evaluateReturnForTenant(
+      db,
+      owner.tenantId,
+      evaluateReturnBody.parse({ orderId, customerEmail: "PAIR@example.test", reasonForReturn: "wrong_item" }),
+      NOW,
+    );
+    expect(result.factsUsed).toMatchObject({
+      orderValue: { value: 59.97, source: "order" },
+      productCategory: { value: "apparel", source: "order" },
+      purchaseDate: { value: daysAgo(3).toISOString(), source: "order" },
+      orderFound: true,
+    });
+  });
+
+  it("takes the category of an order's item with the lowest id when it has several", async () => {
+    const owner = await registerTenant("engine-items");
+    const db = await getDb();
+    const orderId = unique("order");
+    await seedOrder(db, owner.tenantId, {
+      orderId,
+      purchaseDate: daysAgo(3),
+      email: "gift@example.test",
+      productName: "Desk lamp",
+      category: "home",
+      price: 40,
+    });
+    const [order] = await db
+      .update(orders)
+      .set({ totalAmount: "45.00" })
+      .where(and(eq(orders.tenantId, owner.tenantId), eq(orders.platformOrderId, orderId)))
+      .returning();
+    const [giftBox] = await db
+      .insert(products)
+      .values({ tenantId: owner.tenantId, name: "Gift box", category: "Final Sale", price: "5.00", currency: "USD" })
+      .returning();
+    // Its id sorts before any random one's, so this item is the order's first.
+    const lowestId = `00000000-0000-4000-8000-${randomUUID().slice(-12)}`;
+    await db.insert(orderItems).values({
+      id: lowestId,
+      tenantId: owner.tenantId,
+      orderId: order!.id,
+      productId: giftBox!.id,
+      quantity: 1,
+      priceAtPurchase: "5.00",
+      currencyAtPurchase: "USD",
+    });
+    const result = await evaluateReturnForTenant(
+      db,
+      owner.tenantId,
+      evaluateReturnBody.parse({ orderId, customerEmail: "gift@example.test", reasonForReturn: "wrong_item" }),
+      NOW,
+    );
+    expect(result.factsUsed).toMatchObject({
+      orderValue: { value: 45, source: "order" },
+      productCategory: { value: "final_sale", source: "order" },
+    });
+    expect(result.recommendation).toBe("deny");
+  });
+
+  it("does not use an order whose customer has no email", async () => {
+    const owner = await registerTenant("engine-no-email");
+    const db = await getDb();
+    const [contact] = await db
+      .insert(contacts)
+      .values({ tenantId: owner.tenantId, phoneNumber: "+12025550123" })
+      .returning();
+    const orderId = unique("order");
+    await db.insert(orders).values({
+      tenantId: owner.tenantId,
+      customerId: contact!.id,
+      platformOrderId: orderId,
+      totalAmount: "12.00",
+      currency: "USD",
+      placedAt: daysAgo(2),
+    });
+    const result = await evaluateReturnForTenant(
+      db,
+      owner.tenantId,
+      evaluateReturnBody.parse({ orderId, customerEmail: "buyer@example.test", reasonForReturn: "damaged" }),
+      NOW,
+    );
+    expect(result.factsUsed).toMatchObject({
+      orderFound: false,
+      customerEmailMatches: false,
+      orderValue: { value: null, source: "missing" },
+    });
   });
 
   it("never reads another tenant's order or policy", async () => {

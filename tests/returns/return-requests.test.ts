@@ -2,7 +2,7 @@ import type { Context } from "@netlify/functions";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
-import { auditLog, mockOrders, RETURN_STATUSES, type ReturnStatus, returnRequests } from "../../db/schema";
+import { auditLog, RETURN_STATUSES, type ReturnStatus, returnRequests } from "../../db/schema";
 import * as requests from "../../netlify/functions/returns-return-requests";
 import * as statusById from "../../netlify/functions/returns-return-requests-id-status";
 import * as lookup from "../../netlify/functions/returns-return-requests-lookup";
@@ -10,6 +10,7 @@ import { type Account, addMember, createApiKey, registerTenant, unique } from ".
 import { call } from "../../scripts/dev/http";
 import { returnStatuses } from "../../services/returns/return-requests";
 import { REDACTED, REDACTED_CARD, sanitizeConversationLog, sanitizeText } from "../../services/returns/sanitize";
+import { seedOrder } from "../helpers/commerce";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -115,14 +116,13 @@ describe("POST /api/return-requests (public)", () => {
     const db = await getDb();
     const customerEmail = `${unique("buyer")}@example.test`;
     const orderId = unique("ORD");
-    await db.insert(mockOrders).values({
-      tenantId: owner.tenantId,
+    await seedOrder(db, owner.tenantId, {
       orderId,
-      customerEmail,
+      email: customerEmail,
       purchaseDate: new Date(Date.now() - 5 * DAY),
       productName: "Headphones",
-      productCategory: "electronics",
-      purchasePrice: 129.5,
+      category: "electronics",
+      price: 129.5,
     });
     const res = await file({
       businessId: owner.tenantId,
@@ -391,6 +391,8 @@ describe("GET /api/return-requests", () => {
       totalIsExact: true,
       limit: 2,
       offset: 0,
+      page: 1,
+      totalPages: 3,
       hasMore: true,
       nextCursor: expect.any(String),
     });
@@ -406,6 +408,8 @@ describe("GET /api/return-requests", () => {
       totalIsExact: true,
       limit: 2,
       offset: 4,
+      page: 3,
+      totalPages: 3,
       hasMore: false,
       nextCursor: null,
     });

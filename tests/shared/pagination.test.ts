@@ -9,9 +9,9 @@ import {
   callSessions,
   calls,
   callTranscripts,
-  chatMessages,
-  chatSessions,
+  conversations,
   credentials,
+  messages,
   policies,
   returnRequests,
   users,
@@ -141,14 +141,24 @@ async function seedEveryList(owner: Account) {
       createdAt: at(i),
     })),
   );
+  // Chat sessions are inbox conversations; the first keeps the count of its messages, as appendMessage does.
   const sessions = await db
-    .insert(chatSessions)
-    .values(five.map((i) => ({ tenantId, updatedAt: at(i) })))
-    .returning({ id: chatSessions.id });
+    .insert(conversations)
+    .values(
+      five.map((i) => ({ tenantId, channelType: "webchat" as const, messageCount: i === 1 ? 5 : 0, updatedAt: at(i) })),
+    )
+    .returning({ id: conversations.id });
   const sessionId = sessions[0]?.id as string;
-  await db
-    .insert(chatMessages)
-    .values(five.map((i) => ({ tenantId, sessionId, sender: "user" as const, message: `m${i}`, createdAt: at(i) })));
+  await db.insert(messages).values(
+    five.map((i) => ({
+      tenantId,
+      conversationId: sessionId,
+      direction: "inbound" as const,
+      sender: "customer" as const,
+      text: `m${i}`,
+      timestamp: at(i),
+    })),
+  );
   const callRows = await db
     .insert(callSessions)
     .values(five.map((i) => ({ tenantId, callType: "voice" as const, provider: "test" as const, createdAt: at(i) })))

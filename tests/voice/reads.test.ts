@@ -151,6 +151,8 @@ describe("GET /api/dashboard/call-history/:agentId", () => {
       totalIsExact: true,
       limit: 2,
       offset: 0,
+      page: 1,
+      totalPages: 3,
       hasMore: true,
       nextCursor: expect.any(String),
     });
@@ -163,6 +165,8 @@ describe("GET /api/dashboard/call-history/:agentId", () => {
       totalIsExact: true,
       limit: 2,
       offset: 4,
+      page: 3,
+      totalPages: 3,
       hasMore: false,
       nextCursor: null,
     });
@@ -171,7 +175,16 @@ describe("GET /api/dashboard/call-history/:agentId", () => {
     expect(past.status).toBe(200);
     expect(past.body).toEqual({
       data: [],
-      pagination: { total: 5, totalIsExact: true, limit: 2, offset: 10, hasMore: false, nextCursor: null },
+      pagination: {
+        total: 5,
+        totalIsExact: true,
+        limit: 2,
+        offset: 10,
+        page: 6,
+        totalPages: 3,
+        hasMore: false,
+        nextCursor: null,
+      },
     });
     expect(past.statements).toBe(1);
 
@@ -236,7 +249,16 @@ describe("GET /api/dashboard/call-history/:agentId", () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       data: [],
-      pagination: { total: 0, totalIsExact: true, limit: 20, offset: 0, hasMore: false, nextCursor: null },
+      pagination: {
+        total: 0,
+        totalIsExact: true,
+        limit: 20,
+        offset: 0,
+        page: 1,
+        totalPages: 0,
+        hasMore: false,
+        nextCursor: null,
+      },
     });
     expect(res.statements).toBe(1);
   });

@@ -90,6 +90,8 @@ describe("POST /api/dashboard/sync-calls", () => {
       totalIsExact: true,
       limit: 100,
       offset: 0,
+      page: 1,
+      totalPages: 1,
       hasMore: false,
       nextCursor: null,
     });

@@ -1,0 +1,33 @@
+import { listMessagesOfChat, postMessageToChat } from "../../services/inbox/messages";
+import { chatMessage, createChatMessageBody, listChatMessagesQuery } from "../../services/inbox/messages.schemas";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
+import { idParams } from "../../shared/schemas";
+
+export const config: RouteConfig = { path: "/api/chats/:id/messages" };
+
+export default route(config, {
+  GET: operation({
+    summary: "A chat's messages (spec 002)",
+    description:
+      "GET /api/messages?conversationId= for this chat: newest first; before/after a message id to page a long " +
+      "history at constant cost. Each message also carries spec 002's messageId, chatId, senderType and content.",
+    access: { scopes: ["read"] },
+    params: idParams.strict(),
+    query: listChatMessagesQuery,
+    response: chatMessage,
+    paginated: true,
+    handler: ({ ctx, params, query }) => listMessagesOfChat(ctx, params.id, query),
+  }),
+  POST: operation({
+    summary: "Add a message to a chat (spec 002)",
+    description:
+      "POST /api/messages in this chat: an outbound message is stored queued, an inbound one (senderType CUSTOMER) " +
+      "delivered. A resolved or closed chat is a 422. Announced as message:new.",
+    access: { scopes: ["write", "ai-agent"] },
+    params: idParams.strict(),
+    body: createChatMessageBody,
+    response: chatMessage,
+    status: 201,
+    handler: ({ ctx, params, body }) => postMessageToChat(ctx, params.id, body),
+  }),
+});

@@ -1,0 +1,44 @@
+import { deleteConversation, getConversation, updateConversation } from "../../services/inbox/conversations";
+import {
+  conversation,
+  conversationDetail,
+  conversationIdParams,
+  getConversationQuery,
+  updateConversationBody,
+} from "../../services/inbox/conversations.schemas";
+import { ADMINS } from "../../shared/auth/roles";
+import { operation, type RouteConfig, route } from "../../shared/http/route";
+
+export const config: RouteConfig = { path: "/api/conversations/:id" };
+
+export default route(config, {
+  GET: operation({
+    summary: "One conversation with its contact and recent messages",
+    description:
+      "The most recent messages (?messages=, default 20, at most 100), oldest first. A user reading it clears its " +
+      "unread count; an API key's read does not.",
+    access: { scopes: ["read"] },
+    params: conversationIdParams,
+    query: getConversationQuery,
+    response: conversationDetail,
+    handler: ({ ctx, params, query }) => getConversation(ctx, params.id, query),
+  }),
+  PATCH: operation({
+    summary: "Assign, set status, tags, subject or AI fields",
+    description:
+      "assigneeId (or assignedTo) is a user of the tenant, or null; status moves freely between open, pending, " +
+      "resolved and closed. Announced as conversation:updated.",
+    access: { scopes: ["write", "ai-agent"] },
+    params: conversationIdParams,
+    body: updateConversationBody,
+    response: conversation,
+    handler: ({ ctx, params, body }) => updateConversation(ctx, params.id, body),
+  }),
+  DELETE: operation({
+    summary: "Delete a conversation and its messages",
+    access: { roles: ADMINS, scopes: ["write"] },
+    params: conversationIdParams,
+    status: 204,
+    handler: ({ ctx, params }) => deleteConversation(ctx, params.id),
+  }),
+});

@@ -1,0 +1,153 @@
+import { and, eq, exists, type SQL, sql } from "drizzle-orm";
+import type { z } from "zod";
+import { channels, conversations, credentials } from "../../db/schema";
+import { shownColumns } from "../../shared/columns";
+import type { ServiceContext } from "../../shared/context";
+import type { SealedField } from "../../shared/crypto/secrets";
+import { conflict, isForeignKeyViolation, isUniqueViolation, notFound } from "../../shared/errors";
+import { correlated, listPage } from "../../shared/pagination";
+import { deleteCredential, type Fields, maskedSecrets, saveCredential } from "../platform/credentials";
+import type { createChannelBody, listChannelsQuery, updateChannelBody } from "./channels.schemas";
+
+/**
+ * Connected channels (spec 002). A channel's access and refresh tokens live in the platform's
+ * credentials store (kind `channel`, named by the channel's id), sealed there; every read joins the
+ * credential into the channel's own statement and shows each token's masked hint.
+ */
+
+const CREDENTIAL_KIND = "channel";
+const TOKEN_KEYS = ["accessToken", "refreshToken"] as const;
+
+/** The channel's credential's sealed fields, read in the channel's statement (a correlated subquery). */
+const storedTokens = correlated(sql<Record<string, SealedField> | null>`(
+  select ${credentials.secrets} from ${credentials}
+  where ${credentials.tenantId} = ${channels.tenantId} and ${credentials.kind} = ${CREDENTIAL_KIND}
+    and ${credentials.name} = ${channels.id}::text)`).as("stored_tokens");
+
+const columns = { ...shownColumns(channels), storedTokens };
+type Row = Omit<typeof channels.$inferSelect, "tenantId"> & { storedTokens: Record<string, SealedField> | null };
+
+/** A channel as answered: its tokens replaced by their hints (`written`: those a write just stored). */
+function view({ storedTokens, ...row }: Row, written?: Fields) {
+  const hints = written ?? maskedSecrets(storedTokens);
+  const hint = (key: (typeof TOKEN_KEYS)[number]) => (typeof hints[key] === "string" ? hints[key] : null);
+  return { ...row, accessToken: hint("accessToken"), refreshToken: hint("refreshToken") };
+}
+
+const missing = () => notFound("Channel");
+const duplicate = () => conflict("The tenant already has a channel of this type with this platformSpecificId");
+const ofTenant = (tenantId: string, id: string): SQL => and(eq(channels.tenantId, tenantId), eq(channels.id, id))!;
+
+/** Newest first; one page, its total and each channel's token hints in one statement. */
+export async function listChannels(ctx: ServiceContext, query: z.infer<typeof listChannelsQuery>) {
+  const page = await listPage(ctx.db, {
+    table: channels,
+    columns,
+    where: and(
+      eq(channels.tenantId, ctx.caller.tenantId),
+      query.type ? eq(channels.type, query.type) : undefined,
+      query.isActive === undefined ? undefined : eq(channels.isActive, query.isActive),
+    ),
+    sort: { by: [channels.createdAt, channels.id], direction: "desc" },
+    page: query,
+  });
+  return { ...page, items: page.items.map((row) => view(row)) };
+}
+
+export async function getChannel(ctx: ServiceContext, id: string) {
+  const [row] = await ctx.db.select(columns).from(channels).where(ofTenant(ctx.caller.tenantId, id));
+  if (!row) throw missing();
+  return view(row);
+}
+
+type TokenChange = Pick<z.infer<typeof updateChannelBody>, (typeof TOKEN_KEYS)[number]>;
+
+/** Stores the tokens the write names (a string seals one, null removes it); undefined when it names none. */
+async function writeTokens(db: ServiceContext["db"], tenantId: string, channelId: string, change: TokenChange) {
+  if (change.accessToken === undefined && change.refreshToken === undefined) return undefined;
+  const saved = await saveCredential(
+    db,
+    tenantId,
+    { kind: CREDENTIAL_KIND, name: channelId },
+    { accessToken: change.accessToken, refreshToken: change.refreshToken },
+    TOKEN_KEYS,
+  );
+  return saved?.data ?? {};
+}
+
+async function mappingConflicts<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicate();
+    throw error;
+  }
+}
+
+/** The channel row and its credential in one transaction. */
+export async function createChannel(ctx: ServiceContext, input: z.infer<typeof createChannelBody>) {
+  const { tenantId } = ctx.caller;
+  const { accessToken, refreshToken, ...fields } = input;
+  return mappingConflicts(() =>
+    ctx.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(channels)
+        .values({ ...fields, tenantId })
+        .returning(shownColumns(channels));
+      if (!row) throw new Error("channel insert returned no row");
+      const written = await writeTokens(tx, tenantId, row.id, { accessToken, refreshToken });
+      return view({ ...row, storedTokens: null }, written);
+    }),
+  );
+}
+
+/** The row (returning its stored tokens) and then, when the body names tokens, its credential: one transaction. */
+export async function updateChannel(ctx: ServiceContext, id: string, input: z.infer<typeof updateChannelBody>) {
+  const { tenantId } = ctx.caller;
+  const { accessToken, refreshToken, ...fields } = input;
+  return mappingConflicts(() =>
+    ctx.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(channels)
+        .set({ ...fields, updatedAt: sql`now()` })
+        .where(ofTenant(tenantId, id))
+        .returning(columns);
+      if (!row) throw missing();
+      return view(row, await writeTokens(tx, tenantId, id, { accessToken, refreshToken }));
+    }),
+  );
+}
+
+/**
+ * Deletes a channel and its credential in one transaction. A channel with conversations is kept
+ * (409): deleting it would delete their history with it; deactivating it (isActive: false) is how a
+ * channel is disconnected. The row is locked while checked, so no conversation starts on it meanwhile.
+ */
+export async function deleteChannel(ctx: ServiceContext, id: string): Promise<void> {
+  const { tenantId } = ctx.caller;
+  const hasConversations = exists(
+    ctx.db
+      .select({ one: sql`1` })
+      .from(conversations)
+      .where(and(eq(conversations.tenantId, channels.tenantId), eq(conversations.channelId, channels.id))),
+  );
+  try {
+    await ctx.db.transaction(async (tx) => {
+      const [found] = await tx
+        .select({ hasConversations: sql<boolean>`${hasConversations}` })
+        .from(channels)
+        .where(ofTenant(tenantId, id))
+        .for("update");
+      if (!found) throw missing();
+      if (found.hasConversations) throw inUse("conversations");
+      await tx.delete(channels).where(ofTenant(tenantId, id));
+      await deleteCredential(tx, tenantId, { kind: CREDENTIAL_KIND, name: id });
+    });
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw inUse("orders");
+    throw error;
+  }
+}
+
+const inUse = (what: string) =>
+  conflict(`The channel has ${what}, which would lose their channel; deactivate it instead (isActive: false)`);

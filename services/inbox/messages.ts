@@ -1,0 +1,394 @@
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { type AnyPgColumn, alias } from "drizzle-orm/pg-core";
+import type { z } from "zod";
+import type { Database } from "../../db/client";
+import {
+  type CONTENT_TYPES,
+  channels,
+  contacts,
+  conversations,
+  type DeliveryStatus,
+  type MESSAGE_SENDERS,
+  messages,
+} from "../../db/schema";
+import { shownColumns } from "../../shared/columns";
+import type { AuthenticatedCaller, Page, ServiceContext } from "../../shared/context";
+import { type AppError, conflict, isUniqueViolation, notFound, unprocessable } from "../../shared/errors";
+import { childPage, listPage, type Sort } from "../../shared/pagination";
+import { stateMachine } from "../../shared/state-machine";
+import { appendEvents, type EventType } from "../platform/events";
+import { ACTIVE_STATUSES, insertConversation, type MessageRow } from "./conversations";
+import type {
+  createMessageBody,
+  listChatMessagesQuery,
+  listMessagesQuery,
+  NewMessage,
+  updateMessageBody,
+} from "./messages.schemas";
+
+/**
+ * Messages of every channel. A message is added with `appendMessage`, the one place its
+ * conversation's counters move and `message:new` is announced; every route that adds one (POST
+ * /api/messages, /api/chats/:id/messages, returns' /api/chat-messages) goes through it.
+ */
+
+const messageColumns = shownColumns(messages);
+
+type Sender = (typeof MESSAGE_SENDERS)[number];
+
+/**
+ * Delivery moves forward only, whatever order a platform reports it in: steps may be skipped (a read
+ * receipt can arrive before the delivery one), and only a message not yet delivered can fail.
+ */
+const deliveryStatuses = stateMachine<DeliveryStatus>("message", {
+  queued: ["sent", "delivered", "read", "failed"],
+  sent: ["delivered", "read", "failed"],
+  delivered: ["read"],
+  read: [],
+  failed: [],
+});
+
+const DELIVERY_ORDER: DeliveryStatus[] = ["queued", "sent", "delivered", "read"];
+/**
+ * The time of each step a status implies (a read message was sent and delivered too), each given by
+ * `stamp`: the message's own time for a new one, `coalesce(step, now())` for a move, which keeps a
+ * step's first time.
+ */
+function stepTimes(status: DeliveryStatus, stamp: (column: AnyPgColumn) => SQL | Date) {
+  if (status === "failed") return { failedAt: stamp(messages.failedAt) };
+  const reached = DELIVERY_ORDER.indexOf(status);
+  return {
+    ...(reached >= 1 ? { sentAt: stamp(messages.sentAt) } : {}),
+    ...(reached >= 2 ? { deliveredAt: stamp(messages.deliveredAt) } : {}),
+    ...(reached >= 3 ? { readAt: stamp(messages.readAt) } : {}),
+  };
+}
+
+/** What a new message is, once the route has decided who sent it and how far it has got. */
+export interface MessageFields {
+  sender: Sender;
+  status: DeliveryStatus;
+  senderUserId?: string | null;
+  senderApiKeyId?: string | null;
+  contentType: (typeof CONTENT_TYPES)[number];
+  text?: string;
+  payload?: Record<string, unknown>;
+  metadata?: Record<string, unknown> | null;
+  platformMessageId?: string;
+  replyToId?: string;
+  timestamp?: Date;
+}
+
+const announce = (db: Database, tenantId: string, type: EventType, message: MessageRow) =>
+  appendEvents(db, tenantId, [{ type, resourceType: "message", resourceId: message.id, payload: message }]);
+
+/**
+ * Adds a message to a conversation of the tenant, inside the caller's transaction: the conversation
+ * is updated first (last message time, message count, unread count for inbound ones; the row stays
+ * locked until commit, so counts never race), then the message inserted, then `message:new`
+ * appended. Only an open or pending conversation takes messages: another is `inactive()` (a 422 by
+ * default), none of the tenant's a 404. A reply is to a message of the same conversation (else 404).
+ */
+export async function appendMessage(
+  tx: Database,
+  tenantId: string,
+  conversationId: string,
+  fields: MessageFields,
+  options: { inactive?: () => AppError } = {},
+): Promise<MessageRow> {
+  const direction = fields.sender === "customer" ? "inbound" : "outbound";
+  const at = fields.timestamp ?? sql`now()`;
+  const ofConversation = and(eq(conversations.tenantId, tenantId), eq(conversations.id, conversationId));
+  const [conversation] = await tx
+    .update(conversations)
+    .set({
+      lastMessageAt: sql`greatest(${conversations.lastMessageAt}, ${at})`,
+      messageCount: sql`${conversations.messageCount} + 1`,
+      ...(direction === "inbound" ? { unreadCount: sql`${conversations.unreadCount} + 1` } : {}),
+      updatedAt: sql`now()`,
+    })
+    .where(and(ofConversation, inArray(conversations.status, ACTIVE_STATUSES)))
+    .returning({ channelId: conversations.channelId });
+  if (!conversation) {
+    // The error path only: tell a conversation that is not taking messages from none at all.
+    const [exists] = await tx.select({ id: conversations.id }).from(conversations).where(ofConversation);
+    throw exists
+      ? (options.inactive?.() ??
+          unprocessable("The conversation is resolved or closed: reopen it (status open) to add messages"))
+      : notFound("Conversation");
+  }
+  const [message] = await tx
+    .insert(messages)
+    .values({
+      ...fields,
+      tenantId,
+      conversationId,
+      channelId: conversation.channelId,
+      direction,
+      replyToId: fields.replyToId
+        ? sql`(select ${messages.id} from ${messages} where ${messages.tenantId} = ${tenantId}
+            and ${messages.conversationId} = ${conversationId} and ${messages.id} = ${fields.replyToId})`
+        : null,
+      ...stepTimes(fields.status, () => at),
+    })
+    .returning(messageColumns)
+    .catch((error) => {
+      throw isUniqueViolation(error)
+        ? conflict("The channel already has a message with this platformMessageId")
+        : error;
+    });
+  if (!message) throw new Error("message insert returned no row");
+  if (fields.replyToId && message.replyToId === null) throw notFound("Message replied to");
+  await announce(tx, tenantId, "message:new", message);
+  return message;
+}
+
+/**
+ * Who sent a message a caller posts, unless it says: a user is an agent; an API key with the
+ * ai-agent scope is the AI; any other key, the system.
+ */
+function senderOf(
+  caller: AuthenticatedCaller,
+  given: Sender | undefined,
+): Pick<MessageFields, "sender" | "senderUserId" | "senderApiKeyId" | "status"> {
+  const sender = given ?? (caller.kind === "user" ? "agent" : caller.scopes.includes("ai-agent") ? "ai" : "system");
+  return {
+    sender,
+    senderUserId: caller.kind === "user" && sender === "agent" ? caller.userId : null,
+    senderApiKeyId: caller.kind === "apiKey" ? caller.apiKeyId : null,
+    // No channel sends yet: an outbound message waits, queued; an inbound one has arrived.
+    status: sender === "customer" ? "delivered" : "queued",
+  };
+}
+
+function fieldsOf(caller: AuthenticatedCaller, input: NewMessage): MessageFields {
+  const { sender, ...rest } = input;
+  return { ...rest, ...senderOf(caller, sender) };
+}
+
+/** POST /api/chats/:id/messages: a message in the conversation the path names. */
+function createConversationMessage(ctx: ServiceContext, conversationId: string, input: NewMessage) {
+  const { tenantId } = ctx.caller;
+  return ctx.db.transaction((tx) => appendMessage(tx, tenantId, conversationId, fieldsOf(ctx.caller, input)));
+}
+
+/**
+ * POST /api/messages: a message in the conversation named, or (spec 003's `to`) in the open WhatsApp
+ * conversation of the contact with that phone number, the contact and conversation created when
+ * missing; all in one transaction.
+ */
+export function createMessage(ctx: ServiceContext, input: z.infer<typeof createMessageBody>) {
+  const { tenantId } = ctx.caller;
+  const { conversationId, to, ...message } = input;
+  return ctx.db.transaction(async (tx) => {
+    const target = conversationId ?? (await openWhatsAppConversation(tx, tenantId, to as string));
+    return appendMessage(tx, tenantId, target, fieldsOf(ctx.caller, message));
+  });
+}
+
+/**
+ * The conversation a message to a phone number goes to: the contact's most recent open or pending
+ * WhatsApp conversation, or a new one on the tenant's first active WhatsApp channel (if it has one).
+ * Upserting the contact locks its row until commit, so two first messages to one number at the same
+ * moment start one conversation, not two.
+ */
+async function openWhatsAppConversation(tx: Database, tenantId: string, phoneNumber: string): Promise<string> {
+  const [contact] = await tx
+    .insert(contacts)
+    .values({ tenantId, phoneNumber })
+    .onConflictDoUpdate({
+      target: [contacts.tenantId, contacts.phoneNumber],
+      set: { phoneNumber: sql`excluded.phone_number`, updatedAt: sql`${contacts.updatedAt}` },
+    })
+    .returning({ id: contacts.id });
+  if (!contact) throw new Error("contact upsert returned no row");
+  const [open] = await tx
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(
+      and(
+        eq(conversations.tenantId, tenantId),
+        eq(conversations.contactId, contact.id),
+        eq(conversations.channelType, "whatsapp"),
+        inArray(conversations.status, ACTIVE_STATUSES),
+      ),
+    )
+    .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+    .limit(1);
+  if (open) return open.id;
+  const [channel] = await tx
+    .select({ id: channels.id })
+    .from(channels)
+    .where(and(eq(channels.tenantId, tenantId), eq(channels.type, "whatsapp"), eq(channels.isActive, true)))
+    .orderBy(channels.createdAt, channels.id)
+    .limit(1);
+  const created = await insertConversation(tx, tenantId, {
+    channelType: "whatsapp",
+    channelId: channel?.id,
+    contactId: contact.id,
+  });
+  return created.id;
+}
+
+type ListQuery = z.infer<typeof listChatMessagesQuery> & { conversationId?: string };
+
+/**
+ * A page of messages by time: newest first unless `order` says otherwise; `before` a message, the
+ * ones before it newest first (scrolling back); `after` it, the ones after it oldest first (catching
+ * up). The message is turned into its (timestamp, id) position by a subquery in the same statement,
+ * so a page deep in a long history costs what the first does. With a conversation, its history is
+ * read off (tenant, conversation, timestamp, id) and an unfiltered total off its message count; an
+ * unknown conversation is undefined (the caller's 404). Without one, the tenant's messages, off
+ * (tenant, timestamp, id).
+ */
+export async function listMessages(ctx: ServiceContext, query: ListQuery): Promise<Page<MessageRow> | undefined> {
+  const { tenantId } = ctx.caller;
+  const anchorId = query.before ?? query.after;
+  const direction = query.before ? "desc" : query.after ? "asc" : (query.order ?? "desc");
+  const sort: Sort = { by: [messages.timestamp, messages.id], direction };
+  const { conversationId } = query;
+  const ofAnchor = (name: string) =>
+    and(
+      sql`${sql.identifier(name)}.tenant_id = ${tenantId}`,
+      sql`${sql.identifier(name)}.id = ${anchorId}`,
+      conversationId ? sql`${sql.identifier(name)}.conversation_id = ${conversationId}` : undefined,
+    );
+  const filters = [
+    query.direction ? eq(messages.direction, query.direction) : undefined,
+    query.sender ? eq(messages.sender, query.sender) : undefined,
+    query.status ? eq(messages.status, query.status) : undefined,
+    query.contentType ? eq(messages.contentType, query.contentType) : undefined,
+    query.from ? gte(messages.timestamp, query.from) : undefined,
+    query.to ? lt(messages.timestamp, query.to) : undefined,
+    anchorId
+      ? sql`(${messages.timestamp}, ${messages.id}) ${sql.raw(direction === "desc" ? "<" : ">")}
+          (select a.timestamp, a.id from ${messages} as a where ${ofAnchor("a")})`
+      : undefined,
+  ];
+  const filtered = filters.some((filter) => filter !== undefined);
+  const where = and(eq(messages.tenantId, tenantId), ...filters);
+  const page = conversationId
+    ? await childPage(ctx.db, {
+        parent: {
+          table: conversations,
+          where: and(eq(conversations.tenantId, tenantId), eq(conversations.id, conversationId)),
+          // The conversation keeps the exact count of its messages: no counting an unfiltered history.
+          childCount: filtered ? undefined : conversations.messageCount,
+        },
+        children: {
+          table: messages,
+          where: and(where, eq(messages.conversationId, conversationId)),
+          columns: messageColumns,
+        },
+        sort,
+        page: query,
+      })
+    : await listPage(ctx.db, { table: messages, columns: messageColumns, where, sort, page: query });
+  if (page && anchorId && page.items.length === 0) {
+    // The error path only: an empty page past an unknown message is a 404, not the end of the history.
+    const [anchor] = await ctx.db.select({ id: sql`1` }).from(alias(messages, "a")).where(ofAnchor("a"));
+    if (!anchor) throw notFound("Message");
+  }
+  return page;
+}
+
+/** GET /api/messages: with a conversationId, that conversation's history (another tenant's: 404). */
+export async function listTenantMessages(ctx: ServiceContext, query: z.infer<typeof listMessagesQuery>) {
+  const page = await listMessages(ctx, query);
+  if (!page) throw notFound("Conversation");
+  return page;
+}
+
+export async function getMessage(ctx: ServiceContext, id: string) {
+  const [message] = await ctx.db
+    .select(messageColumns)
+    .from(messages)
+    .where(and(eq(messages.tenantId, ctx.caller.tenantId), eq(messages.id, id)));
+  if (!message) throw notFound("Message");
+  return message;
+}
+
+/**
+ * Edits a message's text, metadata or platform id, and moves its delivery status forward (a move
+ * back, or out of read or failed, is a 422 naming the moves allowed; the same status again is no
+ * move), in one transaction: the row is read and locked, changed, and a status change announced as
+ * `message:status`.
+ */
+export async function updateMessage(ctx: ServiceContext, id: string, input: z.infer<typeof updateMessageBody>) {
+  const { tenantId } = ctx.caller;
+  const ofMessage = and(eq(messages.tenantId, tenantId), eq(messages.id, id));
+  return ctx.db.transaction(async (tx) => {
+    const [current] = await tx.select({ status: messages.status }).from(messages).where(ofMessage).for("update");
+    if (!current) throw notFound("Message");
+    const { status, ...fields } = input;
+    const moves = status !== undefined && status !== current.status;
+    if (moves && !deliveryStatuses.transitions[current.status].includes(status)) {
+      throw deliveryStatuses.refuse(current.status, status);
+    }
+    const [message] = await tx
+      .update(messages)
+      .set({
+        ...fields,
+        ...(moves ? { status, ...stepTimes(status, (step) => sql`coalesce(${step}, now())`) } : {}),
+        updatedAt: sql`now()`,
+      })
+      .where(ofMessage)
+      .returning(messageColumns)
+      .catch((error) => {
+        throw isUniqueViolation(error)
+          ? conflict("The channel already has a message with this platformMessageId")
+          : error;
+      });
+    if (!message) throw new Error("message update returned no row");
+    if (moves) await announce(tx, tenantId, "message:status", message);
+    return message;
+  });
+}
+
+/**
+ * Deletes a message and takes it off its conversation's message count, in one statement (a
+ * data-modifying CTE); the conversation's last activity stays as it was.
+ */
+export async function deleteMessage(ctx: ServiceContext, id: string) {
+  const { tenantId } = ctx.caller;
+  const deleted = ctx.db.$with("deleted").as(
+    ctx.db
+      .delete(messages)
+      .where(and(eq(messages.tenantId, tenantId), eq(messages.id, id)))
+      .returning({ conversationId: messages.conversationId }),
+  );
+  const [counted] = await ctx.db
+    .with(deleted)
+    .update(conversations)
+    .set({
+      messageCount: sql`greatest(${conversations.messageCount} - 1, 0)`,
+      updatedAt: sql`${conversations.updatedAt}`,
+    })
+    .from(deleted)
+    .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, deleted.conversationId)))
+    .returning({ id: conversations.id });
+  if (!counted) throw notFound("Message");
+}
+
+/** Spec 002's names of a message's fields, answered beside Frontdesk's on /api/chats/:id/messages. */
+const withChatNames = (message: MessageRow) => ({
+  ...message,
+  messageId: message.id,
+  chatId: message.conversationId,
+  senderType: message.sender,
+  content: message.text,
+});
+
+/** GET /api/chats/:id/messages: the chat's history, as GET /api/messages?conversationId= pages it. */
+export async function listMessagesOfChat(
+  ctx: ServiceContext,
+  chatId: string,
+  query: z.infer<typeof listChatMessagesQuery>,
+) {
+  const page = await listMessages(ctx, { ...query, conversationId: chatId });
+  if (!page) throw notFound("Chat");
+  return { ...page, items: page.items.map(withChatNames) };
+}
+
+export const postMessageToChat = async (ctx: ServiceContext, chatId: string, input: NewMessage) =>
+  withChatNames(await createConversationMessage(ctx, chatId, input));

@@ -1,0 +1,144 @@
+import { randomUUID } from "node:crypto";
+import { channels, contacts, conversations, messages } from "../../db/schema";
+import { defineMatrix } from "../helpers/security-matrix";
+
+/** Tenant A's inbox rows the fixtures aim at: a channel, a contact, a conversation and one message. */
+const CHANNEL_ID = randomUUID();
+const CONTACT_ID = randomUUID();
+const CONVERSATION_ID = randomUUID();
+const MESSAGE_ID = randomUUID();
+const CONTACT_PHONE = "+15550001001";
+const CONTACT_EMAIL = "matrix-a-contact@example.test";
+const MESSAGE_TEXT = "matrix-a-message-text";
+/** A phone number no seeded row has (the markers' are +1555...), new on every call. */
+const freshPhone = () => `+1444${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
+
+export default defineMatrix({
+  seed: async (db, a) => {
+    await db.insert(channels).values({
+      id: CHANNEL_ID,
+      tenantId: a.tenantId,
+      type: "whatsapp",
+      platformSpecificId: "matrix-a-phone-number-id",
+      name: "Matrix A WhatsApp",
+    });
+    await db.insert(contacts).values({
+      id: CONTACT_ID,
+      tenantId: a.tenantId,
+      phoneNumber: CONTACT_PHONE,
+      email: CONTACT_EMAIL,
+      name: "Matrix A Contact",
+    });
+    await db.insert(conversations).values({
+      id: CONVERSATION_ID,
+      tenantId: a.tenantId,
+      channelType: "whatsapp",
+      channelId: CHANNEL_ID,
+      contactId: CONTACT_ID,
+      subject: "Matrix A conversation",
+    });
+    await db.insert(messages).values({
+      id: MESSAGE_ID,
+      tenantId: a.tenantId,
+      conversationId: CONVERSATION_ID,
+      channelId: CHANNEL_ID,
+      direction: "inbound",
+      sender: "customer",
+      text: MESSAGE_TEXT,
+    });
+    return {};
+  },
+  fixtures: {
+    // One valid request per inbox operation, aimed at tenant A's rows above (ids: CHANNEL_ID, CONTACT_ID,
+    // CONVERSATION_ID, MESSAGE_ID). Bodies that carry ids (a conversation's contact, a message's
+    // conversation) carry A's, so tenant B's call proves a reference is resolved in the caller's tenant.
+    // Channels, contacts, customers and the CSV routes (tests/inbox/channels.test.ts, contacts.test.ts,
+    // contacts-csv.test.ts). What tenant B may create carries no marker of A: a fresh phone number each call.
+    "GET /api/channels": () => ({ query: { limit: 100 } }),
+    "POST /api/channels": () => ({
+      body: { type: "sms", name: "Matrix channel", platformSpecificId: randomUUID(), accessToken: "matrix-token-0000" },
+    }),
+    "GET /api/channels/:id": () => ({ path: `/api/channels/${CHANNEL_ID}` }),
+    "PUT /api/channels/:id": () => ({ path: `/api/channels/${CHANNEL_ID}`, body: { name: "Hijacked" } }),
+    "PATCH /api/channels/:id": () => ({
+      path: `/api/channels/${CHANNEL_ID}`,
+      body: { accessToken: "attacker-token-000000", isActive: false },
+    }),
+    "DELETE /api/channels/:id": () => ({ path: `/api/channels/${CHANNEL_ID}` }),
+    "GET /api/contacts": () => ({ query: { limit: 100, include: "identities" } }),
+    "POST /api/contacts": () => ({
+      body: {
+        phoneNumber: freshPhone(),
+        name: "Matrix",
+        identities: [{ channelId: CHANNEL_ID, platformCustomerId: "m" }],
+      },
+    }),
+    "GET /api/contacts/:id": () => ({
+      path: `/api/contacts/${CONTACT_ID}`,
+      query: { include: "identities,conversations" },
+    }),
+    "PUT /api/contacts/:id": () => ({ path: `/api/contacts/${CONTACT_ID}`, body: { name: "Hijacked" } }),
+    "PATCH /api/contacts/:id": () => ({
+      path: `/api/contacts/${CONTACT_ID}`,
+      body: { tags: ["hijacked"], identities: [{ channelId: CHANNEL_ID, platformCustomerId: "hijacked" }] },
+    }),
+    "DELETE /api/contacts/:id": () => ({ path: `/api/contacts/${CONTACT_ID}` }),
+    "GET /api/customers": () => ({ query: { limit: 100 } }),
+    "POST /api/customers": () => ({
+      body: { channelId: CHANNEL_ID, platformCustomerId: "matrix-customer", fullName: "Matrix", phone: freshPhone() },
+    }),
+    "GET /api/customers/:id": () => ({ path: `/api/customers/${CONTACT_ID}` }),
+    "PUT /api/customers/:id": () => ({ path: `/api/customers/${CONTACT_ID}`, body: { fullName: "Hijacked" } }),
+    "PATCH /api/customers/:id": () => ({
+      path: `/api/customers/${CONTACT_ID}`,
+      body: { channelId: CHANNEL_ID, platformCustomerId: "hijacked" },
+    }),
+    "DELETE /api/customers/:id": () => ({ path: `/api/customers/${CONTACT_ID}` }),
+    "GET /api/contacts/export": () => ({}),
+    "POST /api/contacts/import/csv": () => ({
+      rawBody: `phoneNumber,name\n${freshPhone()},Matrix import\n`,
+      headers: { "content-type": "text/csv" },
+    }),
+    // Conversations, chats and messages (tests/inbox/conversations.test.ts, messages.test.ts):
+    "GET /api/conversations": () => ({ query: { limit: 100 } }),
+    "POST /api/conversations": (w) => ({
+      body: { channelId: CHANNEL_ID, contactId: CONTACT_ID, assigneeId: w.a.userId, subject: "Hijacked" },
+    }),
+    "GET /api/conversations/:id": () => ({ path: `/api/conversations/${CONVERSATION_ID}` }),
+    "PATCH /api/conversations/:id": (w) => ({
+      path: `/api/conversations/${CONVERSATION_ID}`,
+      body: { status: "closed", assigneeId: w.a.userId, tags: ["hijacked"] },
+    }),
+    "DELETE /api/conversations/:id": () => ({ path: `/api/conversations/${CONVERSATION_ID}` }),
+    "GET /api/chats": () => ({ query: { customerId: CONTACT_ID } }),
+    "POST /api/chats": () => ({ body: { channelId: CHANNEL_ID, customerId: CONTACT_ID } }),
+    "GET /api/chats/:id": () => ({ path: `/api/chats/${CONVERSATION_ID}` }),
+    "PUT /api/chats/:id": (w) => ({ path: `/api/chats/${CONVERSATION_ID}`, body: { userId: w.a.userId } }),
+    "DELETE /api/chats/:id": () => ({ path: `/api/chats/${CONVERSATION_ID}` }),
+    "GET /api/chats/:id/messages": () => ({ path: `/api/chats/${CONVERSATION_ID}/messages` }),
+    "POST /api/chats/:id/messages": () => ({
+      path: `/api/chats/${CONVERSATION_ID}/messages`,
+      body: { senderType: "AGENT", content: "Hijacked" },
+    }),
+    "GET /api/messages": () => ({ query: { conversationId: CONVERSATION_ID, before: MESSAGE_ID } }),
+    "POST /api/messages": () => ({
+      body: { conversationId: CONVERSATION_ID, text: "Hijacked", replyToId: MESSAGE_ID },
+    }),
+    "GET /api/messages/:id": () => ({ path: `/api/messages/${MESSAGE_ID}` }),
+    "PUT /api/messages/:id": () => ({
+      path: `/api/messages/${MESSAGE_ID}`,
+      body: { status: "read", text: "Hijacked" },
+    }),
+    "DELETE /api/messages/:id": () => ({ path: `/api/messages/${MESSAGE_ID}` }),
+  },
+  markers: () => [
+    CHANNEL_ID,
+    CONTACT_ID,
+    CONVERSATION_ID,
+    MESSAGE_ID,
+    CONTACT_PHONE,
+    CONTACT_EMAIL,
+    MESSAGE_TEXT,
+    "matrix-a-phone-number-id",
+  ],
+});
