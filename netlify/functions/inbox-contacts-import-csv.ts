@@ -16,7 +16,7 @@ export default route(config, {
       "name (or full_name), email and tags (separated by ;), in any case; other columns are ignored. Each row " +
       "updates the contact with its phone number, or else the one with its email, or adds one; an empty cell " +
       "keeps the stored value. Rows about the same person are applied in order, the later winning (counted as " +
-      "updated). A row whose phone number is one contact's and email another's is rejected, as are invalid " +
+      "updated; one that changes nothing, unchanged). A row whose phone number is one contact's and email another's is rejected, as are invalid " +
       "rows: each with the line it starts on (the header is line 1) and why. The rest is written in one transaction.",
     access: { scopes: ["write"] },
     response: importResult,

@@ -53,6 +53,10 @@ export const importResult = z
   .object({
     created: z.number().int().describe("Contacts the file added"),
     updated: z.number().int().describe("Rows that changed a contact (a stored one, or one an earlier row added)"),
+    unchanged: z
+      .number()
+      .int()
+      .describe("Rows about a contact that already held every value they give: nothing written"),
     rejected: z
       .array(
         z.object({

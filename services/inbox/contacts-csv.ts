@@ -89,6 +89,7 @@ const csvCells = (row: ExportRow) =>
 export interface ImportResult {
   created: number;
   updated: number;
+  unchanged: number;
   rejected: { line: number; reason: string }[];
 }
 
@@ -103,7 +104,8 @@ const BATCH_SIZE = 500;
 /**
  * Imports contacts from CSV text. Each row updates the contact with its phone number, or else the
  * one with its email, or creates one. A cell left empty keeps the stored value. Rows are applied in
- * file order: a later row about the same person wins, and counts as updated. A row whose phone
+ * file order: a later row about the same person wins, and counts as updated; a row that changes nothing
+ * counts as unchanged and writes nothing. A row whose phone
  * number is one contact's and email another's is rejected rather than merging two people. Invalid
  * rows are rejected with their line and reason; the others are written in one transaction.
  */
@@ -120,7 +122,8 @@ export async function importContactsCsv(ctx: ServiceContext, text: string): Prom
         plan.created -= raced;
         plan.updated += raced;
       }
-      return { created: plan.created, updated: plan.updated, rejected: rejected.sort((a, b) => a.line - b.line) };
+      const { created, updated, unchanged } = plan;
+      return { created, updated, unchanged, rejected: rejected.sort((a, b) => a.line - b.line) };
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict("Contacts changed while the file was imported; import it again");
@@ -186,10 +189,20 @@ function headerColumns(header: string[]): (string | false)[] {
 const unreadable = (message: string) =>
   new AppError("VALIDATION_FAILED", "The CSV file could not be read", [{ path: "body", message, code: "custom" }]);
 
-/** What the import knows of a contact it will write: the stored one's id (none for a new one), and the values to set. */
+/**
+ * What the import knows of a contact it will write: the stored one's id (none for a new one), the
+ * values to set, and what the contact holds so far (stored, then merged row by row).
+ */
 interface Target {
   id?: string;
   values: CsvRow;
+  holds: Partial<Record<keyof CsvRow, string | string[] | null>>;
+}
+
+/** Whether a row's cell would change what the contact holds (emails compared in any case). */
+function changes(field: keyof CsvRow, value: string | string[], held: string | string[] | null | undefined): boolean {
+  if (Array.isArray(value)) return !Array.isArray(held) || value.join("\u0000") !== held.join("\u0000");
+  return field === "email" ? value !== held?.toString().toLowerCase() : value !== held;
 }
 
 /** The tenant's contacts holding a phone number or email of the file, in one statement. */
@@ -198,7 +211,13 @@ function existingMatches(db: Database, tenantId: string, rows: ParsedRow[]) {
   const emails = rows.flatMap((row) => row.values.email ?? []);
   const anyOf = (values: string[]) => sql`(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
   return db
-    .select({ id: contacts.id, phoneNumber: contacts.phoneNumber, email: sql<string | null>`lower(${contacts.email})` })
+    .select({
+      id: contacts.id,
+      phoneNumber: contacts.phoneNumber,
+      email: sql<string | null>`lower(${contacts.email})`,
+      name: contacts.name,
+      tags: contacts.tags,
+    })
     .from(contacts)
     .where(
       and(
@@ -217,7 +236,7 @@ function existingMatches(db: Database, tenantId: string, rows: ParsedRow[]) {
  */
 function planUpserts(
   rows: ParsedRow[],
-  existing: { id: string; phoneNumber: string | null; email: string | null }[],
+  existing: { id: string; phoneNumber: string | null; email: string | null; name: string | null; tags: string[] }[],
   rejected: ImportResult["rejected"],
 ) {
   const byPhone = new Map<string, Target>();
@@ -225,12 +244,14 @@ function planUpserts(
   const updates: Target[] = [];
   const inserts: Target[] = [];
   for (const contact of existing) {
-    const target: Target = { id: contact.id, values: {} };
+    const { id, ...holds } = contact;
+    const target: Target = { id, values: {}, holds };
     if (contact.phoneNumber) byPhone.set(contact.phoneNumber, target);
     if (contact.email) byEmail.set(contact.email, target);
   }
   let created = 0;
   let updated = 0;
+  let unchanged = 0;
   for (const { line, values } of rows) {
     const byItsPhone = values.phoneNumber === undefined ? undefined : byPhone.get(values.phoneNumber);
     const byItsEmail = values.email === undefined ? undefined : byEmail.get(values.email);
@@ -241,22 +262,29 @@ function planUpserts(
       });
       continue;
     }
+    const given = Object.entries(values).filter(([, value]) => value !== undefined) as [
+      keyof CsvRow,
+      string | string[],
+    ][];
     let target = byItsPhone ?? byItsEmail;
-    if (target) {
+    if (!target) {
+      created++;
+      target = { values: {}, holds: {} };
+      inserts.push(target);
+    } else if (given.some(([field, value]) => changes(field, value, target?.holds[field]))) {
       updated++;
       if (target.id && !updates.includes(target)) updates.push(target);
     } else {
-      created++;
-      target = { values: {} };
-      inserts.push(target);
+      unchanged++;
     }
-    for (const [field, value] of Object.entries(values)) {
-      if (value !== undefined) Object.assign(target.values, { [field]: value });
+    for (const [field, value] of given) {
+      Object.assign(target.values, { [field]: value });
+      target.holds[field] = value;
     }
     if (values.phoneNumber) byPhone.set(values.phoneNumber, target);
     if (values.email) byEmail.set(values.email, target);
   }
-  return { updates, inserts, created, updated };
+  return { updates, inserts, created, updated, unchanged };
 }
 
 function* batches<T>(items: T[]): Generator<T[]> {

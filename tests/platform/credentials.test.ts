@@ -1,11 +1,7 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { connect, type Database, type DatabaseHandle, getDb, migrationsFolder } from "../../db/client";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Database, getDb, migrationsFolder } from "../../db/client";
 import { credentials, tenants } from "../../db/schema";
-import { createScratchDatabase } from "../../db/scratch";
 import { registerTenant } from "../../scripts/dev/fixtures";
 import {
   createCredential,
@@ -17,6 +13,7 @@ import {
   updateCredential,
 } from "../../services/platform/credentials";
 import { currentKeyId, type SealedField, sealSecret } from "../../shared/crypto/secrets";
+import { migrateFrom, migrationsThrough, ownDatabase } from "../helpers/migrations";
 
 const RETELL_KEY = "key_retell_plaintext_0123456789";
 const TOKEN = "EAAG-whatsapp-access-token-abcd1234";
@@ -110,26 +107,8 @@ describe("the credentials store", () => {
   });
 });
 
-/**
- * Rotation and migration each get a database of their own: a rotation re-seals every tenant's
- * secrets, which must not touch what the other test files are doing in the shared one.
- */
-async function ownDatabase(): Promise<{ handle: DatabaseHandle; drop(): Promise<void> }> {
-  const server = inject("databaseUrl");
-  if (!server) {
-    const handle = await connect(undefined);
-    return { handle, drop: () => handle.close() };
-  }
-  const scratch = await createScratchDatabase(server, "frontdesk_credentials");
-  const handle = await connect(scratch.url);
-  return {
-    handle,
-    drop: async () => {
-      await handle.close();
-      await scratch.drop();
-    },
-  };
-}
+// Rotation and migration each get a database of their own (ownDatabase): a rotation re-seals every
+// tenant's secrets, which must not touch what the other test files are doing in the shared one.
 
 const OLD_KEY = "the-old-encryption-key-0123456789-abcdefghij";
 const NEW_KEY = "the-new-encryption-key-9876543210-zyxwvutsrq";
@@ -185,7 +164,7 @@ function racing(db: Database, meanwhile: () => Promise<unknown>): Database {
 describe("rotating ENCRYPTION_KEY (npm run secrets:rotate)", () => {
   let own: Awaited<ReturnType<typeof ownDatabase>>;
   beforeAll(async () => {
-    own = await ownDatabase();
+    own = await ownDatabase("frontdesk_credentials");
     await own.handle.migrate();
   });
   afterAll(async () => {
@@ -318,44 +297,21 @@ describe("rotating ENCRYPTION_KEY (npm run secrets:rotate)", () => {
 describe("migrations 0005 and 0006: the old secret stores move into credentials", () => {
   const BEFORE_MOVE = "0004_credentials";
   let own: Awaited<ReturnType<typeof ownDatabase>>;
-  let partial: string;
+  let partial: ReturnType<typeof migrationsThrough>;
   beforeAll(async () => {
-    own = await ownDatabase();
-    // The migrations up to the store's table, as a deployed database had them before the move.
-    partial = mkdtempSync(join(tmpdir(), "frontdesk-migrations-"));
-    const journal = JSON.parse(readFileSync(join(migrationsFolder, "meta/_journal.json"), "utf8"));
-    const upTo = journal.entries.findIndex((entry: { tag: string }) => entry.tag === BEFORE_MOVE);
-    expect(upTo).toBeGreaterThan(0);
-    const kept = journal.entries.slice(0, upTo + 1);
-    for (const file of readdirSync(migrationsFolder)) {
-      if (kept.some((entry: { tag: string }) => file === `${entry.tag}.sql`)) {
-        cpSync(join(migrationsFolder, file), join(partial, file));
-      }
-    }
-    cpSync(join(migrationsFolder, "meta"), join(partial, "meta"), { recursive: true });
-    writeFileSync(join(partial, "meta/_journal.json"), JSON.stringify({ ...journal, entries: kept }));
+    own = await ownDatabase("frontdesk_credentials");
+    // The migrations up to the store's table, as a deployed database had them before the move
+    // (migrationsThrough throws on an unknown tag).
+    partial = migrationsThrough(BEFORE_MOVE);
   });
   afterAll(async () => {
     await own?.drop();
-    rmSync(partial, { recursive: true, force: true });
+    partial?.remove();
   });
-
-  async function migrate(folder: string) {
-    const { db, driver } = own.handle;
-    const migrator =
-      driver === "pglite"
-        ? await import("drizzle-orm/pglite/migrator")
-        : driver === "neon-serverless"
-          ? await import("drizzle-orm/neon-serverless/migrator")
-          : await import("drizzle-orm/node-postgres/migrator");
-    await (migrator.migrate as (db: Database, config: { migrationsFolder: string }) => Promise<void>)(db, {
-      migrationsFolder: folder,
-    });
-  }
 
   it("copies every settings section and provider config, sealed values as they were", async () => {
     const { db } = own.handle;
-    await migrate(partial);
+    await migrateFrom(own.handle, partial.folder);
     // Raw SQL: the schema's tenants table has columns (last_event_seq) these older migrations predate.
     const inserted = await db.execute(
       sql`insert into tenants (name) values ('Migrated A'), ('Migrated B') returning id`,
@@ -383,7 +339,7 @@ describe("migrations 0005 and 0006: the old secret stores move into credentials"
           true, '2026-01-01T00:00:00Z', '2026-01-05T00:00:00Z'),
         (${inactiveId}, ${tenantB}, 'tavus', 'video', '{}'::jsonb, false, '2026-01-03T00:00:00Z', '2026-01-04T00:00:00Z')`);
 
-    await migrate(migrationsFolder);
+    await migrateFrom(own.handle, migrationsFolder);
 
     const moved = await db
       .select()
