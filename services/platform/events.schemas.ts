@@ -17,7 +17,7 @@ const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const after = seq.describe(
   "Answer the events after this sequence number: the `lastSeq` of the previous answer (or the last `id:` seen). " +
-    "0, the default, starts from the oldest event kept",
+    "0, the default, starts from the oldest event kept (events are kept 7 days)",
 );
 
 const event = createSelectSchema(events, {

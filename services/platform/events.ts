@@ -153,11 +153,10 @@ async function* sseLines(
     if (page.events.length > 0) {
       lastSeq = page.lastSeq;
       yield page.events.map(sseEvent).join("");
-    } else if (Date.now() >= end) {
-      return;
-    } else if (!signal.aborted) {
-      yield ": heartbeat\n\n";
     }
+    // Checked after every batch too, so a long backlog or a busy feed cannot outlast the function.
+    if (Date.now() >= end) return;
+    if (page.events.length === 0 && !signal.aborted) yield ": heartbeat\n\n";
   }
 }
 

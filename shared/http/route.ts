@@ -228,12 +228,14 @@ async function readJson(request: Request): Promise<{ text: string; json: unknown
 
 const tooLarge = () => new AppError("PAYLOAD_TOO_LARGE", `The request body must be at most ${MAX_BODY_BYTES} bytes`);
 
-/** Spec 003's `page` becomes the offset it names; given with `offset` as well, it is a 400. */
+/** Spec 003's `page` becomes the offset it names; given with `offset` or `cursor` as well, it is a 400. */
 function pageByNumber<Q>(op: Operation<Access, any, any, any, any>, query: Q, url: URL): Q {
   const page = op.paginated ? (query as { page?: number }).page : undefined;
   if (page === undefined) return query;
-  if (url.searchParams.has("offset")) {
-    throw invalid("query", [{ path: ["page"], message: "Give either page or offset, not both", code: "custom" }]);
+  for (const other of ["offset", "cursor"]) {
+    if (url.searchParams.has(other)) {
+      throw invalid("query", [{ path: ["page"], message: `Give either page or ${other}, not both`, code: "custom" }]);
+    }
   }
   const { limit } = query as { limit: number };
   return { ...query, offset: (page - 1) * limit };

@@ -277,6 +277,25 @@ describe("GET /api/events/stream", () => {
     expect(took).toBeLessThan(2500);
   });
 
+  it("ends on time however many events are waiting, and the reconnect resumes after the last one sent", async () => {
+    const owner = await registerTenant("stream-backlog");
+    await append(
+      owner,
+      Array.from({ length: 250 }, (_, index) => messageEvent(`b${index}`)),
+    );
+    const first = parseSse((await call(streamFn, { token: owner.accessToken, query: { wait: 0 } })).text);
+    const sent = first.filter((block) => block.id !== undefined);
+    // One batch of the backlog, then the end: the deadline is checked after every batch.
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.length).toBeLessThan(250);
+    const lastId = sent.at(-1)!.id!;
+    const next = parseSse(
+      (await call(streamFn, { token: owner.accessToken, query: { wait: 0 }, headers: { "last-event-id": lastId } }))
+        .text,
+    );
+    expect(next.find((block) => block.id !== undefined)?.id).toBe(String(Number(lastId) + 1));
+  });
+
   it("sends an event committed while the stream is open, before it ends", async () => {
     const owner = await registerTenant("stream-live");
     const response = await openStream({ wait: 5 }, bearer(owner));

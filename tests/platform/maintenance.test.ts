@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
-import { idempotencyKeys, rateLimits, refreshTokens } from "../../db/schema";
+import { events, idempotencyKeys, rateLimits, refreshTokens } from "../../db/schema";
 import { registerTenant } from "../../scripts/dev/fixtures";
 import { platformCleanup } from "../../services/platform/maintenance";
 import { sha256 } from "../../shared/auth/tokens";
@@ -9,7 +9,7 @@ import { sha256 } from "../../shared/auth/tokens";
 const deadline = () => Date.now() + 25_000;
 
 describe("the platform-cleanup job", () => {
-  it("deletes refresh tokens a week past expiry, revocation or use, expired idempotency keys, keeps live ones, and is idempotent", async () => {
+  it("deletes refresh tokens a week past expiry, revocation or use, expired idempotency keys, events past a week, keeps live ones, and is idempotent", async () => {
     const db = await getDb();
     const owner = await registerTenant("cleanup");
     const live = sha256(owner.refreshToken);
@@ -32,10 +32,17 @@ describe("the platform-cleanup job", () => {
       { ...key, key: "cleanup-live", expiresAt: sql`now() + interval '1 day'` },
     ]);
 
+    const event = { tenantId: owner.tenantId, type: "message:new", resourceType: "message", payload: {} };
+    await db.insert(events).values([
+      { ...event, seq: 1, resourceId: "cleanup-old", createdAt: sql`now() - interval '8 days'` },
+      { ...event, seq: 2, resourceId: "cleanup-recent", createdAt: sql`now() - interval '6 days'` },
+    ]);
+
     const first = await platformCleanup.run(db, { deadline: deadline() });
     expect(first.refreshTokensDeleted).toBeGreaterThanOrEqual(3);
     expect(first.rateLimitsDeleted).toBeGreaterThanOrEqual(1);
     expect(first.idempotencyKeysDeleted).toBeGreaterThanOrEqual(1);
+    expect(first.eventsDeleted).toBeGreaterThanOrEqual(1);
 
     const left = await db
       .select({ tokenHash: refreshTokens.tokenHash })
@@ -48,8 +55,18 @@ describe("the platform-cleanup job", () => {
       .from(idempotencyKeys)
       .where(eq(idempotencyKeys.tenantId, owner.tenantId));
     expect(keysLeft).toEqual([{ key: "cleanup-live" }]);
+    const eventsLeft = await db
+      .select({ resourceId: events.resourceId })
+      .from(events)
+      .where(eq(events.tenantId, owner.tenantId));
+    expect(eventsLeft).toEqual([{ resourceId: "cleanup-recent" }]);
 
     const second = await platformCleanup.run(db, { deadline: deadline() });
-    expect(second).toEqual({ rateLimitsDeleted: 0, refreshTokensDeleted: 0, idempotencyKeysDeleted: 0 });
+    expect(second).toEqual({
+      rateLimitsDeleted: 0,
+      refreshTokensDeleted: 0,
+      idempotencyKeysDeleted: 0,
+      eventsDeleted: 0,
+    });
   });
 });

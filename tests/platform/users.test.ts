@@ -31,6 +31,9 @@ describe("GET /api/users", () => {
     const cursor = byOffset.body.pagination.nextCursor as string;
     const byCursor = await call(users, { token: owner.accessToken, query: { limit: 2, cursor } });
     expect(byCursor.body.pagination.page).toBeNull();
+    const pageAndCursor = await call(users, { token: owner.accessToken, query: { page: 2, cursor } });
+    expect(pageAndCursor.status).toBe(400);
+    expect(pageAndCursor.body.error.details[0].message).toBe("Give either page or cursor, not both");
   });
 
   it("lists the tenant's users with pagination in one statement", async () => {
