@@ -78,8 +78,8 @@ describe.skipIf(!executablePath)("/api/docs in headless Chromium", { timeout: 12
     expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
     expect(headers["x-content-type-options"]).toBe("nosniff");
 
-    // The first tag opens by itself; the others open from the sidebar.
-    await page.getByText("List API keys").first().waitFor({ state: "visible", timeout: 60_000 });
+    // The first tag (commerce, by name) opens by itself; the others open from the sidebar.
+    await page.getByText("Place an order").first().waitFor({ state: "visible", timeout: 60_000 });
     await page.getByRole("button", { name: "voice" }).first().click();
     await page.getByText("One call with its transcript").first().waitFor({ state: "visible", timeout: 30_000 });
     // Anything Scalar would fetch after rendering (fonts, telemetry) has had time to ask.
