@@ -49,15 +49,41 @@ export const conflict = (message: string) => new AppError("CONFLICT", message);
 export const unprocessable = (message: string) => new AppError("UNPROCESSABLE", message);
 export const unauthorized = (message = "Authentication required") => new AppError("UNAUTHORIZED", message);
 
-/** Postgres reports the SQLSTATE on the driver error, which Drizzle wraps as `cause`. */
-export function sqlState(error: unknown): string | undefined {
+/** A field of the driver's error (its SQLSTATE `code`, its `constraint`), through Drizzle's wrapping as `cause`. */
+function driverField(error: unknown, key: "code" | "constraint", valid: (value: string) => boolean) {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    const value = (current as Record<string, unknown>)[key];
+    if (typeof value === "string" && valid(value)) return value;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
 }
 
+/** Postgres reports the SQLSTATE on the driver error, which Drizzle wraps as `cause`. */
+export const sqlState = (error: unknown): string | undefined =>
+  driverField(error, "code", (code) => /^[0-9A-Z]{5}$/.test(code));
+
 export const isUniqueViolation = (error: unknown) => sqlState(error) === "23505";
 export const isForeignKeyViolation = (error: unknown) => sqlState(error) === "23503";
+
+/**
+ * Runs a write, answering a unique violation with the 409 that says which value is taken: the
+ * message `conflicts` gives for the violated constraint (by name), or `conflicts` itself when it is
+ * one message for any. Any other error, a violation of a constraint not named included, passes.
+ */
+export async function conflictOn<T>(write: PromiseLike<T>, conflicts: string | Record<string, string>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const constraint = driverField(error, "constraint", () => true) ?? "";
+    const message =
+      typeof conflicts === "string"
+        ? conflicts
+        : Object.hasOwn(conflicts, constraint)
+          ? conflicts[constraint]
+          : undefined;
+    if (message === undefined) throw error;
+    throw conflict(message);
+  }
+}

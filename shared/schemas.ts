@@ -46,6 +46,15 @@ export const email = z
   .transform((value) => value.toLowerCase());
 export const timestamp = z.date();
 
+/** Text a person typed: trimmed, not empty, at most `max` characters. */
+export const trimmedText = (max: number) => z.string().trim().min(1).max(max);
+
+/** A yes-or-no filter of a query string: `true` or `false`, as a boolean. */
+export const booleanQuery = z
+  .enum(["true", "false"])
+  .transform((value) => value === "true")
+  .describe("true or false");
+
 /**
  * Text a `text` column stores as given: no NUL, no lone surrogate. route() refuses both in any
  * request already; this is for text from elsewhere (a provider's API) and says so in the schema.

@@ -10,7 +10,8 @@ const update = operation({
   summary: "Change a channel",
   description:
     "Fields left out are kept. A token given is sealed (replacing the stored one), null removes it; reads show " +
-    "masked hints. Another tenant's channel is a 404; a taken type and platformSpecificId a 409.",
+    "masked hints. type may be repeated but not changed (422: connect a new channel). Another tenant's channel is " +
+    "a 404; a taken type and platformSpecificId a 409.",
   access: { scopes: ["write"], roles: ADMINS },
   params: idParams,
   body: updateChannelBody,

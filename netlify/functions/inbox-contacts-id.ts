@@ -1,5 +1,6 @@
 import { deleteContact, getContact, updateContact } from "../../services/inbox/contacts";
 import { contact, getContactQuery, updateContactBody } from "../../services/inbox/contacts.schemas";
+import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { idParams } from "../../shared/schemas";
 
@@ -35,8 +36,9 @@ export default route(config, {
     summary: "Delete a contact",
     description:
       "Deletes the person with their identities, conversations and messages (an erasure). A contact with " +
-      "orders is kept and answered 409: orders are the business's records.",
-    access: { scopes: ["write"] },
+      "orders is kept and answered 409: orders are the business's records. Owners and admins only, as deleting a " +
+      "conversation is.",
+    access: { roles: ADMINS, scopes: ["write"] },
     params: idParams,
     status: 204,
     handler: ({ ctx, params }) => deleteContact(ctx, params.id),

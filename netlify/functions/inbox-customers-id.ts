@@ -1,5 +1,6 @@
 import { deleteContact, getCustomer, updateCustomer } from "../../services/inbox/contacts";
 import { customer, updateCustomerBody } from "../../services/inbox/contacts.schemas";
+import { ADMINS } from "../../shared/auth/roles";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { idParams } from "../../shared/schemas";
 
@@ -30,8 +31,10 @@ export default route(config, {
   PATCH: update,
   DELETE: operation({
     summary: "Delete a customer (spec 002)",
-    description: "Deletes the contact, as DELETE /api/contacts/:id does (409 when it has orders).",
-    access: { scopes: ["write"] },
+    description:
+      "Deletes the contact with its conversations and messages, as DELETE /api/contacts/:id does (409 when it has " +
+      "orders). Owners and admins only.",
+    access: { roles: ADMINS, scopes: ["write"] },
     params: idParams,
     status: 204,
     handler: ({ ctx, params }) => deleteContact(ctx, params.id),

@@ -4,15 +4,9 @@ import type { Database } from "../../db/client";
 import { channels, contacts, type OrderStatus, orderItems, orders, products } from "../../db/schema";
 import { shownColumns } from "../../shared/columns";
 import type { ServiceContext } from "../../shared/context";
-import {
-  AppError,
-  conflict,
-  isForeignKeyViolation,
-  isUniqueViolation,
-  notFound,
-  unprocessable,
-} from "../../shared/errors";
-import { listPage } from "../../shared/pagination";
+import { AppError, conflict, conflictOn, isForeignKeyViolation, notFound, unprocessable } from "../../shared/errors";
+import { type JsonRow, jsonObjectOf } from "../../shared/json-rows";
+import { correlated, listPage } from "../../shared/pagination";
 import { stateMachine } from "../../shared/state-machine";
 import { appendEvents } from "../platform/events";
 import type { createOrderBody, listOrdersQuery, updateOrderBody } from "./orders.schemas";
@@ -46,41 +40,24 @@ const ADDRESSES_EDITABLE: OrderStatus[] = ["pending", "processing"];
 
 const orderColumns = shownColumns(orders);
 
-type OrderItem = {
-  id: string;
-  orderId: string;
-  productId: string;
-  quantity: number;
-  priceAtPurchase: string;
-  currencyAtPurchase: string;
-};
-type OrderCustomer = { id: string; name: string | null; email: string | null; phone: string | null };
-
+const itemColumns = shownColumns(orderItems);
+type OrderItem = JsonRow<typeof itemColumns>;
 /** One item as JSON, amounts as numeric's text ("19.99"): JSON numbers would become floats. */
-const orderItemJson = sql`json_build_object(
-  'id', ${orderItems.id}, 'orderId', ${orderItems.orderId}, 'productId', ${orderItems.productId},
-  'quantity', ${orderItems.quantity}, 'priceAtPurchase', ${orderItems.priceAtPurchase}::text,
-  'currencyAtPurchase', ${orderItems.currencyAtPurchase})`;
+const orderItemJson = jsonObjectOf(itemColumns);
 
-/**
- * A subquery about the `orders` row in scope. Drizzle writes the columns at the top level of a
- * one-table query's fields bare, and a bare column inside a subquery binds to the subquery's own
- * table; one more level of nesting keeps them table-qualified.
- */
-const aboutOrder = <T>(query: SQL) => sql<T>`(${query})`;
+const customerColumns = { id: contacts.id, name: contacts.name, email: contacts.email, phone: contacts.phoneNumber };
+type OrderCustomer = JsonRow<typeof customerColumns>;
+const customerJson = jsonObjectOf(customerColumns);
 
 /** The items of the order row in scope, in a stable order. */
-const itemsOfOrder = aboutOrder<OrderItem[]>(sql`
+const itemsOfOrder = correlated(sql<OrderItem[]>`(
   select coalesce(json_agg(${orderItemJson} order by ${orderItems.id}), '[]'::json) from ${orderItems}
-  where ${orderItems.tenantId} = ${orders.tenantId} and ${orderItems.orderId} = ${orders.id}`);
-
-const customerJson = sql`json_build_object('id', ${contacts.id}, 'name', ${contacts.name},
-  'email', ${contacts.email}, 'phone', ${contacts.phoneNumber})`;
+  where ${orderItems.tenantId} = ${orders.tenantId} and ${orderItems.orderId} = ${orders.id})`);
 
 /** The customer of the order row in scope. */
-const customerOfOrder = aboutOrder<OrderCustomer>(sql`
+const customerOfOrder = correlated(sql<OrderCustomer>`(
   select ${customerJson} from ${contacts}
-  where ${contacts.tenantId} = ${orders.tenantId} and ${contacts.id} = ${orders.customerId}`);
+  where ${contacts.tenantId} = ${orders.tenantId} and ${contacts.id} = ${orders.customerId})`);
 
 /** An order as every route but the list answers it: with its items and customer, in the same statement. */
 const orderWithDetails = { ...orderColumns, items: itemsOfOrder, customer: customerOfOrder };
@@ -129,7 +106,14 @@ export async function createOrder(ctx: ServiceContext, input: z.infer<typeof cre
   const { tenantId } = ctx.caller;
   const userId = ctx.caller.kind === "user" ? ctx.caller.userId : null;
   return ctx.db.transaction(async (tx) => {
-    const [result] = await inserting(creation(tx, tenantId, userId, input));
+    const [result] = await conflictOn(creation(tx, tenantId, userId, input), {
+      orders_tenantId_platformOrderId_unique: "Another order of this business has that platformOrderId",
+    }).catch((error) => {
+      // A customer, channel or product deleted between the checks and the insert.
+      throw isForeignKeyViolation(error)
+        ? new AppError("NOT_FOUND", "The customer, channel or a product of the order no longer exists")
+        : error;
+    });
     if (!result) throw new Error("order creation answered no row");
     if (!result.order) throw refusal(input, result);
     const created = { ...result.order, items: result.items, customer: result.customer };
@@ -218,20 +202,6 @@ function creation(db: Database, tenantId: string, userId: string | null, input: 
     .leftJoin(newOrder, sql`true`);
 }
 
-/** Runs an order's insert, naming what a constraint refused: a platform order id taken, a row gone meanwhile. */
-async function inserting<T>(statement: PromiseLike<T>): Promise<T> {
-  try {
-    return await statement;
-  } catch (error) {
-    if (isUniqueViolation(error)) throw conflict("Another order of this business has that platformOrderId");
-    // A customer, channel or product deleted between the checks and the insert.
-    if (isForeignKeyViolation(error)) {
-      throw new AppError("NOT_FOUND", "The customer, channel or a product of the order no longer exists");
-    }
-    throw error;
-  }
-}
-
 /** Why the checks refused an order, in the order a caller would fix them. */
 function refusal(
   input: z.infer<typeof createOrderBody>,
@@ -275,7 +245,9 @@ function refusal(
  * Moves an order along `orderStatuses` and/or changes its addresses with one conditional UPDATE
  * (the status it is in must lead to the new one; addresses change only before shipping), answering
  * the order with its items and customer from the same statement, then appends "order:updated" in
- * the same transaction. When nothing changed, one read tells 404 from 422.
+ * the same transaction. When nothing changed, one read tells 404 from 422 (a move or an address
+ * change its status does not allow) and from 409 (it allows both now: the order changed between
+ * the UPDATE and the read).
  */
 export async function updateOrder(ctx: ServiceContext, id: string, input: z.infer<typeof updateOrderBody>) {
   const { tenantId } = ctx.caller;
@@ -298,7 +270,10 @@ export async function updateOrder(ctx: ServiceContext, id: string, input: z.infe
       if (input.status && !orderStatuses.predecessorsOf(input.status).includes(current)) {
         throw orderStatuses.refuse(current, input.status);
       }
-      throw unprocessable(`The addresses of a ${current} order cannot change (only before it ships)`);
+      if (changesAddress && !ADDRESSES_EDITABLE.includes(current)) {
+        throw unprocessable(`The addresses of a ${current} order cannot change (only before it ships)`);
+      }
+      throw conflict("The order changed meanwhile; retry");
     }
     await appendEvents(tx, tenantId, [{ type: "order:updated", resourceType: "order", resourceId: id, payload: row }]);
     return row;

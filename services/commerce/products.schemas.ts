@@ -1,15 +1,13 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { products } from "../../db/schema";
-import { httpUrl, pageQuery } from "../../shared/schemas";
+import { booleanQuery, httpUrl, pageQuery, trimmedText } from "../../shared/schemas";
 
 /**
  * Request and response shapes of the product catalogue (spec 002). Inputs are strict: an unknown
  * field is a 400. Money never passes through a float: an amount is checked as text and stored as
  * `numeric(10,2)`, and answered as the decimal string Postgres writes ("12.50").
  */
-
-const text = (max: number) => z.string().trim().min(1).max(max);
 
 /** What numeric(10,2) holds, written plainly: up to 8 integer digits, up to 2 decimals, no sign. */
 const MONEY = /^(0|[1-9][0-9]{0,7})(\.[0-9]{1,2})?$/;
@@ -36,15 +34,10 @@ const currencyCode = z
   .refine((code) => CURRENCIES.has(code), "Not an ISO 4217 currency code")
   .describe("ISO 4217 code, e.g. USD (either case; stored upper case)");
 
-const booleanQuery = z
-  .enum(["true", "false"])
-  .transform((value) => value === "true")
-  .describe("true or false");
-
 export const listProductsQuery = pageQuery
   .extend({
-    search: text(200).optional().describe("Part of the name or SKU, any case"),
-    category: text(100).optional(),
+    search: trimmedText(200).optional().describe("Part of the name or SKU, any case"),
+    category: trimmedText(100).optional(),
     isAvailable: booleanQuery.optional(),
     currency: currencyCode.optional(),
   })
@@ -52,15 +45,15 @@ export const listProductsQuery = pageQuery
 
 /** The fields a caller may write; the optional ones may be cleared with null on update. */
 const productFields = {
-  name: text(200),
+  name: trimmedText(200),
   description: z.string().trim().max(5000).nullable(),
-  category: text(100).nullable(),
+  category: trimmedText(100).nullable(),
   price: money,
   currency: currencyCode,
-  sku: text(100).nullable().describe("Unique in the tenant"),
+  sku: trimmedText(100).nullable().describe("Unique in the tenant"),
   imageUrl: httpUrl.nullable(),
-  imageId: text(200).nullable(),
-  shortId: text(50).nullable(),
+  imageId: trimmedText(200).nullable(),
+  shortId: trimmedText(50).nullable(),
   isAvailable: z.boolean(),
 };
 

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { products } from "../../db/schema";
 import { shownColumns } from "../../shared/columns";
 import type { ServiceContext } from "../../shared/context";
-import { conflict, isForeignKeyViolation, isUniqueViolation, notFound } from "../../shared/errors";
+import { conflict, conflictOn, isForeignKeyViolation, notFound } from "../../shared/errors";
 import { likePattern, listPage } from "../../shared/pagination";
 import type { createProductBody, listProductsQuery, updateProductBody } from "./products.schemas";
 
@@ -14,17 +14,8 @@ export const CATALOGUE_MANAGERS = ["owner", "admin", "operations", "sales_manage
 
 const productColumns = shownColumns(products);
 
-const duplicateSku = () => conflict("Another product of this business has that SKU");
-
-/** Writes a product, answering a taken SKU with 409. */
-async function withUniqueSku<T>(write: Promise<T>): Promise<T> {
-  try {
-    return await write;
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicateSku();
-    throw error;
-  }
-}
+/** The 409 of a SKU another product of the tenant has. */
+const SKU_TAKEN = { products_tenantId_sku_unique: "Another product of this business has that SKU" };
 
 /** Newest first; filters by name or SKU, category, availability and currency. One statement. */
 export function listProducts(ctx: ServiceContext, query: z.infer<typeof listProductsQuery>) {
@@ -56,11 +47,12 @@ export async function getProduct(ctx: ServiceContext, id: string) {
 }
 
 export async function createProduct(ctx: ServiceContext, input: z.infer<typeof createProductBody>) {
-  const [row] = await withUniqueSku(
+  const [row] = await conflictOn(
     ctx.db
       .insert(products)
       .values({ ...input, tenantId: ctx.caller.tenantId })
       .returning(productColumns),
+    SKU_TAKEN,
   );
   if (!row) throw new Error("product insert returned no row");
   return row;
@@ -68,12 +60,13 @@ export async function createProduct(ctx: ServiceContext, input: z.infer<typeof c
 
 /** Changes only the fields given. Orders keep the price they were placed at (order_items.price_at_purchase). */
 export async function updateProduct(ctx: ServiceContext, id: string, input: z.infer<typeof updateProductBody>) {
-  const [row] = await withUniqueSku(
+  const [row] = await conflictOn(
     ctx.db
       .update(products)
       .set({ ...input, updatedAt: sql`now()` })
       .where(and(eq(products.tenantId, ctx.caller.tenantId), eq(products.id, id)))
       .returning(productColumns),
+    SKU_TAKEN,
   );
   if (!row) throw notFound("Product");
   return row;

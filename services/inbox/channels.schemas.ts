@@ -1,7 +1,7 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { CHANNEL_TYPES, channels } from "../../db/schema";
-import { anyCaseEnum, isoDateInput, jsonObject, pageQuery } from "../../shared/schemas";
+import { anyCaseEnum, booleanQuery, isoDateInput, jsonObject, pageQuery, trimmedText } from "../../shared/schemas";
 import { withAliases } from "../platform/spec-aliases";
 
 /**
@@ -12,18 +12,12 @@ import { withAliases } from "../platform/spec-aliases";
 
 const channelType = anyCaseEnum(CHANNEL_TYPES);
 
-const trimmed = (max: number) => z.string().trim().min(1).max(max);
 const token = z
   .string()
   .min(1)
   .max(8192)
   .nullable()
   .describe("Write-only: stored sealed; reads show a masked hint. null removes it");
-
-const booleanQuery = z
-  .enum(["true", "false"])
-  .transform((value) => value === "true")
-  .describe("true or false");
 
 export const listChannelsQuery = withAliases(
   pageQuery.extend({ type: channelType.optional(), isActive: booleanQuery.optional() }).strict(),
@@ -33,15 +27,15 @@ export const listChannelsQuery = withAliases(
 
 const fields = {
   type: channelType,
-  platformSpecificId: trimmed(255)
+  platformSpecificId: trimmedText(255)
     .nullable()
     .optional()
     .describe("The platform's own id for it (a WhatsApp phone number id, a Shopify shop); unique per tenant and type"),
-  name: trimmed(200),
+  name: trimmedText(200),
   accessToken: token.optional(),
   refreshToken: token.optional(),
   tokenExpiresAt: isoDateInput.nullable().optional(),
-  scopes: z.array(trimmed(200)).max(100).optional().describe("OAuth scopes granted"),
+  scopes: z.array(trimmedText(200)).max(100).optional().describe("OAuth scopes granted"),
   metadata: jsonObject().nullable().optional().describe("Other platform-specific settings"),
   isActive: z.boolean().optional(),
 };
@@ -50,7 +44,17 @@ const SPEC_002_NAMES = { platformType: "type", channelName: "name" } as const;
 export const createChannelBody = withAliases(z.object(fields).strict(), SPEC_002_NAMES, "spec 002");
 
 export const updateChannelBody = withAliases(
-  z.object({ ...fields, type: fields.type.optional(), name: fields.name.optional() }).strict(),
+  z
+    .object({
+      ...fields,
+      type: fields.type
+        .optional()
+        .describe(
+          "The channel's type, which cannot change: another than the stored one is a 422 (connect a new channel)",
+        ),
+      name: fields.name.optional(),
+    })
+    .strict(),
   SPEC_002_NAMES,
   "spec 002",
 );

@@ -4,7 +4,7 @@ import { channels, conversations, credentials } from "../../db/schema";
 import { shownColumns } from "../../shared/columns";
 import type { ServiceContext } from "../../shared/context";
 import type { SealedField } from "../../shared/crypto/secrets";
-import { conflict, isForeignKeyViolation, isUniqueViolation, notFound } from "../../shared/errors";
+import { conflict, conflictOn, isForeignKeyViolation, notFound, unprocessable } from "../../shared/errors";
 import { correlated, listPage } from "../../shared/pagination";
 import { deleteCredential, type Fields, maskedSecrets, saveCredential } from "../platform/credentials";
 import type { createChannelBody, listChannelsQuery, updateChannelBody } from "./channels.schemas";
@@ -35,7 +35,11 @@ function view({ storedTokens, ...row }: Row, written?: Fields) {
 }
 
 const missing = () => notFound("Channel");
-const duplicate = () => conflict("The tenant already has a channel of this type with this platformSpecificId");
+/** The 409 of a platformSpecificId the tenant already has a channel of the type with. */
+const DUPLICATE = {
+  channels_tenantId_type_platformSpecificId_unique:
+    "The tenant already has a channel of this type with this platformSpecificId",
+};
 const ofTenant = (tenantId: string, id: string): SQL => and(eq(channels.tenantId, tenantId), eq(channels.id, id))!;
 
 /** Newest first; one page, its total and each channel's token hints in one statement. */
@@ -75,20 +79,11 @@ async function writeTokens(db: ServiceContext["db"], tenantId: string, channelId
   return saved?.data ?? {};
 }
 
-async function mappingConflicts<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicate();
-    throw error;
-  }
-}
-
 /** The channel row and its credential in one transaction. */
 export async function createChannel(ctx: ServiceContext, input: z.infer<typeof createChannelBody>) {
   const { tenantId } = ctx.caller;
   const { accessToken, refreshToken, ...fields } = input;
-  return mappingConflicts(() =>
+  return conflictOn(
     ctx.db.transaction(async (tx) => {
       const [row] = await tx
         .insert(channels)
@@ -98,23 +93,34 @@ export async function createChannel(ctx: ServiceContext, input: z.infer<typeof c
       const written = await writeTokens(tx, tenantId, row.id, { accessToken, refreshToken });
       return view({ ...row, storedTokens: null }, written);
     }),
+    DUPLICATE,
   );
 }
 
-/** The row (returning its stored tokens) and then, when the body names tokens, its credential: one transaction. */
+/**
+ * The row (returning its stored tokens) and then, when the body names tokens, its credential: one
+ * transaction. A channel's type is what its conversations record as theirs, so it never changes: a
+ * body may repeat it (spec 002 clients send the whole object), and the UPDATE's WHERE requires it to
+ * be the stored one; only when no row is updated does a read tell another type (422) from no channel
+ * of the tenant (404).
+ */
 export async function updateChannel(ctx: ServiceContext, id: string, input: z.infer<typeof updateChannelBody>) {
   const { tenantId } = ctx.caller;
-  const { accessToken, refreshToken, ...fields } = input;
-  return mappingConflicts(() =>
+  const { accessToken, refreshToken, type, ...fields } = input;
+  return conflictOn(
     ctx.db.transaction(async (tx) => {
       const [row] = await tx
         .update(channels)
         .set({ ...fields, updatedAt: sql`now()` })
-        .where(ofTenant(tenantId, id))
+        .where(and(ofTenant(tenantId, id), type === undefined ? undefined : eq(channels.type, type)))
         .returning(columns);
-      if (!row) throw missing();
+      if (!row) {
+        const [exists] = await tx.select({ id: channels.id }).from(channels).where(ofTenant(tenantId, id));
+        throw exists ? unprocessable("A channel's type cannot change; connect a new channel") : missing();
+      }
       return view(row, await writeTokens(tx, tenantId, id, { accessToken, refreshToken }));
     }),
+    DUPLICATE,
   );
 }
 

@@ -1,12 +1,20 @@
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import type { z } from "zod";
 import { contacts } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
-import { AppError, conflict, isUniqueViolation } from "../../shared/errors";
+import { AppError, conflictOn } from "../../shared/errors";
 import { contactsWhere } from "./contacts";
 import type { ContactFilter } from "./contacts.schemas";
-import { CSV_COLUMN_ALIASES, type CsvRow, csvRow, EXPORT_COLUMNS, TAG_SEPARATOR } from "./contacts-csv.schemas";
+import {
+  CSV_COLUMN_ALIASES,
+  type CsvRow,
+  csvRow,
+  EXPORT_COLUMNS,
+  type importResult,
+  TAG_SEPARATOR,
+} from "./contacts-csv.schemas";
 
 /**
  * Contacts as CSV: an export streamed page by page, and an import that upserts by phone number, or
@@ -86,12 +94,7 @@ const csvCells = (row: ExportRow) =>
     row.createdAt.toISOString(),
   ].map(guarded);
 
-export interface ImportResult {
-  created: number;
-  updated: number;
-  unchanged: number;
-  rejected: { line: number; reason: string }[];
-}
+type ImportResult = z.infer<typeof importResult>;
 
 /** A valid row and the line of the file it starts on (the header is line 1). */
 interface ParsedRow {
@@ -112,8 +115,8 @@ const BATCH_SIZE = 500;
 export async function importContactsCsv(ctx: ServiceContext, text: string): Promise<ImportResult> {
   const { rows, rejected } = parseRows(text);
   const { tenantId } = ctx.caller;
-  try {
-    return await ctx.db.transaction(async (tx) => {
+  return conflictOn(
+    ctx.db.transaction(async (tx) => {
       const plan = planUpserts(rows, await existingMatches(tx, tenantId, rows), rejected);
       for (const batch of batches(plan.updates)) await updateBatch(tx, tenantId, batch);
       for (const batch of batches(plan.inserts)) {
@@ -124,11 +127,9 @@ export async function importContactsCsv(ctx: ServiceContext, text: string): Prom
       }
       const { created, updated, unchanged } = plan;
       return { created, updated, unchanged, rejected: rejected.sort((a, b) => a.line - b.line) };
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw conflict("Contacts changed while the file was imported; import it again");
-    throw error;
-  }
+    }),
+    "Contacts changed while the file was imported; import it again",
+  );
 }
 
 /** The file's valid rows and its rejected ones; a file that cannot be read at all is a 400. */

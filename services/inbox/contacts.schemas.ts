@@ -1,7 +1,7 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { CHANNEL_TYPES, CONVERSATION_STATUSES, contacts } from "../../db/schema";
-import { email, httpUrl, isoDateInput, jsonObject, pageQuery } from "../../shared/schemas";
+import { email, httpUrl, isoDateInput, jsonObject, pageQuery, trimmedText } from "../../shared/schemas";
 import { withAliases } from "../platform/spec-aliases";
 
 /**
@@ -9,8 +9,6 @@ import { withAliases } from "../platform/spec-aliases";
  * A contact is one person: a phone number (E.164) and an email unique in the tenant, tags, and one
  * identity per channel that knows them (spec 002's channelId and platformCustomerId).
  */
-
-const trimmed = (max: number) => z.string().trim().min(1).max(max);
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 /** A phone number in E.164 (+15551234567); spaces, dashes, dots and parentheses are dropped first. */
@@ -21,7 +19,7 @@ export const phoneNumber = z
   .pipe(z.string().regex(E164, "Must be a phone number in E.164 form, such as +15551234567"))
   .describe("E.164, such as +15551234567; spaces, dashes, dots and parentheses are ignored");
 
-const tag = trimmed(50);
+const tag = trimmedText(50);
 /** Tags as given, each once (the first spelling kept). */
 export const tags = z
   .array(tag)
@@ -32,13 +30,13 @@ export const tags = z
 const identity = z
   .object({
     channelId: z.uuid().describe("A channel of the tenant"),
-    platformCustomerId: trimmed(255).describe("The channel's own id for the person; unique per channel"),
+    platformCustomerId: trimmedText(255).describe("The channel's own id for the person; unique per channel"),
   })
   .strict();
 
 const fields = {
   phoneNumber: phoneNumber.nullable().optional(),
-  name: trimmed(200).nullable().optional(),
+  name: trimmedText(200).nullable().optional(),
   email: email.nullable().optional().describe("Unique in the tenant, ignoring case; stored in lower case"),
   avatarUrl: httpUrl.nullable().optional(),
   tags: tags.optional(),
@@ -67,7 +65,7 @@ export const updateContactBody = withAliases(z.object(fields).strict(), SPEC_ALI
 
 /** The filters of the contact list, the customer list and the CSV export. */
 const contactFilters = {
-  search: trimmed(200).optional().describe("Part of the name, phone number or email"),
+  search: trimmedText(200).optional().describe("Part of the name, phone number or email"),
   tag: tag.optional().describe("Contacts carrying this tag"),
   channelId: z.uuid().optional().describe("Contacts with an identity on this channel"),
   createdAfter: isoDateInput.optional().describe("Created at or after this instant"),

@@ -1,10 +1,10 @@
-import { and, arrayContains, eq, gte, ilike, lt, or, type SQL, sql } from "drizzle-orm";
-import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { and, arrayContains, eq, gte, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { contactIdentities, contacts, conversations } from "../../db/schema";
+import { channels, contactIdentities, contacts, conversations } from "../../db/schema";
 import { shownColumns } from "../../shared/columns";
 import type { ServiceContext } from "../../shared/context";
-import { conflict, isForeignKeyViolation, isUniqueViolation, notFound } from "../../shared/errors";
+import { conflict, conflictOn, isForeignKeyViolation, notFound } from "../../shared/errors";
+import { fromJsonRows, type JsonRow, jsonObjectOf } from "../../shared/json-rows";
 import { correlated, likePattern, listPage } from "../../shared/pagination";
 import type {
   CONTACT_INCLUDES,
@@ -27,30 +27,13 @@ type Include = (typeof CONTACT_INCLUDES)[number];
 
 const contactColumns = shownColumns(contacts);
 
-/** Rows of a related table as one JSON object each, keyed by the names the API answers. */
-const jsonObjectOf = (columns: Record<string, AnyPgColumn>) =>
-  sql`json_build_object(${sql.join(
-    Object.entries(columns).map(([key, column]) => sql`${sql.raw(`'${key}'`)}, ${column}`),
-    sql`, `,
-  )})`;
-
-/** Reads JSON rows back as the columns' values: timestamps become Dates, as in any other answer. */
-function fromJsonRows<T>(columns: Record<string, AnyPgColumn>, rows: unknown): T[] {
-  const timestamps = Object.keys(columns).filter((key) => columns[key]?.columnType === "PgTimestamp");
-  return (rows as Record<string, unknown>[]).map((row) => {
-    const item = { ...row };
-    for (const key of timestamps) if (typeof item[key] === "string") item[key] = new Date(item[key]);
-    return item as T;
-  });
-}
-
 const identityColumns = {
   id: contactIdentities.id,
   channelId: contactIdentities.channelId,
   platformCustomerId: contactIdentities.platformCustomerId,
   createdAt: contactIdentities.createdAt,
 };
-type Identity = { id: string; channelId: string; platformCustomerId: string; createdAt: Date };
+type Identity = JsonRow<typeof identityColumns>;
 
 const recentConversationColumns = {
   id: conversations.id,
@@ -94,14 +77,14 @@ function selection(include: readonly Include[] = []) {
 type ContactRow = typeof contacts.$inferSelect;
 export type Contact = Omit<ContactRow, "tenantId"> & {
   identities?: Identity[];
-  conversations?: Record<string, unknown>[];
+  conversations?: JsonRow<typeof recentConversationColumns>[];
 };
 
 function decoded(row: Omit<ContactRow, "tenantId"> & { identities?: unknown; conversations?: unknown }): Contact {
   const { identities, conversations: recent, ...contact } = row;
   return {
     ...contact,
-    ...(identities === undefined ? {} : { identities: fromJsonRows<Identity>(identityColumns, identities) }),
+    ...(identities === undefined ? {} : { identities: fromJsonRows(identityColumns, identities) }),
     ...(recent === undefined ? {} : { conversations: fromJsonRows(recentConversationColumns, recent) }),
   };
 }
@@ -156,33 +139,34 @@ export const getContact = (ctx: ServiceContext, id: string, include?: readonly I
 
 const missing = () => notFound("Contact");
 
-/** The constraint a Postgres error names, through Drizzle's wrapping (as sqlState reads the code). */
-function constraintOf(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const constraint = (current as { constraint?: unknown }).constraint;
-    if (typeof constraint === "string") return constraint;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
+/** The 409 of each value a contact holds that no other contact of the tenant may. */
+const TAKEN = {
+  contacts_tenantId_phoneNumber_unique: "Another contact of the tenant has this phone number",
+  contacts_tenant_email_key: "Another contact of the tenant has this email",
+};
 
-/** A write's unique violations as the 409 that says which value is taken. */
-async function writing<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    const constraint = constraintOf(error) ?? "";
-    if (constraint.includes("phoneNumber")) throw conflict("Another contact of the tenant has this phone number");
-    if (constraint.includes("email")) throw conflict("Another contact of the tenant has this email");
-    throw error;
-  }
+/**
+ * The channels of the identities a write names, resolved in the caller's tenant in one statement
+ * before anything is written: another tenant's channel is a 404, as an unknown one. Checked first
+ * because the identities' unique key (channel_id, platform_customer_id) has no tenant: the upsert
+ * would meet another tenant's identity there (a 409 that tells their channel exists) before the
+ * composite foreign key refused the channel.
+ */
+async function resolveChannels(db: Database, tenantId: string, identities: ContactInput["identities"]) {
+  const channelIds = [...new Set((identities ?? []).map((identity) => identity.channelId))];
+  if (channelIds.length === 0) return;
+  const found = await db
+    .select({ id: channels.id })
+    .from(channels)
+    .where(and(eq(channels.tenantId, tenantId), inArray(channels.id, channelIds)));
+  if (found.length < channelIds.length) throw notFound("Channel");
 }
 
 /**
  * Makes `identities` the contact's set: others of the contact are removed (when `replace`), new ones
- * added, those it has kept. A channel of another tenant fails the composite foreign key (404, as an
- * unknown one); an identity of another contact is not claimed by the upsert's WHERE (409).
+ * added, those it has kept. Their channels are the tenant's (resolveChannels, earlier in the
+ * transaction); one deleted since fails the composite foreign key (404). An identity of another
+ * contact of the tenant is not claimed by the upsert's WHERE (409).
  */
 async function setIdentities(
   db: Database,
@@ -230,12 +214,13 @@ async function setIdentities(
   }
 }
 
-/** The contact and its identities in one transaction; answered with its identities. */
+/** The contact and its identities in one transaction (their channels resolved first); answered with its identities. */
 export async function createContact(ctx: ServiceContext, input: ContactInput) {
   const { tenantId } = ctx.caller;
   const { identities = [], ...fields } = input;
-  return writing(() =>
+  return conflictOn(
     ctx.db.transaction(async (tx) => {
+      await resolveChannels(tx, tenantId, identities);
       const [row] = await tx
         .insert(contacts)
         .values({ ...fields, tenantId })
@@ -244,6 +229,7 @@ export async function createContact(ctx: ServiceContext, input: ContactInput) {
       await setIdentities(tx, tenantId, row.id, identities, false);
       return readContact(tx, tenantId, row.id, ["identities"]);
     }),
+    TAKEN,
   );
 }
 
@@ -251,8 +237,9 @@ export async function createContact(ctx: ServiceContext, input: ContactInput) {
 export async function updateContact(ctx: ServiceContext, id: string, input: ContactInput) {
   const { tenantId } = ctx.caller;
   const { identities, ...fields } = input;
-  return writing(() =>
+  return conflictOn(
     ctx.db.transaction(async (tx) => {
+      await resolveChannels(tx, tenantId, identities);
       const [row] = await tx
         .update(contacts)
         .set({ ...fields, updatedAt: sql`now()` })
@@ -262,6 +249,7 @@ export async function updateContact(ctx: ServiceContext, id: string, input: Cont
       if (identities) await setIdentities(tx, tenantId, id, identities, true);
       return readContact(tx, tenantId, id, ["identities"]);
     }),
+    TAKEN,
   );
 }
 

@@ -1,9 +1,17 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { CHANNEL_TYPES, CONVERSATION_STATUSES, contacts, conversations } from "../../db/schema";
-import { anyCaseEnum, idParams, isoDateInput, jsonObject, pageQuery } from "../../shared/schemas";
+import {
+  anyCaseEnum,
+  booleanQuery,
+  idParams,
+  isoDateInput,
+  jsonObject,
+  pageQuery,
+  trimmedText,
+} from "../../shared/schemas";
 import { withAliases } from "../platform/spec-aliases";
-import { message, trimmedText as text } from "./messages.schemas";
+import { message } from "./messages.schemas";
 
 /**
  * Request and response shapes of conversations: spec 002's chats, spec 003's conversations, spec
@@ -15,17 +23,12 @@ import { message, trimmedText as text } from "./messages.schemas";
 const channelType = anyCaseEnum(CHANNEL_TYPES);
 const conversationStatus = anyCaseEnum(CONVERSATION_STATUSES);
 
-const tag = text(50);
+const tag = trimmedText(50);
 const tags = z.array(tag).max(50).describe("At most 50 tags of at most 50 characters; stored as given");
 
 /** One value, several repeated (`?status=open&status=pending`) or comma-separated (`?status=open,pending`). */
 const oneOrMany = <T extends z.ZodType>(item: T) =>
   z.preprocess((value) => (typeof value === "string" ? value.split(",") : value), z.array(item).min(1).max(10));
-
-const booleanQuery = z
-  .enum(["true", "false"])
-  .transform((value) => value === "true")
-  .describe("true or false");
 
 export const listConversationsQuery = withAliases(
   pageQuery
@@ -38,7 +41,9 @@ export const listConversationsQuery = withAliases(
       contactId: z.uuid().optional(),
       tag: tag.optional().describe("Conversations carrying this tag"),
       isTest: booleanQuery.optional(),
-      search: text(200).optional().describe("Part of the contact's name, phone number or email, or of the subject"),
+      search: trimmedText(200)
+        .optional()
+        .describe("Part of the contact's name, phone number or email, or of the subject"),
       from: isoDateInput.optional().describe("Updated at or after this instant"),
       to: isoDateInput.optional().describe("Updated before this instant"),
     })
@@ -49,9 +54,9 @@ export const listConversationsQuery = withAliases(
 
 /** Spec 001's AI fields: what an AI agent records about a conversation. */
 const aiFields = {
-  outcome: text(100).nullable().optional().describe("Spec 001's outcome: connected, voicemail, qualified, ..."),
-  sentiment: text(50).nullable().optional(),
-  summary: text(10_000).nullable().optional(),
+  outcome: trimmedText(100).nullable().optional().describe("Spec 001's outcome: connected, voicemail, qualified, ..."),
+  sentiment: trimmedText(50).nullable().optional(),
+  summary: trimmedText(10_000).nullable().optional(),
   transcript: z.string().max(1_000_000).nullable().optional(),
   durationSeconds: z
     .number()
@@ -71,12 +76,12 @@ const AI_ALIASES = {
 } as const;
 
 const editable = {
-  subject: text(500).nullable().optional(),
+  subject: trimmedText(500).nullable().optional(),
   status: conversationStatus.optional(),
   tags: tags.optional(),
   isTest: z.boolean().optional(),
   metadata: jsonObject().nullable().optional(),
-  platformChatId: text(500).nullable().optional(),
+  platformChatId: trimmedText(500).nullable().optional(),
   ...aiFields,
 };
 

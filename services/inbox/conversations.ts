@@ -1,20 +1,5 @@
-import {
-  and,
-  arrayContains,
-  eq,
-  type GetColumnData,
-  gt,
-  gte,
-  ilike,
-  inArray,
-  isNull,
-  lt,
-  or,
-  type SQL,
-  sql,
-} from "drizzle-orm";
-import { toSnakeCase } from "drizzle-orm/casing";
-import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { and, arrayContains, eq, gt, gte, ilike, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
 import {
@@ -29,7 +14,8 @@ import {
 import { shownColumns } from "../../shared/columns";
 import type { ServiceContext } from "../../shared/context";
 import { isForeignKeyViolation, notFound, unprocessable } from "../../shared/errors";
-import { likePattern, listPage } from "../../shared/pagination";
+import { fromJsonRows, type JsonRow, jsonObjectOf } from "../../shared/json-rows";
+import { correlated, likePattern, listPage } from "../../shared/pagination";
 import { appendEvents } from "../platform/events";
 import type {
   contactSummary,
@@ -40,8 +26,10 @@ import type {
 
 /**
  * Conversations of every channel (spec 002's chats, spec 003's conversations, spec 001's records,
- * spec 000's chat sessions). Every change is announced as `conversation:updated` in its own
- * transaction (services/platform/events.ts): creating one too, so a live inbox shows it at once.
+ * spec 000's chat sessions). Creating or changing one is announced as `conversation:updated`
+ * (services/platform/events.ts) inside the change's own transaction, so the event is committed with
+ * the change or not at all; creating one too, so a live inbox shows it at once. A delete and the
+ * unread count a user's read clears announce nothing: the feed has no event types for them.
  */
 
 const conversationColumns = shownColumns(conversations);
@@ -50,38 +38,27 @@ const messageColumns = shownColumns(messages);
 /** Statuses in which a conversation takes new messages; resolved and closed ones must be reopened first. */
 export const ACTIVE_STATUSES: readonly ConversationStatus[] = ["open", "pending"];
 
-/** A column of the conversations row a query reads from, named in full: inside a subquery a bare name binds to the inner table. */
-const outer = (column: string) => sql`${sql.identifier("conversations")}.${sql.identifier(column)}`;
-const col = (alias: string, column: string) => sql`${sql.identifier(alias)}.${sql.identifier(column)}`;
-
 type ContactSummary = z.infer<typeof contactSummary>;
 /** The conversation's contact (id, name, phone, email, avatar) or null, read by its primary key per row. */
-const contactOfRow = sql<ContactSummary | null>`(
-  select json_build_object('id', c.id, 'name', c.name, 'phoneNumber', c.phone_number, 'email', c.email, 'avatarUrl', c.avatar_url)
-  from ${contacts} as c where c.tenant_id = ${outer("tenant_id")} and c.id = ${outer("contact_id")}
-)`;
+const contactOfRow = correlated(sql<ContactSummary | null>`(
+  select ${jsonObjectOf({
+    id: contacts.id,
+    name: contacts.name,
+    phoneNumber: contacts.phoneNumber,
+    email: contacts.email,
+    avatarUrl: contacts.avatarUrl,
+  })}
+  from ${contacts} where ${contacts.tenantId} = ${conversations.tenantId} and ${contacts.id} = ${conversations.contactId}
+)`);
 
-/** A row of a column map as JSON, its columns read through `alias`, under the keys the map selects elsewhere. */
-function jsonRow(alias: string, columns: Record<string, unknown>) {
-  const fields = Object.keys(columns).map((key) => sql`${sql.raw(`'${key}'`)}, ${col(alias, toSnakeCase(key))}`);
-  return sql`json_build_object(${sql.join(fields, sql`, `)})`;
-}
+export type ConversationRow = JsonRow<typeof conversationColumns>;
+export type MessageRow = JsonRow<typeof messageColumns>;
 
-/** The timestamp columns of a column map: JSON carries them as text, the response schemas want the Date a column gives. */
-const timestampKeys = (columns: Record<string, AnyPgColumn>) =>
-  Object.keys(columns).filter((key) => columns[key]?.columnType === "PgTimestamp");
-const messageTimestamps = timestampKeys(messageColumns);
-
-export type ConversationRow = {
-  [K in keyof typeof conversationColumns]: GetColumnData<(typeof conversationColumns)[K]>;
-};
-export type MessageRow = { [K in keyof typeof messageColumns]: GetColumnData<(typeof messageColumns)[K]> };
-/** A message read as JSON (json_agg) back into the row a query would give. */
-function messageFromJson(row: Record<string, unknown>): MessageRow {
-  const out: Record<string, unknown> = { ...row };
-  for (const key of messageTimestamps) if (typeof out[key] === "string") out[key] = new Date(out[key] as string);
-  return out as MessageRow;
-}
+/** The most recent messages of a conversation, a derived table read through this alias. */
+const recentMessage = alias(messages, "recent_message");
+const recentMessageColumns = shownColumns(recentMessage);
+/** The conversation as the statement's snapshot shows it (what a reader saw), beside the row an UPDATE acts on. */
+const seen = alias(conversations, "seen");
 
 export async function listConversations(ctx: ServiceContext, query: z.infer<typeof listConversationsQuery>) {
   const pattern = query.search === undefined ? undefined : likePattern(query.search);
@@ -102,8 +79,9 @@ export async function listConversations(ctx: ServiceContext, query: z.infer<type
     pattern
       ? or(
           ilike(conversations.subject, pattern),
-          sql`exists (select 1 from ${contacts} as c where c.tenant_id = ${outer("tenant_id")} and c.id = ${outer("contact_id")}
-            and (c.name ilike ${pattern} or c.phone_number ilike ${pattern} or c.email ilike ${pattern}))`,
+          sql`exists (select 1 from ${contacts}
+            where ${contacts.tenantId} = ${conversations.tenantId} and ${contacts.id} = ${conversations.contactId}
+            and (${contacts.name} ilike ${pattern} or ${contacts.phoneNumber} ilike ${pattern} or ${contacts.email} ilike ${pattern}))`,
         )
       : undefined,
     query.from ? gte(conversations.updatedAt, query.from) : undefined,
@@ -121,21 +99,25 @@ export async function listConversations(ctx: ServiceContext, query: z.infer<type
 /**
  * One conversation with its contact and its most recent messages (oldest first), in one statement.
  * A user reading it has read it: the same statement clears its unread count (a data-modifying CTE,
- * which leaves `updatedAt` alone: reading is not activity). An API key's read leaves the count as
- * it is: integrations and AI agents reading a conversation are not the staff the count is for.
+ * which leaves `updatedAt` alone: reading is not activity). It clears only what the reader saw: the
+ * count of the statement's snapshot is subtracted (floored at 0), so messages committed after that
+ * snapshot (which READ COMMITTED's UPDATE would otherwise act on, reading the latest row) stay
+ * unread. An API key's read leaves the count as it is: integrations and AI agents reading a
+ * conversation are not the staff the count is for.
  */
 export async function getConversation(ctx: ServiceContext, id: string, options: { messages: number }) {
   const { tenantId } = ctx.caller;
   const ofConversation = and(eq(conversations.tenantId, tenantId), eq(conversations.id, id));
   const readByUser = ctx.caller.kind === "user";
-  const recent = sql<Record<string, unknown>[]>`(
-    select coalesce(json_agg(${jsonRow("m", messageColumns)} order by m.timestamp, m.id), '[]'::json)
+  const recent = correlated(sql<unknown[]>`(
+    select coalesce(json_agg(${jsonObjectOf(recentMessageColumns)}
+      order by ${recentMessage.timestamp}, ${recentMessage.id}), '[]'::json)
     from (
-      select * from ${messages} as r
-      where r.tenant_id = ${outer("tenant_id")} and r.conversation_id = ${outer("id")}
-      order by r.timestamp desc, r.id desc limit ${options.messages}
-    ) as m
-  )`;
+      select * from ${messages}
+      where ${messages.tenantId} = ${conversations.tenantId} and ${messages.conversationId} = ${conversations.id}
+      order by ${messages.timestamp} desc, ${messages.id} desc limit ${options.messages}
+    ) as ${recentMessage}
+  )`);
   const selection = {
     ...conversationColumns,
     unreadCount: readByUser ? sql<number>`0`.mapWith(Number) : conversations.unreadCount,
@@ -145,14 +127,19 @@ export async function getConversation(ctx: ServiceContext, id: string, options: 
   const cleared = ctx.db.$with("cleared").as(
     ctx.db
       .update(conversations)
-      .set({ unreadCount: 0, updatedAt: sql`${conversations.updatedAt}` })
+      .set({
+        unreadCount: sql`greatest(${conversations.unreadCount} - (
+          select ${seen.unreadCount} from ${conversations} as ${seen} where ${seen.tenantId} = ${tenantId} and ${seen.id} = ${id}
+        ), 0)`,
+        updatedAt: sql`${conversations.updatedAt}`,
+      })
       .where(and(ofConversation, gt(conversations.unreadCount, 0)))
       .returning({ id: conversations.id }),
   );
   const read = readByUser ? ctx.db.with(cleared).select(selection) : ctx.db.select(selection);
   const [row] = await read.from(conversations).where(ofConversation);
   if (!row) throw notFound("Conversation");
-  return { ...row, messages: row.messages.map(messageFromJson) };
+  return { ...row, messages: fromJsonRows(messageColumns, row.messages) };
 }
 
 type NewConversation = Omit<z.infer<typeof createConversationBody>, "channelType" | "channelId"> & {

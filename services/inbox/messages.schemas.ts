@@ -1,8 +1,9 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { CONTENT_TYPES, DELIVERY_STATUSES, MESSAGE_DIRECTIONS, MESSAGE_SENDERS, messages } from "../../db/schema";
-import { anyCaseEnum, httpUrl, idParams, isoDateInput, jsonObject, pageQuery } from "../../shared/schemas";
+import { anyCaseEnum, httpUrl, idParams, isoDateInput, jsonObject, pageQuery, trimmedText } from "../../shared/schemas";
 import { withAliases } from "../platform/spec-aliases";
+import { phoneNumber } from "./contacts.schemas";
 
 /**
  * Request and response shapes of messages: spec 003's /api/messages (`to`, `type`, `content`
@@ -11,20 +12,11 @@ import { withAliases } from "../platform/spec-aliases";
  * /api/chats/:id/messages.
  */
 
-/** Text a person typed: trimmed, not empty, at most `max` characters. */
-export const trimmedText = (max: number) => z.string().trim().min(1).max(max);
-
 const MAX_TEXT_LENGTH = 10_000;
 const messageSender = anyCaseEnum(MESSAGE_SENDERS);
 const contentType = anyCaseEnum(CONTENT_TYPES);
 const deliveryStatus = anyCaseEnum(DELIVERY_STATUSES);
 const direction = anyCaseEnum(MESSAGE_DIRECTIONS);
-
-/** A phone number in E.164 (`+14155550123`), as spec 003's `to`. */
-const e164 = z
-  .string()
-  .regex(/^\+[1-9]\d{6,14}$/, "A phone number in E.164 format, such as +14155550123")
-  .describe("E.164 phone number");
 
 /** Spec 003's `content`: `{ text }` or `{ mediaUrl, caption }`; spec 002's `content` is the text itself. */
 const content = z.union([
@@ -92,10 +84,10 @@ export const createMessageBody = withAliases(
   z
     .object({
       conversationId: z.uuid().optional().describe("A conversation of the tenant; or give `to`"),
-      to: e164
+      to: phoneNumber
         .optional()
         .describe(
-          "Spec 003: the contact's phone number. Their open WhatsApp conversation is used, or a new one " +
+          "Spec 003: the contact's phone number (E.164, normalised as a contact's is). Their open WhatsApp conversation is used, or a new one " +
             "started (and the contact created) if they have none",
         ),
       ...messageFields,

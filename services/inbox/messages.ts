@@ -13,8 +13,8 @@ import {
 } from "../../db/schema";
 import { shownColumns } from "../../shared/columns";
 import type { AuthenticatedCaller, Page, ServiceContext } from "../../shared/context";
-import { type AppError, conflict, isUniqueViolation, notFound, unprocessable } from "../../shared/errors";
-import { childPage, listPage, type Sort } from "../../shared/pagination";
+import { type AppError, conflictOn, notFound, unprocessable } from "../../shared/errors";
+import { childPage, correlated, listPage, type Sort } from "../../shared/pagination";
 import { stateMachine } from "../../shared/state-machine";
 import { appendEvents, type EventType } from "../platform/events";
 import { ACTIVE_STATUSES, insertConversation, type MessageRow } from "./conversations";
@@ -33,6 +33,11 @@ import type {
  */
 
 const messageColumns = shownColumns(messages);
+
+/** The 409 of a platformMessageId the channel already has a message with. */
+const DUPLICATE = {
+  messages_channelId_platformMessageId_unique: "The channel already has a message with this platformMessageId",
+};
 
 type Sender = (typeof MESSAGE_SENDERS)[number];
 
@@ -117,26 +122,24 @@ export async function appendMessage(
           unprocessable("The conversation is resolved or closed: reopen it (status open) to add messages"))
       : notFound("Conversation");
   }
-  const [message] = await tx
-    .insert(messages)
-    .values({
-      ...fields,
-      tenantId,
-      conversationId,
-      channelId: conversation.channelId,
-      direction,
-      replyToId: fields.replyToId
-        ? sql`(select ${messages.id} from ${messages} where ${messages.tenantId} = ${tenantId}
+  const [message] = await conflictOn(
+    tx
+      .insert(messages)
+      .values({
+        ...fields,
+        tenantId,
+        conversationId,
+        channelId: conversation.channelId,
+        direction,
+        replyToId: fields.replyToId
+          ? sql`(select ${messages.id} from ${messages} where ${messages.tenantId} = ${tenantId}
             and ${messages.conversationId} = ${conversationId} and ${messages.id} = ${fields.replyToId})`
-        : null,
-      ...stepTimes(fields.status, () => at),
-    })
-    .returning(messageColumns)
-    .catch((error) => {
-      throw isUniqueViolation(error)
-        ? conflict("The channel already has a message with this platformMessageId")
-        : error;
-    });
+          : null,
+        ...stepTimes(fields.status, () => at),
+      })
+      .returning(messageColumns),
+    DUPLICATE,
+  );
   if (!message) throw new Error("message insert returned no row");
   if (fields.replyToId && message.replyToId === null) throw notFound("Message replied to");
   await announce(tx, tenantId, "message:new", message);
@@ -308,46 +311,74 @@ export async function getMessage(ctx: ServiceContext, id: string) {
   return message;
 }
 
+/** The status of the message row an UPDATE acts on, as the statement's snapshot shows it (before the change). */
+const prior = alias(messages, "prior");
+const statusBefore = correlated(
+  sql<DeliveryStatus>`(select ${prior.status} from ${messages} as ${prior} where ${prior.id} = ${messages.id})`,
+);
+
 /**
  * Edits a message's text, metadata or platform id, and moves its delivery status forward (a move
  * back, or out of read or failed, is a 422 naming the moves allowed; the same status again is no
- * move), in one transaction: the row is read and locked, changed, and a status change announced as
- * `message:status`.
+ * move), with one conditional UPDATE whose WHERE lets only a status that may lead to the new one
+ * (or is it) through; a status change is announced as `message:status` in the same transaction.
+ * Only when no row is updated does a read tell no message of the tenant (404) from a refused move
+ * (422). Whether the status moved is told by the status the statement's snapshot shows: should
+ * another request move the message meanwhile, both may announce it (a repeated event, never a
+ * missed one: a status moves forward only).
  */
 export async function updateMessage(ctx: ServiceContext, id: string, input: z.infer<typeof updateMessageBody>) {
   const { tenantId } = ctx.caller;
   const ofMessage = and(eq(messages.tenantId, tenantId), eq(messages.id, id));
+  const { status, ...fields } = input;
   return ctx.db.transaction(async (tx) => {
-    const [current] = await tx.select({ status: messages.status }).from(messages).where(ofMessage).for("update");
-    if (!current) throw notFound("Message");
-    const { status, ...fields } = input;
-    const moves = status !== undefined && status !== current.status;
-    if (moves && !deliveryStatuses.transitions[current.status].includes(status)) {
+    const [updated] = await conflictOn(
+      tx
+        .update(messages)
+        .set({
+          ...fields,
+          ...(status === undefined
+            ? {}
+            : {
+                status,
+                // The same status again keeps its steps' times; a move stamps the steps it reaches first.
+                ...stepTimes(
+                  status,
+                  (step) =>
+                    sql`case when ${messages.status} = ${status} then ${step} else coalesce(${step}, now()) end`,
+                ),
+              }),
+          updatedAt: sql`now()`,
+        })
+        .where(
+          and(
+            ofMessage,
+            status === undefined
+              ? undefined
+              : inArray(messages.status, [status, ...deliveryStatuses.predecessorsOf(status)]),
+          ),
+        )
+        .returning({ ...messageColumns, statusBefore }),
+      DUPLICATE,
+    );
+    if (!updated) {
+      // The error path only: no message of the tenant, or a move its status does not allow.
+      const [current] = await tx.select({ status: messages.status }).from(messages).where(ofMessage);
+      if (!current || status === undefined) throw notFound("Message");
       throw deliveryStatuses.refuse(current.status, status);
     }
-    const [message] = await tx
-      .update(messages)
-      .set({
-        ...fields,
-        ...(moves ? { status, ...stepTimes(status, (step) => sql`coalesce(${step}, now())`) } : {}),
-        updatedAt: sql`now()`,
-      })
-      .where(ofMessage)
-      .returning(messageColumns)
-      .catch((error) => {
-        throw isUniqueViolation(error)
-          ? conflict("The channel already has a message with this platformMessageId")
-          : error;
-      });
-    if (!message) throw new Error("message update returned no row");
-    if (moves) await announce(tx, tenantId, "message:status", message);
+    const { statusBefore: before, ...message } = updated;
+    if (status !== undefined && before !== status) await announce(tx, tenantId, "message:status", message);
     return message;
   });
 }
 
 /**
  * Deletes a message and takes it off its conversation's message count, in one statement (a
- * data-modifying CTE); the conversation's last activity stays as it was.
+ * data-modifying CTE); the conversation's last activity stays as it was. An inbound message is
+ * taken off its unread count too (floored at 0). That is an approximation: which messages the staff
+ * have read is not recorded per message, only the count, so deleting an inbound message already
+ * read lowers the count of newer unread ones by one.
  */
 export async function deleteMessage(ctx: ServiceContext, id: string) {
   const { tenantId } = ctx.caller;
@@ -355,13 +386,14 @@ export async function deleteMessage(ctx: ServiceContext, id: string) {
     ctx.db
       .delete(messages)
       .where(and(eq(messages.tenantId, tenantId), eq(messages.id, id)))
-      .returning({ conversationId: messages.conversationId }),
+      .returning({ conversationId: messages.conversationId, direction: messages.direction }),
   );
   const [counted] = await ctx.db
     .with(deleted)
     .update(conversations)
     .set({
       messageCount: sql`greatest(${conversations.messageCount} - 1, 0)`,
+      unreadCount: sql`greatest(${conversations.unreadCount} - (case when ${deleted.direction} = 'inbound' then 1 else 0 end), 0)`,
       updatedAt: sql`${conversations.updatedAt}`,
     })
     .from(deleted)

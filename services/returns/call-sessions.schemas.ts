@@ -8,8 +8,8 @@ import {
   callSessions,
   callTranscripts,
 } from "../../db/schema";
-import { boundedJson, httpUrl, jsonObject, pageQuery, timestamp } from "../../shared/schemas";
-import { MAX_MESSAGE_LENGTH, sender, shortText } from "./chat.schemas";
+import { boundedJson, httpUrl, jsonObject, pageQuery, timestamp, trimmedText } from "../../shared/schemas";
+import { MAX_MESSAGE_LENGTH, sender } from "./chat.schemas";
 
 /**
  * Request and response shapes of the returns desk's voice and video calls, their transcripts and
@@ -18,7 +18,7 @@ import { MAX_MESSAGE_LENGTH, sender, shortText } from "./chat.schemas";
  * and jsonb as free-form JSON.
  */
 
-const externalId = shortText(500);
+const externalId = trimmedText(500);
 
 const callType = z.enum(CALL_SESSION_TYPES);
 const callProvider = z.enum(CALL_PROVIDERS);

@@ -8,22 +8,16 @@ import {
   conversations,
   messages,
 } from "../../db/schema";
-import { jsonObject, pageQuery } from "../../shared/schemas";
+import { booleanQuery, jsonObject, pageQuery, trimmedText } from "../../shared/schemas";
 import { withAliases } from "../platform/spec-aliases";
 import { BUSINESS_ALIAS, ownBusinessFields } from "./business.schemas";
 
 /**
  * Request and response shapes of the returns desk's chat sessions and messages (spec 000). Every
  * input is strict: an unknown field is a 400, not silently dropped. Sessions and messages are inbox
- * conversations and messages (chat.ts maps them); the answers keep spec 000's shapes. The short
- * text and the children's page query are used by call-sessions.schemas.ts too.
+ * conversations and messages (chat.ts maps them); the answers keep spec 000's shapes. The
+ * children's page query is used by call-sessions.schemas.ts too.
  */
-
-export const shortText = (max = 200) => z.string().trim().min(1).max(max);
-const booleanQuery = z
-  .enum(["true", "false"])
-  .transform((value) => value === "true")
-  .describe("true or false");
 
 const chatMode = z.enum(CHAT_MODES);
 const chatSessionType = z.enum(CHAT_SESSION_TYPES);
@@ -49,7 +43,7 @@ export const listChatSessionsQuery = withAliases(
 export const createChatSessionBody = withAliases(
   z
     .object({
-      sessionName: shortText().optional().describe("Defaults to 'Test Session'"),
+      sessionName: trimmedText(200).optional().describe("Defaults to 'Test Session'"),
       chatMode: chatMode.default("normal"),
       sessionType: chatSessionType.default("test_mode"),
       metadata: jsonObject().optional(),

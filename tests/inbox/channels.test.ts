@@ -211,6 +211,32 @@ describe("GET/PATCH/DELETE /api/channels/:id", () => {
     expect(await db.$count(credentials, eq(credentials.name, created.id))).toBe(0);
   });
 
+  it("takes the channel's own type again (spec 002 sends the whole object) but refuses another (422)", async () => {
+    const owner = await registerTenant("channel-type");
+    const other = await registerTenant("channel-type-other");
+    const created = await newChannel(owner);
+    const change = (body: Record<string, unknown>, account: Account = owner, method = "PATCH") =>
+      call(channelFn, { method, path: channelPath(created.id), token: account.accessToken, body });
+
+    const same = await change({ platformType: "WHATSAPP", channelName: "Same type" }, owner, "PUT");
+    expect(same.status, same.text).toBe(200);
+    expect(same.body.data).toMatchObject({ type: "whatsapp", name: "Same type" });
+    // No extra round trip: the type is checked in the UPDATE's WHERE.
+    const plain = await change({ name: "Same type" });
+    expect(same.statements).toBe(plain.statements);
+
+    const moved = await change({ type: "instagram", name: "Moved", accessToken: ACCESS_TOKEN });
+    expect(moved.status, moved.text).toBe(422);
+    expect(moved.body.error.message).toBe("A channel's type cannot change; connect a new channel");
+    expect((await change({ type: "instagram" }, other)).status).toBe(404);
+    expect((await change({ type: "whatsapp" }, other)).status).toBe(404);
+
+    const db = await getDb();
+    const [stored] = await db.select().from(channels).where(eq(channels.id, created.id));
+    expect(stored).toMatchObject({ type: "whatsapp", name: "Same type" });
+    expect(await db.$count(credentials, eq(credentials.name, created.id))).toBe(0);
+  });
+
   it("never changes or deletes another tenant's channel or its tokens", async () => {
     const owner = await registerTenant("channel-isolation");
     const other = await registerTenant("channel-isolation-other");

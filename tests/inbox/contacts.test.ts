@@ -6,7 +6,7 @@ import * as contactsFn from "../../netlify/functions/inbox-contacts";
 import * as contactFn from "../../netlify/functions/inbox-contacts-id";
 import * as customersFn from "../../netlify/functions/inbox-customers";
 import * as customerFn from "../../netlify/functions/inbox-customers-id";
-import { type Account, createApiKey, registerTenant } from "../../scripts/dev/fixtures";
+import { type Account, addMember, createApiKey, registerTenant } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
 
 type Contact = {
@@ -103,6 +103,36 @@ describe("POST /api/contacts", () => {
     expect(res.body.error.message).toContain("Channel");
     const db = await getDb();
     expect(await db.$count(contacts, eq(contacts.tenantId, owner.tenantId))).toBe(0);
+  });
+
+  it("answers 404, not 409, for another tenant's channel with an identity that tenant has, writing nothing", async () => {
+    const owner = await registerTenant("contact-identity-404");
+    const other = await registerTenant("contact-identity-404-other");
+    const theirChannel = await newChannel(other);
+    const theirs = await newContact(other, {
+      phoneNumber: "+15550104100",
+      identities: [{ channelId: theirChannel, platformCustomerId: "x" }],
+    });
+    const mine = await newContact(owner, { phoneNumber: "+15550104101" });
+    const identity = { channelId: theirChannel, platformCustomerId: "x" };
+    for (const [fn, method, path, body] of [
+      [contactsFn, "POST", undefined, { phoneNumber: "+15550104102", identities: [identity] }],
+      [contactFn, "PATCH", contactPath(mine.id), { name: "Changed", identities: [identity] }],
+      [contactFn, "PUT", contactPath(mine.id), { identities: [identity] }],
+      [customersFn, "POST", undefined, { ...identity, fullName: "Mallory", phone: "+15550104103" }],
+      [customerFn, "PATCH", `/api/customers/${mine.id}`, { ...identity, fullName: "Changed" }],
+    ] as const) {
+      const res = await call(fn, { method, path, token: owner.accessToken, body });
+      expect(res.status, `${method} ${path ?? ""}: ${res.text}`).toBe(404);
+      expect(res.body.error.message).toBe("Channel not found");
+    }
+    const db = await getDb();
+    expect(await db.select().from(contacts).where(eq(contacts.tenantId, owner.tenantId))).toMatchObject([
+      { id: mine.id, phoneNumber: "+15550104101", name: null },
+    ]);
+    expect(await db.$count(contactIdentities, eq(contactIdentities.tenantId, owner.tenantId))).toBe(0);
+    const kept = await db.select().from(contactIdentities).where(eq(contactIdentities.channelId, theirChannel));
+    expect(kept).toMatchObject([{ tenantId: other.tenantId, contactId: theirs.id, platformCustomerId: "x" }]);
   });
 
   it("refuses invalid bodies", async () => {
@@ -320,6 +350,33 @@ describe("PUT/PATCH/DELETE /api/contacts/:id", () => {
     const refused = await call(contactFn, { method: "DELETE", path: contactPath(buyer.id), token: owner.accessToken });
     expect(refused.status).toBe(409);
     expect(await db.$count(contacts, eq(contacts.id, buyer.id))).toBe(1);
+  });
+});
+
+describe("DELETE /api/contacts/:id and /api/customers/:id", () => {
+  it("is for owners and admins only, as deleting a conversation is: it deletes the contact's conversations", async () => {
+    const owner = await registerTenant("contact-delete-roles");
+    const admin = await addMember(owner, "admin");
+    const person = await newContact(owner, { phoneNumber: "+15550110101" });
+    const db = await getDb();
+    for (const role of ["agent", "sales_rep", "sales_manager", "operations"] as const) {
+      const member = await addMember(owner, role);
+      for (const [fn, path] of [
+        [contactFn, contactPath(person.id)],
+        [customerFn, `/api/customers/${person.id}`],
+      ] as const) {
+        const res = await call(fn, { method: "DELETE", path, token: member.accessToken });
+        expect(res.status, `${role} ${path}`).toBe(403);
+      }
+    }
+    expect(await db.$count(contacts, eq(contacts.id, person.id))).toBe(1);
+    const deleted = await call(customerFn, {
+      method: "DELETE",
+      path: `/api/customers/${person.id}`,
+      token: admin.accessToken,
+    });
+    expect(deleted.status).toBe(204);
+    expect(await db.$count(contacts, eq(contacts.id, person.id))).toBe(0);
   });
 });
 

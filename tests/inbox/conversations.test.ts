@@ -1,6 +1,6 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../db/client";
+import { databaseUrl, driverFor, getDb } from "../../db/client";
 import { channels, contacts, conversations, events, messages } from "../../db/schema";
 import * as chatsFn from "../../netlify/functions/inbox-chats";
 import * as chatFn from "../../netlify/functions/inbox-chats-id";
@@ -253,6 +253,43 @@ describe("GET /api/conversations/:id", () => {
     expect(none.body.data.messages).toEqual([]);
     expect(none.statements).toBe(1);
   });
+
+  // Needs a second connection: PGlite has one.
+  it.skipIf(driverFor(databaseUrl()) === "pglite")(
+    "clears only the unread count the reader saw: a message committed after its snapshot stays unread",
+    async () => {
+      const owner = await registerTenant("conv-get-race");
+      const { conversation } = await withMessages(owner);
+      const db = await getDb();
+      const rows = async <T>(query: Promise<unknown>) => ((await query) as { rows: T[] }).rows;
+      let reading: ReturnType<typeof call<{ data: { messages: unknown[] } }>> | undefined;
+      await db.transaction(async (tx) => {
+        // An inbound message arriving: the conversation's count raised and its row locked until commit.
+        await tx
+          .update(conversations)
+          .set({ unreadCount: sql`${conversations.unreadCount} + 1` })
+          .where(eq(conversations.id, conversation.id));
+        const [writer] = await rows<{ pid: number }>(tx.execute(sql`select pg_backend_pid() as pid`));
+        reading = call(conversationFn, { path: `/api/conversations/${conversation.id}`, token: owner.accessToken });
+        // Commit only once the read has taken its snapshot (3 unread) and waits for the row.
+        for (let tries = 0; ; tries++) {
+          const [waiting] = await rows<{ n: number }>(
+            db.execute(
+              sql`select count(*)::int as n from pg_stat_activity where ${writer?.pid}::int = any(pg_blocking_pids(pid))`,
+            ),
+          );
+          if ((waiting?.n ?? 0) > 0) break;
+          if (tries > 200) throw new Error("the read never waited for the row");
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      });
+      const res = await reading;
+      expect(res?.status, res?.text).toBe(200);
+      expect(res?.body.data.messages).toHaveLength(3);
+      const [after] = await db.select().from(conversations).where(eq(conversations.id, conversation.id));
+      expect(after?.unreadCount).toBe(1);
+    },
+  );
 
   it("answers 404 for another tenant's conversation and leaves its unread count", async () => {
     const owner = await registerTenant("conv-get-404");

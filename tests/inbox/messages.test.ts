@@ -120,6 +120,22 @@ describe("POST /api/messages", () => {
     expect(third.body.data.text).toBe("Spec 002 text");
   });
 
+  it("takes `to` as a contact's phone number is taken: spaces and dashes dropped, matching the stored contact", async () => {
+    const owner = await registerTenant("msg-to-normalised");
+    const db = await getDb();
+    const [contact] = await db
+      .insert(contacts)
+      .values({ tenantId: owner.tenantId, phoneNumber: "+15551234567", name: "Stored" })
+      .returning();
+    const res = await send(owner, { to: "+1 555-123-4567", text: "Hello" });
+    expect(res.status, res.text).toBe(201);
+    expect(await db.select().from(contacts).where(eq(contacts.tenantId, owner.tenantId))).toMatchObject([
+      { id: contact?.id, phoneNumber: "+15551234567", name: "Stored" },
+    ]);
+    expect(await conversationRow(res.body.data.conversationId)).toMatchObject({ contactId: contact?.id });
+    expect((await send(owner, { to: "+1 555", text: "Hello" })).status).toBe(400);
+  });
+
   it("answers 422 for a closed conversation and 404 for another tenant's, or a reply elsewhere, writing nothing", async () => {
     const owner = await registerTenant("msg-refused");
     const other = await registerTenant("msg-refused-other");
@@ -317,6 +333,38 @@ describe("GET, PUT and DELETE /api/messages/:id", () => {
     expect(statusEvents[1]?.payload).toEqual(read.body.data);
   });
 
+  it("announces only a move: the same status again changes the fields given and keeps the steps' times", async () => {
+    const owner = await registerTenant("msg-status-same");
+    const conversation = await newConversation(owner);
+    const sent = await send(owner, { conversationId: conversation.id, text: "hi" });
+    const path = `/api/messages/${sent.body.data.id}`;
+    const put = (body: Record<string, unknown>) =>
+      call(messageFn, { method: "PUT", path, token: owner.accessToken, body });
+    const delivered = await put({ status: "delivered" });
+    expect(delivered.status, delivered.text).toBe(200);
+    const again = await put({ status: "delivered", text: "edited" });
+    expect(again.status, again.text).toBe(200);
+    expect(again.body.data).toMatchObject({
+      status: "delivered",
+      text: "edited",
+      sentAt: delivered.body.data.sentAt,
+      deliveredAt: delivered.body.data.deliveredAt,
+      readAt: null,
+    });
+    expect(again.body.data).not.toHaveProperty("statusBefore");
+    const statusEvents = await eventsOf(owner.tenantId, "message:status");
+    expect(statusEvents.map((event) => (event.payload as { status: string }).status)).toEqual(["delivered"]);
+    expect(statusEvents[0]?.payload).not.toHaveProperty("statusBefore");
+    expect((await put({ status: "queued" })).status).toBe(422);
+    const unknown = await call(messageFn, {
+      method: "PUT",
+      path: `/api/messages/${crypto.randomUUID()}`,
+      token: owner.accessToken,
+      body: { status: "read" },
+    });
+    expect(unknown.status).toBe(404);
+  });
+
   it("records a failure with its error fields; error fields alone are a 400; another tenant's message a 404", async () => {
     const owner = await registerTenant("msg-failed");
     const other = await registerTenant("msg-failed-other");
@@ -361,6 +409,33 @@ describe("GET, PUT and DELETE /api/messages/:id", () => {
     const after = await conversationRow(conversation.id);
     expect(after).toMatchObject({ messageCount: 1, updatedAt: before?.updatedAt });
     expect((await call(messageFn, { method: "DELETE", path, token: owner.accessToken })).status).toBe(404);
+  });
+});
+
+describe("DELETE /api/messages/:id and the unread count", () => {
+  it("takes a deleted inbound message off the unread count too (never below 0); an outbound one leaves it", async () => {
+    const owner = await registerTenant("msg-delete-unread");
+    const conversation = await newConversation(owner);
+    const inbound = [];
+    for (const text of ["one", "two"]) {
+      const res = await send(owner, { conversationId: conversation.id, sender: "customer", text });
+      expect(res.status, res.text).toBe(201);
+      inbound.push(res.body.data.id as string);
+    }
+    const reply = await send(owner, { conversationId: conversation.id, text: "reply" });
+    expect(await conversationRow(conversation.id)).toMatchObject({ messageCount: 3, unreadCount: 2 });
+    const remove = (id: string) =>
+      call(messageFn, { method: "DELETE", path: `/api/messages/${id}`, token: owner.accessToken });
+
+    expect((await remove(reply.body.data.id)).status).toBe(204);
+    expect(await conversationRow(conversation.id)).toMatchObject({ messageCount: 2, unreadCount: 2 });
+    expect((await remove(inbound[0] as string)).status).toBe(204);
+    expect(await conversationRow(conversation.id)).toMatchObject({ messageCount: 1, unreadCount: 1 });
+    const db = await getDb();
+    // Read by the staff meanwhile: the count is 0 and stays there.
+    await db.update(conversations).set({ unreadCount: 0 }).where(eq(conversations.id, conversation.id));
+    expect((await remove(inbound[1] as string)).status).toBe(204);
+    expect(await conversationRow(conversation.id)).toMatchObject({ messageCount: 0, unreadCount: 0 });
   });
 });
 
