@@ -8,6 +8,11 @@ const CHANNEL_ID = randomUUID();
 const CUSTOMER_ID = randomUUID();
 const PRODUCT_ID = randomUUID();
 const ORDER_ID = randomUUID();
+/**
+ * Rows of their own for the DELETE fixtures, so a delete that succeeds (as tenant A's owner in the
+ * fuzz test) leaves the rows every other fixture aims at in place: a product on no order, a pending order.
+ */
+const DELETABLE = { product: randomUUID(), order: randomUUID() };
 const CUSTOMER_EMAIL = "matrix-a-commerce-customer@example.test";
 const PRODUCT_SKU = "matrix-a-sku";
 const PRODUCT_NAME = "matrix-a-product";
@@ -19,23 +24,21 @@ export default defineMatrix({
     await db
       .insert(contacts)
       .values({ id: CUSTOMER_ID, tenantId: a.tenantId, name: "Matrix A customer", email: CUSTOMER_EMAIL });
-    await db.insert(products).values({
-      id: PRODUCT_ID,
-      tenantId: a.tenantId,
-      name: PRODUCT_NAME,
-      sku: PRODUCT_SKU,
-      price: "19.99",
-      currency: "USD",
-    });
-    await db.insert(orders).values({
-      id: ORDER_ID,
-      tenantId: a.tenantId,
-      customerId: CUSTOMER_ID,
-      channelId: CHANNEL_ID,
-      platformOrderId: PLATFORM_ORDER_ID,
-      totalAmount: "39.98",
-      currency: "USD",
-    });
+    await db.insert(products).values([
+      { id: PRODUCT_ID, tenantId: a.tenantId, name: PRODUCT_NAME, sku: PRODUCT_SKU, price: "19.99", currency: "USD" },
+      {
+        id: DELETABLE.product,
+        tenantId: a.tenantId,
+        name: "Matrix A product to delete",
+        price: "1.00",
+        currency: "USD",
+      },
+    ]);
+    const order = { tenantId: a.tenantId, customerId: CUSTOMER_ID, channelId: CHANNEL_ID, currency: "USD" };
+    await db.insert(orders).values([
+      { ...order, id: ORDER_ID, platformOrderId: PLATFORM_ORDER_ID, totalAmount: "39.98" },
+      { ...order, id: DELETABLE.order, totalAmount: "0.00" },
+    ]);
     await db.insert(orderItems).values({
       tenantId: a.tenantId,
       orderId: ORDER_ID,
@@ -55,7 +58,7 @@ export default defineMatrix({
     "GET /api/products/:id": () => ({ path: `/api/products/${PRODUCT_ID}` }),
     "PUT /api/products/:id": () => ({ path: `/api/products/${PRODUCT_ID}`, body: { price: "0.01" } }),
     "PATCH /api/products/:id": () => ({ path: `/api/products/${PRODUCT_ID}`, body: { isAvailable: false } }),
-    "DELETE /api/products/:id": () => ({ path: `/api/products/${PRODUCT_ID}` }),
+    "DELETE /api/products/:id": () => ({ path: `/api/products/${DELETABLE.product}` }),
     "GET /api/orders": () => ({ query: { limit: 100, include: "items,customer" } }),
     "POST /api/orders": () => ({
       headers: { "idempotency-key": unique("matrix-order") },
@@ -64,9 +67,10 @@ export default defineMatrix({
     "GET /api/orders/:id": () => ({ path: `/api/orders/${ORDER_ID}` }),
     "PATCH /api/orders/:id": () => ({ path: `/api/orders/${ORDER_ID}`, body: { status: "processing" } }),
     "PUT /api/orders/:id": () => ({ path: `/api/orders/${ORDER_ID}`, body: { shippingAddress: { city: "Hijacked" } } }),
-    "DELETE /api/orders/:id": () => ({ path: `/api/orders/${ORDER_ID}` }),
+    "DELETE /api/orders/:id": () => ({ path: `/api/orders/${DELETABLE.order}` }),
   },
   markers: () => [
+    ...Object.values(DELETABLE),
     CHANNEL_ID,
     CUSTOMER_ID,
     PRODUCT_ID,

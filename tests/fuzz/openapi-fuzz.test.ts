@@ -255,12 +255,21 @@ interface BuiltRequest {
 
 const asText = (value: unknown) => (typeof value === "string" ? value : toJsonText(value));
 
+/**
+ * Query parameters that hold a request open for as long as they say (the event feed's long-poll and
+ * stream `wait`, in seconds): a valid value is sent as 0, so thousands of cases don't each wait up to
+ * 25 s; anything else (a hostile value) is sent as generated.
+ */
+const WAITING_PARAMETERS = new Set(["wait"]);
+const holdShort = (key: string, value: string) =>
+  WAITING_PARAMETERS.has(key) && /^\d+(\.\d+)?$/.test(value) ? "0" : value;
+
 function build(op: DocumentedOperation, base: CallOptions, generated: Case): BuiltRequest {
   const params = matchPath(op.path, base.path ?? op.path);
   if (!params) throw new Error(`base path ${base.path} does not match ${op.path}`);
   const query: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...base.query, ...generated.schemaQuery })) {
-    if (value !== undefined) query[key] = asText(value);
+    if (value !== undefined) query[key] = holdShort(key, asText(value));
   }
   let body = generated.schemaBody ?? base.body;
   let rawBody: string | undefined;
@@ -271,7 +280,7 @@ function build(op: DocumentedOperation, base: CallOptions, generated: Case): Bui
       params[mutation.name] = mutation.value;
       break;
     case "query":
-      query[mutation.name] = mutation.value;
+      query[mutation.name] = holdShort(mutation.name, mutation.value);
       break;
     case "extra-query":
       define(query, mutation.key, mutation.value);

@@ -7,6 +7,18 @@ const CHANNEL_ID = randomUUID();
 const CONTACT_ID = randomUUID();
 const CONVERSATION_ID = randomUUID();
 const MESSAGE_ID = randomUUID();
+/**
+ * Rows of their own for the DELETE fixtures, so a delete that succeeds (as tenant A's owner in the
+ * fuzz test) leaves the rows every other fixture aims at in place.
+ */
+const DELETABLE = {
+  channel: randomUUID(),
+  contact: randomUUID(),
+  customer: randomUUID(),
+  conversation: randomUUID(),
+  chat: randomUUID(),
+  message: randomUUID(),
+};
 const CONTACT_PHONE = "+15550001001";
 const CONTACT_EMAIL = "matrix-a-contact@example.test";
 const MESSAGE_TEXT = "matrix-a-message-text";
@@ -15,37 +27,39 @@ const freshPhone = () => `+1444${String(Math.floor(Math.random() * 1e7)).padStar
 
 export default defineMatrix({
   seed: async (db, a) => {
-    await db.insert(channels).values({
-      id: CHANNEL_ID,
-      tenantId: a.tenantId,
-      type: "whatsapp",
-      platformSpecificId: "matrix-a-phone-number-id",
-      name: "Matrix A WhatsApp",
-    });
-    await db.insert(contacts).values({
-      id: CONTACT_ID,
-      tenantId: a.tenantId,
-      phoneNumber: CONTACT_PHONE,
-      email: CONTACT_EMAIL,
-      name: "Matrix A Contact",
-    });
-    await db.insert(conversations).values({
-      id: CONVERSATION_ID,
-      tenantId: a.tenantId,
-      channelType: "whatsapp",
-      channelId: CHANNEL_ID,
-      contactId: CONTACT_ID,
-      subject: "Matrix A conversation",
-    });
-    await db.insert(messages).values({
-      id: MESSAGE_ID,
-      tenantId: a.tenantId,
+    const tenantId = a.tenantId;
+    await db.insert(channels).values([
+      {
+        id: CHANNEL_ID,
+        tenantId,
+        type: "whatsapp",
+        platformSpecificId: "matrix-a-phone-number-id",
+        name: "Matrix A WhatsApp",
+      },
+      { id: DELETABLE.channel, tenantId, type: "email", name: "Matrix A mailbox" },
+    ]);
+    await db.insert(contacts).values([
+      { id: CONTACT_ID, tenantId, phoneNumber: CONTACT_PHONE, email: CONTACT_EMAIL, name: "Matrix A Contact" },
+      { id: DELETABLE.contact, tenantId, name: "Matrix A contact to delete" },
+      { id: DELETABLE.customer, tenantId, name: "Matrix A customer to delete" },
+    ]);
+    const conversation = { tenantId, channelType: "whatsapp" as const, channelId: CHANNEL_ID, contactId: CONTACT_ID };
+    await db.insert(conversations).values([
+      { ...conversation, id: CONVERSATION_ID, subject: "Matrix A conversation" },
+      { ...conversation, id: DELETABLE.conversation },
+      { ...conversation, id: DELETABLE.chat },
+    ]);
+    const message = {
+      tenantId,
       conversationId: CONVERSATION_ID,
       channelId: CHANNEL_ID,
-      direction: "inbound",
-      sender: "customer",
-      text: MESSAGE_TEXT,
-    });
+      direction: "inbound" as const,
+      sender: "customer" as const,
+    };
+    await db.insert(messages).values([
+      { ...message, id: MESSAGE_ID, text: MESSAGE_TEXT },
+      { ...message, id: DELETABLE.message },
+    ]);
     return {};
   },
   fixtures: {
@@ -64,7 +78,7 @@ export default defineMatrix({
       path: `/api/channels/${CHANNEL_ID}`,
       body: { accessToken: "attacker-token-000000", isActive: false },
     }),
-    "DELETE /api/channels/:id": () => ({ path: `/api/channels/${CHANNEL_ID}` }),
+    "DELETE /api/channels/:id": () => ({ path: `/api/channels/${DELETABLE.channel}` }),
     "GET /api/contacts": () => ({ query: { limit: 100, include: "identities" } }),
     "POST /api/contacts": () => ({
       body: {
@@ -82,7 +96,7 @@ export default defineMatrix({
       path: `/api/contacts/${CONTACT_ID}`,
       body: { tags: ["hijacked"], identities: [{ channelId: CHANNEL_ID, platformCustomerId: "hijacked" }] },
     }),
-    "DELETE /api/contacts/:id": () => ({ path: `/api/contacts/${CONTACT_ID}` }),
+    "DELETE /api/contacts/:id": () => ({ path: `/api/contacts/${DELETABLE.contact}` }),
     "GET /api/customers": () => ({ query: { limit: 100 } }),
     "POST /api/customers": () => ({
       body: { channelId: CHANNEL_ID, platformCustomerId: "matrix-customer", fullName: "Matrix", phone: freshPhone() },
@@ -93,7 +107,7 @@ export default defineMatrix({
       path: `/api/customers/${CONTACT_ID}`,
       body: { channelId: CHANNEL_ID, platformCustomerId: "hijacked" },
     }),
-    "DELETE /api/customers/:id": () => ({ path: `/api/customers/${CONTACT_ID}` }),
+    "DELETE /api/customers/:id": () => ({ path: `/api/customers/${DELETABLE.customer}` }),
     "GET /api/contacts/export": () => ({}),
     "POST /api/contacts/import/csv": () => ({
       rawBody: `phoneNumber,name\n${freshPhone()},Matrix import\n`,
@@ -107,14 +121,14 @@ export default defineMatrix({
     "GET /api/conversations/:id": () => ({ path: `/api/conversations/${CONVERSATION_ID}` }),
     "PATCH /api/conversations/:id": (w) => ({
       path: `/api/conversations/${CONVERSATION_ID}`,
-      body: { status: "closed", assigneeId: w.a.userId, tags: ["hijacked"] },
+      body: { status: "pending", assigneeId: w.a.userId, tags: ["hijacked"] },
     }),
-    "DELETE /api/conversations/:id": () => ({ path: `/api/conversations/${CONVERSATION_ID}` }),
+    "DELETE /api/conversations/:id": () => ({ path: `/api/conversations/${DELETABLE.conversation}` }),
     "GET /api/chats": () => ({ query: { customerId: CONTACT_ID } }),
     "POST /api/chats": () => ({ body: { channelId: CHANNEL_ID, customerId: CONTACT_ID } }),
     "GET /api/chats/:id": () => ({ path: `/api/chats/${CONVERSATION_ID}` }),
     "PUT /api/chats/:id": (w) => ({ path: `/api/chats/${CONVERSATION_ID}`, body: { userId: w.a.userId } }),
-    "DELETE /api/chats/:id": () => ({ path: `/api/chats/${CONVERSATION_ID}` }),
+    "DELETE /api/chats/:id": () => ({ path: `/api/chats/${DELETABLE.chat}` }),
     "GET /api/chats/:id/messages": () => ({ path: `/api/chats/${CONVERSATION_ID}/messages` }),
     "POST /api/chats/:id/messages": () => ({
       path: `/api/chats/${CONVERSATION_ID}/messages`,
@@ -129,9 +143,10 @@ export default defineMatrix({
       path: `/api/messages/${MESSAGE_ID}`,
       body: { status: "read", text: "Hijacked" },
     }),
-    "DELETE /api/messages/:id": () => ({ path: `/api/messages/${MESSAGE_ID}` }),
+    "DELETE /api/messages/:id": () => ({ path: `/api/messages/${DELETABLE.message}` }),
   },
   markers: () => [
+    ...Object.values(DELETABLE),
     CHANNEL_ID,
     CONTACT_ID,
     CONVERSATION_ID,
