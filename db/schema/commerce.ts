@@ -15,7 +15,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { createdAt, oneOf, updatedAt } from "./columns";
 import { channels, contacts } from "./inbox";
-import { tenants, users } from "./platform";
+import { tenantColumn, users } from "./platform";
 
 /**
  * Commerce (spec 002): products, orders and their items. Money is `numeric(10,2)` read as a decimal
@@ -32,9 +32,7 @@ export const products = pgTable(
   "products",
   {
     id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     name: text().notNull(),
     description: text(),
     /** What the returns desk's policy rules match on (spec 000's product category). */
@@ -63,9 +61,7 @@ export const orders = pgTable(
   "orders",
   {
     id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     customerId: uuid().notNull(),
     channelId: uuid(),
     /** The user who took the order, when one did. */

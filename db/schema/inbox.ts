@@ -15,7 +15,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { createdAt, oneOf, updatedAt } from "./columns";
-import { tenants, users } from "./platform";
+import { tenantColumn, users } from "./platform";
 
 /**
  * The inbox (DESIGN §1): every customer, on every channel, in one place. Spec 002's connected
@@ -66,9 +66,7 @@ export const channels = pgTable(
   "channels",
   {
     id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     type: text().$type<ChannelType>().notNull(),
     /** The platform's own id for it (a WhatsApp phone number id, a Shopify shop); unique per tenant and type. */
     platformSpecificId: text(),
@@ -97,9 +95,7 @@ export const contacts = pgTable(
   "contacts",
   {
     id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     phoneNumber: text(),
     name: text(),
     email: text(),
@@ -155,9 +151,7 @@ export const conversations = pgTable(
   "conversations",
   {
     id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     channelType: text().$type<ChannelType>().notNull(),
     channelId: uuid(),
     contactId: uuid(),

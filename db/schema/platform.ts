@@ -51,13 +51,17 @@ export const tenants = pgTable("tenants", {
   updatedAt: updatedAt(),
 });
 
+/** Every tenant-owned row's `tenant_id`: its rows go when the tenant does. */
+export const tenantColumn = () =>
+  uuid()
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" });
+
 export const users = pgTable(
   "users",
   {
     id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     // Login is by email alone, so an address belongs to one user across all tenants.
     email: text().notNull(),
     name: text().notNull(),
@@ -82,9 +86,7 @@ export const refreshTokens = pgTable(
   "refresh_tokens",
   {
     id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     userId: uuid()
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
@@ -103,9 +105,7 @@ export const apiKeys = pgTable(
   "api_keys",
   {
     id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     name: text().notNull(),
     /** The first characters of the key, shown in lists so people can tell keys apart. */
     prefix: text().notNull(),
@@ -137,9 +137,7 @@ export const credentials = pgTable(
   "credentials",
   {
     id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     kind: text().notNull(),
     name: text().notNull(),
     data: jsonb().$type<Record<string, unknown>>().notNull().default({}),
@@ -178,9 +176,7 @@ export const userPreferences = pgTable("user_preferences", {
   userId: uuid()
     .primaryKey()
     .references(() => users.id, { onDelete: "cascade" }),
-  tenantId: uuid()
-    .notNull()
-    .references(() => tenants.id, { onDelete: "cascade" }),
+  tenantId: tenantColumn(),
   preferences: jsonb().$type<Record<string, unknown>>().notNull(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
@@ -190,9 +186,7 @@ export const auditLog = pgTable(
   "audit_log",
   {
     id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     actorType: text().$type<(typeof AUDIT_ACTOR_TYPES)[number]>().notNull(),
     actorId: text(),
     action: text().notNull(),
@@ -223,9 +217,7 @@ export const rateLimits = pgTable("rate_limits", {
 export const syncState = pgTable(
   "sync_state",
   {
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     job: text().notNull(),
     scope: text().notNull().default(""),
     /** How far the job has read upstream; its meaning belongs to the job (Retell: a start timestamp in ms). */
@@ -257,9 +249,7 @@ export const syncState = pgTable(
 export const events = pgTable(
   "events",
   {
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     seq: bigint({ mode: "number" }).notNull(),
     /** Spec 003's event names: `message:new`, `message:status`, `conversation:updated`, ... */
     type: text().notNull(),
@@ -278,9 +268,7 @@ export const events = pgTable(
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
   {
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     key: text().notNull(),
     /** "POST /api/orders": a key names one request to one operation. */
     operation: text().notNull(),

@@ -18,7 +18,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { createdAt, oneOf, updatedAt } from "./columns";
 import { conversations } from "./inbox";
-import { tenants, users } from "./platform";
+import { tenantColumn, users } from "./platform";
 
 /** The returns desk (spec 000). `tenant_id` is the spec's `business_id`. */
 
@@ -49,9 +49,7 @@ export const policies = pgTable(
   "policies",
   {
     id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     version: text().notNull(),
     isActive: boolean().notNull().default(false),
     effectiveDate: timestamp({ withTimezone: true }),
@@ -75,9 +73,7 @@ export const returnRequests = pgTable(
     id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     /** What the customer is given to look the request up; the bigint id stays internal. */
     publicId: uuid().notNull().unique().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     orderId: text().notNull(),
     customerEmail: text().notNull(),
     reasonForReturn: text().notNull(),
@@ -113,9 +109,7 @@ export const callSessions = pgTable(
   "call_sessions",
   {
     id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     /** The chat session (an inbox conversation) the call was started from. */
     chatSessionId: uuid(),
     callType: text().$type<(typeof CALL_SESSION_TYPES)[number]>().notNull(),

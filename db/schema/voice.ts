@@ -14,7 +14,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { createdAt, oneOf, updatedAt } from "./columns";
-import { tenants } from "./platform";
+import { tenantColumn } from "./platform";
 import { settingsSection } from "./settings-section";
 
 /** Retell's call lifecycle, in the order a call moves through it (spec 004, Retell's `call_status`). */
@@ -32,9 +32,7 @@ export const agents = pgTable(
   "agents",
   {
     id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     /** Retell's agent id. */
     agentId: text().notNull(),
     agentName: text(),
@@ -61,9 +59,7 @@ export const calls = pgTable(
   "calls",
   {
     id: uuid().primaryKey().defaultRandom(),
-    tenantId: uuid()
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
+    tenantId: tenantColumn(),
     /** Retell's call id, unique per tenant. */
     callId: text().notNull(),
     /** Retell's agent id; with tenant_id, a reference to agents. */
