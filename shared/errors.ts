@@ -13,8 +13,12 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,
+  /** A free-form WhatsApp message more than 24 hours after the customer last wrote: only a template may go. */
+  OUTSIDE_SERVICE_WINDOW: 422,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
+  /** A provider (Meta's Graph API) refused or failed the request; `details` carry its error. */
+  UPSTREAM_FAILED: 502,
   SERVICE_UNAVAILABLE: 503,
 } as const;
 

@@ -47,12 +47,17 @@ export const CONTENT_TYPES = [
   "video",
   "audio",
   "file",
+  "document",
   "location",
   "sticker",
+  "contacts",
   "template",
   "interactive",
+  "button",
   "reaction",
+  "unsupported",
 ] as const;
+export type ContentType = (typeof CONTENT_TYPES)[number];
 /** A message's delivery, in the order it moves (a status only moves forward; `failed` keeps its error fields). */
 export const DELIVERY_STATUSES = ["queued", "sent", "delivered", "read", "failed"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -68,8 +73,13 @@ export const channels = pgTable(
     id: uuid().primaryKey().defaultRandom(),
     tenantId: tenantColumn(),
     type: text().$type<ChannelType>().notNull(),
-    /** The platform's own id for it (a WhatsApp phone number id, a Shopify shop); unique per tenant and type. */
+    /**
+     * The platform's own id for it (a WhatsApp phone number id, a Shopify shop); unique per tenant and
+     * type, and a WhatsApp number's across tenants too: Meta's webhooks are routed by it.
+     */
     platformSpecificId: text(),
+    /** The platform account it belongs to: a WhatsApp number's Business Account (WABA) id, which routes template events. */
+    accountId: text(),
     name: text().notNull(),
     tokenExpiresAt: timestamp({ withTimezone: true }),
     scopes: text().array().notNull().default(sql`'{}'::text[]`),
@@ -82,6 +92,8 @@ export const channels = pgTable(
     // Lets conversations, identities and orders reference (tenant_id, id): never another tenant's channel.
     unique().on(t.tenantId, t.id),
     unique().on(t.tenantId, t.type, t.platformSpecificId),
+    uniqueIndex("channels_whatsapp_number_key").on(t.platformSpecificId).where(sql`${t.type} = 'whatsapp'`),
+    index().on(t.type, t.accountId),
     oneOf("channels_type_check", t.type, CHANNEL_TYPES),
     index().on(t.tenantId, t.createdAt, t.id),
   ],

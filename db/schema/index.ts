@@ -3,3 +3,4 @@ export * from "./inbox";
 export * from "./platform";
 export * from "./returns";
 export * from "./voice";
+export * from "./whatsapp";

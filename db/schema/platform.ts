@@ -14,10 +14,8 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { z } from "zod";
 import type { SealedField } from "../../shared/crypto/secrets";
 import { createdAt, oneOf, updatedAt } from "./columns";
-import { settingsSection } from "./settings-section";
 
 export const ROLES = [
   "owner",
@@ -154,23 +152,6 @@ export const credentials = pgTable(
     check("credentials_secrets_check", sql`jsonb_typeof(${t.secrets}) = 'object'`),
   ],
 );
-
-/**
- * The platform's settings sections (DESIGN §1: modules declare their own; these move to the WhatsApp
- * module when it exists): the WhatsApp Cloud API number and its webhook's verify token.
- */
-export const whatsappSettings = settingsSection("whatsappConfig", {
-  fields: {
-    phoneNumberId: z.string().max(100),
-    businessAccountId: z.string().max(100),
-    apiVersion: z.string().regex(/^v\d+\.\d+$/, "A Graph API version such as v21.0"),
-  },
-  secrets: ["accessToken", "appSecret"],
-});
-export const webhookSettings = settingsSection("webhookConfig", {
-  fields: { enabled: z.boolean() },
-  secrets: ["verifyToken"],
-});
 
 export const userPreferences = pgTable("user_preferences", {
   userId: uuid()

@@ -1,3 +1,4 @@
+import { applyWhatsAppSettings } from "../../services/inbox/whatsapp/settings";
 import { getSettings, updateSettings } from "../../services/platform/settings";
 import { settings, settingsPatch } from "../../services/platform/settings.schemas";
 import { ADMINS } from "../../shared/auth/roles";
@@ -15,10 +16,18 @@ export default route(config, {
   }),
   PATCH: operation({
     summary: "Change provider settings",
-    description: "WhatsApp, webhook and Retell sections merge field by field; secrets are encrypted at rest.",
+    description:
+      "WhatsApp, webhook and Retell sections merge field by field; secrets are encrypted at rest. `whatsappConfig` " +
+      "and `webhookConfig.verifyToken` are spec 003's shortcut to the tenant's first WhatsApp number: that channel " +
+      "is made to match them (created from phoneNumberId when there is none). Further numbers are channels (POST /api/channels).",
     access: { roles: ADMINS },
     body: settingsPatch,
     response: settings,
-    handler: ({ ctx, body }) => updateSettings(ctx, body),
+    handler: ({ ctx, body }) =>
+      updateSettings(
+        ctx,
+        body,
+        body.whatsappConfig !== undefined || body.webhookConfig !== undefined ? applyWhatsAppSettings : undefined,
+      ),
   }),
 });

@@ -72,10 +72,18 @@ export async function call<T = any>(fn: RouteModule, options: CallOptions = {}):
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   }
   const request = new Request(url, { method: options.method ?? "GET", headers, body });
-  const context = { params, ip: options.ip ?? randomIp(), requestId: crypto.randomUUID() } as unknown as Context;
+  // Work a function defers (context.waitUntil) is awaited before the call returns, so a test sees its effect.
+  const deferred: Promise<unknown>[] = [];
+  const context = {
+    params,
+    ip: options.ip ?? randomIp(),
+    requestId: crypto.randomUUID(),
+    waitUntil: (promise: Promise<unknown>) => deferred.push(promise),
+  } as unknown as Context;
   const before = statementCounter.count;
   const response = await fn.default(request, context);
   const statements = statementCounter.count - before;
+  await Promise.all(deferred);
   const text = await response.text();
   let parsed: unknown;
   try {

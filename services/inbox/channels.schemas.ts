@@ -30,10 +30,29 @@ const fields = {
   platformSpecificId: trimmedText(255)
     .nullable()
     .optional()
-    .describe("The platform's own id for it (a WhatsApp phone number id, a Shopify shop); unique per tenant and type"),
+    .describe(
+      "The platform's own id for it (a WhatsApp phone number id, a Shopify shop); unique per tenant and type, and a " +
+        "WhatsApp phone number id across tenants (Meta's webhooks are routed by it)",
+    ),
+  accountId: trimmedText(255)
+    .nullable()
+    .optional()
+    .describe("The platform account it belongs to: a WhatsApp number's Business Account (WABA) id"),
   name: trimmedText(200),
   accessToken: token.optional(),
   refreshToken: token.optional(),
+  appSecret: token
+    .optional()
+    .describe(
+      "WhatsApp: the Meta app secret its webhooks are signed with, when not the deployment's META_APP_SECRET. " +
+        "Write-only: stored sealed; reads show a masked hint. null removes it",
+    ),
+  verifyToken: token
+    .optional()
+    .describe(
+      "WhatsApp: the verify token Meta's webhook verification (GET /api/webhook) may give, beside META_VERIFY_TOKEN. " +
+        "Write-only: stored sealed; reads show a masked hint. null removes it",
+    ),
   tokenExpiresAt: isoDateInput.nullable().optional(),
   scopes: z.array(trimmedText(200)).max(100).optional().describe("OAuth scopes granted"),
   metadata: jsonObject().nullable().optional().describe("Other platform-specific settings"),
@@ -66,5 +85,5 @@ export const channel = createSelectSchema(channels, {
   metadata: z.record(z.string(), z.unknown()).nullable(),
 })
   .omit({ tenantId: true })
-  .extend({ accessToken: tokenHint, refreshToken: tokenHint })
+  .extend({ accessToken: tokenHint, refreshToken: tokenHint, appSecret: tokenHint, verifyToken: tokenHint })
   .meta({ id: "Channel" });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { and, eq, exists, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { channels, conversations, credentials } from "../../db/schema";
@@ -15,8 +16,11 @@ import type { createChannelBody, listChannelsQuery, updateChannelBody } from "./
  * credential into the channel's own statement and shows each token's masked hint.
  */
 
-const CREDENTIAL_KIND = "channel";
-const TOKEN_KEYS = ["accessToken", "refreshToken"] as const;
+export const CHANNEL_CREDENTIAL_KIND = "channel";
+const CREDENTIAL_KIND = CHANNEL_CREDENTIAL_KIND;
+/** A channel's secrets; a WhatsApp number's also its app secret and webhook verify token. */
+export const TOKEN_KEYS = ["accessToken", "refreshToken", "appSecret", "verifyToken"] as const;
+type TokenKey = (typeof TOKEN_KEYS)[number];
 
 /** The channel's credential's sealed fields, read in the channel's statement (a correlated subquery). */
 const storedTokens = correlated(sql<Record<string, SealedField> | null>`(
@@ -30,8 +34,8 @@ type Row = Omit<typeof channels.$inferSelect, "tenantId"> & { storedTokens: Reco
 /** A channel as answered: its tokens replaced by their hints (`written`: those a write just stored). */
 function view({ storedTokens, ...row }: Row, written?: Fields) {
   const hints = written ?? maskedSecrets(storedTokens);
-  const hint = (key: (typeof TOKEN_KEYS)[number]) => (typeof hints[key] === "string" ? hints[key] : null);
-  return { ...row, accessToken: hint("accessToken"), refreshToken: hint("refreshToken") };
+  const hint = (key: TokenKey) => (typeof hints[key] === "string" ? hints[key] : null);
+  return { ...row, ...(Object.fromEntries(TOKEN_KEYS.map((key) => [key, hint(key)])) as Record<TokenKey, string | null>) };
 }
 
 const missing = () => notFound("Channel");
@@ -39,6 +43,7 @@ const missing = () => notFound("Channel");
 const DUPLICATE = {
   channels_tenantId_type_platformSpecificId_unique:
     "The tenant already has a channel of this type with this platformSpecificId",
+  channels_whatsapp_number_key: "This WhatsApp phone number id is already connected",
 };
 const ofTenant = (tenantId: string, id: string): SQL => and(eq(channels.tenantId, tenantId), eq(channels.id, id))!;
 
@@ -64,25 +69,33 @@ export async function getChannel(ctx: ServiceContext, id: string) {
   return view(row);
 }
 
-type TokenChange = Pick<z.infer<typeof updateChannelBody>, (typeof TOKEN_KEYS)[number]>;
+export type TokenChange = Partial<Record<TokenKey, string | null>>;
 
-/** Stores the tokens the write names (a string seals one, null removes it); undefined when it names none. */
-async function writeTokens(db: ServiceContext["db"], tenantId: string, channelId: string, change: TokenChange) {
-  if (change.accessToken === undefined && change.refreshToken === undefined) return undefined;
-  const saved = await saveCredential(
-    db,
-    tenantId,
-    { kind: CREDENTIAL_KIND, name: channelId },
-    { accessToken: change.accessToken, refreshToken: change.refreshToken },
-    TOKEN_KEYS,
-  );
+/** What finds a channel by its verify token without opening every sealed one: its SHA-256, a plain field. */
+export const verifyTokenHash = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
+
+/**
+ * Stores the tokens the write names (a string seals one, null removes it), and beside a verify token
+ * its hash; undefined when it names none.
+ */
+export async function writeTokens(db: ServiceContext["db"], tenantId: string, channelId: string, change: TokenChange) {
+  const named = Object.fromEntries(TOKEN_KEYS.filter((key) => change[key] !== undefined).map((key) => [key, change[key]]));
+  if (Object.keys(named).length === 0) return undefined;
+  const { verifyToken } = change;
+  if (verifyToken !== undefined) named.verifyTokenHash = verifyToken === null ? null : verifyTokenHash(verifyToken);
+  const saved = await saveCredential(db, tenantId, { kind: CREDENTIAL_KIND, name: channelId }, named, TOKEN_KEYS);
   return saved?.data ?? {};
 }
+
+const tokensOf = <T extends TokenChange>(input: T) => {
+  const { accessToken, refreshToken, appSecret, verifyToken, ...fields } = input;
+  return { tokens: { accessToken, refreshToken, appSecret, verifyToken }, fields };
+};
 
 /** The channel row and its credential in one transaction. */
 export async function createChannel(ctx: ServiceContext, input: z.infer<typeof createChannelBody>) {
   const { tenantId } = ctx.caller;
-  const { accessToken, refreshToken, ...fields } = input;
+  const { tokens, fields } = tokensOf(input);
   return conflictOn(
     ctx.db.transaction(async (tx) => {
       const [row] = await tx
@@ -90,7 +103,7 @@ export async function createChannel(ctx: ServiceContext, input: z.infer<typeof c
         .values({ ...fields, tenantId })
         .returning(shownColumns(channels));
       if (!row) throw new Error("channel insert returned no row");
-      const written = await writeTokens(tx, tenantId, row.id, { accessToken, refreshToken });
+      const written = await writeTokens(tx, tenantId, row.id, tokens);
       return view({ ...row, storedTokens: null }, written);
     }),
     DUPLICATE,
@@ -106,7 +119,8 @@ export async function createChannel(ctx: ServiceContext, input: z.infer<typeof c
  */
 export async function updateChannel(ctx: ServiceContext, id: string, input: z.infer<typeof updateChannelBody>) {
   const { tenantId } = ctx.caller;
-  const { accessToken, refreshToken, type, ...fields } = input;
+  const { tokens, fields: given } = tokensOf(input);
+  const { type, ...fields } = given;
   return conflictOn(
     ctx.db.transaction(async (tx) => {
       const [row] = await tx
@@ -118,7 +132,7 @@ export async function updateChannel(ctx: ServiceContext, id: string, input: z.in
         const [exists] = await tx.select({ id: channels.id }).from(channels).where(ofTenant(tenantId, id));
         throw exists ? unprocessable("A channel's type cannot change; connect a new channel") : missing();
       }
-      return view(row, await writeTokens(tx, tenantId, id, { accessToken, refreshToken }));
+      return view(row, await writeTokens(tx, tenantId, id, tokens));
     }),
     DUPLICATE,
   );

@@ -13,7 +13,7 @@ import {
 } from "../../db/schema";
 import { shownColumns } from "../../shared/columns";
 import type { AuthenticatedCaller, Page, ServiceContext } from "../../shared/context";
-import { type AppError, conflictOn, notFound, unprocessable } from "../../shared/errors";
+import { AppError, conflictOn, notFound, unprocessable } from "../../shared/errors";
 import { childPage, correlated, listPage, type Sort } from "../../shared/pagination";
 import { stateMachine } from "../../shared/state-machine";
 import { appendEvents, type EventType } from "../platform/events";
@@ -42,15 +42,29 @@ const DUPLICATE = {
 type Sender = (typeof MESSAGE_SENDERS)[number];
 
 /**
- * Delivery moves forward only, whatever order a platform reports it in: steps may be skipped (a read
- * receipt can arrive before the delivery one), and only a message not yet delivered can fail.
+ * Delivery moves forward only, whatever order a platform reports it in, up one precedence:
+ *
+ * | status    | may move to                    | error fields |
+ * | --------- | ------------------------------ | ------------ |
+ * | queued    | sent, failed, delivered, read  | none         |
+ * | sent      | failed, delivered, read        | none         |
+ * | failed    | delivered, read                | Meta's code, title and details |
+ * | delivered | read                           | none         |
+ * | read      | (final)                        | none         |
+ *
+ * Steps may be skipped (a read receipt can arrive before the delivery one). `failed` ranks above
+ * `sent` and below `delivered`: a failure after a delivery is a stale report (the phone has the
+ * message) and changes nothing, while a delivery or read after a failure proves the message arrived
+ * and clears the error. So a message's status is the highest it has been reported in, and it carries
+ * error fields exactly when it is `failed`: the stored status, its errors and the events feed never
+ * contradict each other, whatever the arrival order.
  */
 const deliveryStatuses = stateMachine<DeliveryStatus>("message", {
-  queued: ["sent", "delivered", "read", "failed"],
-  sent: ["delivered", "read", "failed"],
+  queued: ["sent", "failed", "delivered", "read"],
+  sent: ["failed", "delivered", "read"],
+  failed: ["delivered", "read"],
   delivered: ["read"],
   read: [],
-  failed: [],
 });
 
 const DELIVERY_ORDER: DeliveryStatus[] = ["queued", "sent", "delivered", "read"];
@@ -67,6 +81,77 @@ function stepTimes(status: DeliveryStatus, stamp: (column: AnyPgColumn) => SQL |
     ...(reached >= 2 ? { deliveredAt: stamp(messages.deliveredAt) } : {}),
     ...(reached >= 3 ? { readAt: stamp(messages.readAt) } : {}),
   };
+}
+
+const NO_ERROR = { errorCode: null, errorTitle: null, errorDetails: null };
+
+/** The status of the message row an UPDATE acts on, as the statement's snapshot shows it (before the change). */
+const prior = alias(messages, "prior");
+const statusBefore = correlated(
+  sql<DeliveryStatus>`(select ${prior.status} from ${messages} as ${prior} where ${prior.id} = ${messages.id})`,
+);
+
+/** A delivery report of a platform (a WhatsApp status webhook) for one of its messages. */
+export interface DeliveryReport {
+  status: Exclude<DeliveryStatus, "queued">;
+  /** When the platform says it happened. */
+  at: Date;
+  error?: { code?: string | null; title?: string | null; details?: string | null };
+  /** Merged into the message's metadata whether or not the status moves (WhatsApp's conversation and pricing). */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Applies a platform's delivery report to the message with that platform id on the channel, by the
+ * precedence above, in one conditional UPDATE: the status (and the step times it implies, first time
+ * kept, and the error fields) changes only when the report moves it forward; the report's metadata is
+ * merged either way. A move is announced as `message:status` in the same transaction. Answers
+ * `unknown` when the channel has no such message (yet: a report can overtake the send that stores its
+ * id), else whether it moved.
+ */
+export async function recordDeliveryReport(
+  tx: Database,
+  tenantId: string,
+  message: { channelId: string; platformMessageId: string },
+  report: DeliveryReport,
+): Promise<"unknown" | "moved" | "unchanged"> {
+  const moves = inArray(messages.status, deliveryStatuses.predecessorsOf(report.status));
+  const ifMoves = (value: SQL | Date | string | null, otherwise: AnyPgColumn) =>
+    sql`case when ${moves} then ${value} else ${otherwise} end`;
+  const steps = Object.fromEntries(
+    Object.entries(stepTimes(report.status, (step) => sql`coalesce(${step}, ${report.at})`)).map(([key, value]) => [
+      key,
+      ifMoves(value, messages[key as "sentAt"]),
+    ]),
+  );
+  // Only a move to failed sets error fields; any other move clears them.
+  const errors = (report.status === "failed" && report.error) || {};
+  const [updated] = await tx
+    .update(messages)
+    .set({
+      status: sql`case when ${moves} then ${report.status} else ${messages.status} end`,
+      ...steps,
+      errorCode: ifMoves(errors.code ?? null, messages.errorCode),
+      errorTitle: ifMoves(errors.title ?? null, messages.errorTitle),
+      errorDetails: ifMoves(errors.details ?? null, messages.errorDetails),
+      ...(report.metadata
+        ? { metadata: sql`coalesce(${messages.metadata}, '{}'::jsonb) || ${JSON.stringify(report.metadata)}::jsonb` }
+        : {}),
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(messages.tenantId, tenantId),
+        eq(messages.channelId, message.channelId),
+        eq(messages.platformMessageId, message.platformMessageId),
+      ),
+    )
+    .returning({ ...messageColumns, statusBefore });
+  if (!updated) return "unknown";
+  const { statusBefore: before, ...row } = updated;
+  if (row.status === before) return "unchanged";
+  await announce(tx, tenantId, "message:status", row);
+  return "moved";
 }
 
 /** What a new message is, once the route has decided who sent it and how far it has got. */
@@ -144,6 +229,26 @@ export async function appendMessage(
   if (fields.replyToId && message.replyToId === null) throw notFound("Message replied to");
   await announce(tx, tenantId, "message:new", message);
   return message;
+}
+
+/**
+ * `appendMessage` for a message a platform delivers, which it may deliver again: in a savepoint, so
+ * a message whose platform id the channel already has (the database's unique key decides, so two
+ * deliveries at the same moment make one row: the second waits for the first to commit) leaves
+ * nothing behind, its conversation's counters included, and answers undefined.
+ */
+export async function appendMessageOnce(
+  tx: Database,
+  tenantId: string,
+  conversationId: string,
+  fields: MessageFields & { platformMessageId: string },
+): Promise<MessageRow | undefined> {
+  try {
+    return await tx.transaction((savepoint) => appendMessage(savepoint, tenantId, conversationId, fields));
+  } catch (error) {
+    if (error instanceof AppError && error.code === "CONFLICT") return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -311,12 +416,6 @@ export async function getMessage(ctx: ServiceContext, id: string) {
   return message;
 }
 
-/** The status of the message row an UPDATE acts on, as the statement's snapshot shows it (before the change). */
-const prior = alias(messages, "prior");
-const statusBefore = correlated(
-  sql<DeliveryStatus>`(select ${prior.status} from ${messages} as ${prior} where ${prior.id} = ${messages.id})`,
-);
-
 /**
  * Edits a message's text, metadata or platform id, and moves its delivery status forward (a move
  * back, or out of read or failed, is a 422 naming the moves allowed; the same status again is no
@@ -341,6 +440,7 @@ export async function updateMessage(ctx: ServiceContext, id: string, input: z.in
             ? {}
             : {
                 status,
+                ...(status === "delivered" || status === "read" ? NO_ERROR : {}),
                 // The same status again keeps its steps' times; a move stamps the steps it reaches first.
                 ...stepTimes(
                   status,

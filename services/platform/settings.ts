@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { Database } from "../../db/client";
 import type { ServiceContext, UserCaller } from "../../shared/context";
 import { recordAudit } from "./audit";
 import { type Credential, DEFAULT_NAME, findCredentials, saveCredential } from "./credentials";
@@ -18,7 +19,17 @@ export async function getSettings(ctx: ServiceContext) {
   return byName(await findCredentials(ctx.db, ctx.caller.tenantId, sectionsFilter));
 }
 
-export async function updateSettings(ctx: ServiceContext<UserCaller>, patch: z.infer<typeof settingsPatch>) {
+/**
+ * Merges the patch's sections into the tenant's settings and records the audit, in one transaction.
+ * `apply` runs in that transaction once the sections are stored: how a module puts its section to use
+ * (the WhatsApp section configures the tenant's first number), so a section and what it configures
+ * never disagree after a write.
+ */
+export async function updateSettings(
+  ctx: ServiceContext<UserCaller>,
+  patch: z.infer<typeof settingsPatch>,
+  apply?: (tx: Database, tenantId: string) => Promise<void>,
+) {
   const { tenantId } = ctx.caller;
   return ctx.db.transaction(async (tx) => {
     const before = byName(await findCredentials(tx, tenantId, sectionsFilter, { lock: true }));
@@ -29,6 +40,7 @@ export async function updateSettings(ctx: ServiceContext<UserCaller>, patch: z.i
       const saved = await saveCredential(tx, tenantId, { kind: section.name }, change, section.secrets);
       after[section.name] = saved?.data ?? null;
     }
+    await apply?.(tx, tenantId);
     await recordAudit(tx, ctx, tenantId, {
       action: "settings.updated",
       entityType: "settings",

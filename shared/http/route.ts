@@ -6,7 +6,7 @@ import { type Access, authenticate, authorize } from "../auth/authenticate";
 import type { AuthenticatedCaller, Caller, Page, ServiceContext, UserCaller } from "../context";
 import { AppError, type ErrorCode } from "../errors";
 import { findJsonProblem } from "../json";
-import { logRequest } from "../log";
+import { logError, logRequest } from "../log";
 import { requestIdOf } from "../request-id";
 import { preflight } from "./cors";
 import { errorResponse } from "./errors";
@@ -33,6 +33,11 @@ interface HandlerInput<A extends Access, P, Q, B> {
   /** The body exactly as received, for operations that verify a signature over it (webhooks). */
   rawBody: string | undefined;
   request: Request;
+  /**
+   * Runs `task` once the answer is on its way (Netlify's `context.waitUntil`): work the caller
+   * must not wait for, such as processing a webhook already stored. A failure is logged, never answered.
+   */
+  after(task: () => Promise<unknown>): void;
 }
 
 /**
@@ -133,9 +138,13 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
         const raw = op.body ? await readJson(request) : undefined;
         const body = op.body ? parse(op.body, raw?.json, "body") : undefined;
         const ip = context?.ip || request.headers.get("x-nf-client-connection-ip") || "unknown";
+        const after = (task: () => Promise<unknown>) => {
+          const running = task().catch((error) => logError({ msg: "background task failed", requestId, error }));
+          context?.waitUntil?.(running);
+        };
         const answer = async (db: Database) => {
           const ctx = { db, caller, requestId, ip } as ServiceContext<never>;
-          const result = await op.handler({ ctx, params, query, body, rawBody: raw?.text, request });
+          const result = await op.handler({ ctx, params, query, body, rawBody: raw?.text, request, after });
           return result instanceof Response ? result : serialize(op, result, query);
         };
         const db = await getDb();
