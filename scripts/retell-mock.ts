@@ -11,9 +11,9 @@
  *
  * Run Frontdesk against it with RETELL_BASE_URL=http://localhost:8899 npm start.
  */
-import { createServer, type IncomingMessage } from "node:http";
 import Retell from "retell-sdk";
 import { FakeRetell } from "./dev/fake-retell";
+import { serveMock } from "./dev/mock-server";
 
 const port = Number(process.env.RETELL_MOCK_PORT ?? 8899);
 const webhookUrl = process.env.WEBHOOK_URL ?? "http://localhost:8888/api/webhooks/retell";
@@ -23,21 +23,6 @@ const DAY = 86_400_000;
 
 const retell = new FakeRetell(apiKey).addAgent(agentId, "Demo front desk");
 retell.addCalls(250, { agentId, start: Date.now() - 14 * DAY, spacingMs: (14 * DAY) / 250 });
-
-async function toRequest(message: IncomingMessage): Promise<Request> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of message) chunks.push(chunk as Buffer);
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(message.headers)) {
-    if (typeof value === "string") headers.set(name, value);
-  }
-  const hasBody = message.method !== "GET" && message.method !== "HEAD";
-  return new Request(new URL(message.url ?? "/", `http://localhost:${port}`), {
-    method: message.method,
-    headers,
-    body: hasBody ? Buffer.concat(chunks) : undefined,
-  });
-}
 
 async function control(request: Request, url: URL): Promise<Response | undefined> {
   if (request.method !== "POST") return undefined;
@@ -61,17 +46,10 @@ async function control(request: Request, url: URL): Promise<Response | undefined
   return undefined;
 }
 
-createServer(async (message, reply) => {
-  try {
-    const request = await toRequest(message);
-    const response = (await control(request, new URL(request.url))) ?? (await retell.handle(request));
-    reply.writeHead(response.status, Object.fromEntries(response.headers));
-    reply.end(Buffer.from(await response.arrayBuffer()));
-  } catch (error) {
-    reply.writeHead(500, { "content-type": "application/json" });
-    reply.end(JSON.stringify({ message: String(error) }));
-  }
-}).listen(port, () => {
+const handle = async (request: Request) =>
+  (await control(request, new URL(request.url))) ?? (await retell.handle(request));
+
+serveMock(port, handle, () => {
   const example = [...retell.calls.keys()].at(-1);
   console.log(`Mock Retell API on http://localhost:${port}: agent ${agentId}, ${retell.calls.size} calls
   API key   ${apiKey}

@@ -98,9 +98,7 @@ export const webhookEvents = pgTable(
   (t) => [
     oneOf("webhook_events_status_check", t.status, WEBHOOK_EVENT_STATUSES),
     // The retry job's queue: only what still needs work is indexed.
-    index("webhook_events_retry_index")
-      .on(t.receivedAt)
-      .where(sql`${t.status} in ('pending', 'failed')`),
+    index("webhook_events_retry_index").on(t.receivedAt).where(sql`${t.status} in ('pending', 'failed')`),
     index().on(t.receivedAt),
   ],
 );

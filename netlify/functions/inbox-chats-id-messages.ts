@@ -1,5 +1,6 @@
 import { listMessagesOfChat, postMessageToChat } from "../../services/inbox/messages";
 import { chatMessage, createChatMessageBody, listChatMessagesQuery } from "../../services/inbox/messages.schemas";
+import { errorResponse } from "../../shared/http/errors";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { idParams } from "../../shared/schemas";
 
@@ -21,13 +22,19 @@ export default route(config, {
   POST: operation({
     summary: "Add a message to a chat (spec 002)",
     description:
-      "POST /api/messages in this chat: an outbound message is stored queued, an inbound one (senderType CUSTOMER) " +
-      "delivered. A resolved or closed chat is a 422. Announced as message:new.",
+      "POST /api/messages in this chat: an outbound message is stored queued and, on an active WhatsApp number, sent " +
+      "through Meta (answered sent, or a 502 UPSTREAM_FAILED with the message stored failed; outside the 24-hour " +
+      "window anything but a template is a 422 OUTSIDE_SERVICE_WINDOW); an inbound one (senderType CUSTOMER) is " +
+      "stored delivered. A resolved or closed chat is a 422. Announced as message:new.",
     access: { scopes: ["write", "ai-agent"] },
     params: idParams.strict(),
     body: createChatMessageBody,
     response: chatMessage,
     status: 201,
-    handler: ({ ctx, params, body }) => postMessageToChat(ctx, params.id, body),
+    errors: ["UPSTREAM_FAILED"],
+    handler: async ({ ctx, params, body, request }) => {
+      const { message, failure } = await postMessageToChat(ctx, params.id, body);
+      return failure ? errorResponse(failure, ctx.requestId, request) : message;
+    },
   }),
 });

@@ -14,12 +14,14 @@ export const config: RouteConfig = { path: "/api/chats/:id" };
 export default route(config, {
   GET: operation({
     summary: "One chat (spec 002) with its customer and recent messages",
-    description: "GET /api/conversations/:id with spec 002's chatId, customerId and userId beside Frontdesk's names.",
+    description:
+      "GET /api/conversations/:id with spec 002's chatId, customerId and userId beside Frontdesk's names; a user's " +
+      "read clears the unread count and marks WhatsApp messages read at Meta as that does.",
     access: { scopes: ["read"] },
     params: conversationIdParams,
     query: getConversationQuery,
     response: chatDetail,
-    handler: ({ ctx, params, query }) => getChat(ctx, params.id, query),
+    handler: ({ ctx, params, query, after }) => getChat(ctx, params.id, { ...query, after }),
   }),
   PUT: operation({
     summary: "Update a chat (spec 002)",

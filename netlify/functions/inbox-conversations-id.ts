@@ -16,12 +16,13 @@ export default route(config, {
     summary: "One conversation with its contact and recent messages",
     description:
       "The most recent messages (?messages=, default 20, at most 100), oldest first. A user reading it clears its " +
-      "unread count; an API key's read does not.",
+      "unread count (an API key's read does not) and, on a WhatsApp number, marks the latest inbound message read " +
+      "at Meta once answered (the customer sees blue ticks; a failure there is logged, not answered).",
     access: { scopes: ["read"] },
     params: conversationIdParams,
     query: getConversationQuery,
     response: conversationDetail,
-    handler: ({ ctx, params, query }) => getConversation(ctx, params.id, query),
+    handler: ({ ctx, params, query, after }) => getConversation(ctx, params.id, { ...query, after }),
   }),
   PATCH: operation({
     summary: "Assign, set status, tags, subject or AI fields",

@@ -1,5 +1,6 @@
 import { createMessage, listTenantMessages } from "../../services/inbox/messages";
 import { createMessageBody, listMessagesQuery, message } from "../../services/inbox/messages.schemas";
+import { errorResponse } from "../../shared/http/errors";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/messages" };
@@ -21,13 +22,24 @@ export default route(config, {
     summary: "Send a message",
     description:
       "In a conversation (conversationId), or, as spec 003 sends it, `to` a phone number: that contact's open " +
-      "WhatsApp conversation, started if there is none. Stored queued until a channel sends it; announced as " +
-      "message:new. A resolved or closed conversation is a 422. Retries with the same Idempotency-Key answer the first response.",
+      "WhatsApp conversation, started if there is none. Announced as message:new. On an active WhatsApp number an " +
+      "outbound message is stored queued, sent through Meta (text with link preview, image, video, audio or document " +
+      "by link, template, reaction; replyToId quotes the message replied to) and answered `sent` with Meta's id " +
+      "(platformMessageId). Meta's refusal (a bad number, re-engagement required, a paused template; or a 429 or 5xx " +
+      "still failing when the time runs out) is a 502 UPSTREAM_FAILED with Graph's status and code in details, the " +
+      "message stored failed with Meta's error. Anything but a template more than 24 hours after the contact last wrote " +
+      "on that number is a 422 OUTSIDE_SERVICE_WINDOW, nothing stored. On other channels the message stays queued. A " +
+      "resolved or closed conversation is a 422. A retry with the same Idempotency-Key answers the first response, " +
+      "a 502 included, and sends nothing again.",
     access: { scopes: ["write", "ai-agent"] },
     idempotent: true,
     body: createMessageBody,
     response: message,
     status: 201,
-    handler: ({ ctx, body }) => createMessage(ctx, body),
+    errors: ["UPSTREAM_FAILED"],
+    handler: async ({ ctx, body, request }) => {
+      const { message, failure } = await createMessage(ctx, body);
+      return failure ? errorResponse(failure, ctx.requestId, request) : message;
+    },
   }),
 });

@@ -19,7 +19,7 @@ import type { createChannelBody, listChannelsQuery, updateChannelBody } from "./
 export const CHANNEL_CREDENTIAL_KIND = "channel";
 const CREDENTIAL_KIND = CHANNEL_CREDENTIAL_KIND;
 /** A channel's secrets; a WhatsApp number's also its app secret and webhook verify token. */
-export const TOKEN_KEYS = ["accessToken", "refreshToken", "appSecret", "verifyToken"] as const;
+const TOKEN_KEYS = ["accessToken", "refreshToken", "appSecret", "verifyToken"] as const;
 type TokenKey = (typeof TOKEN_KEYS)[number];
 
 /** The channel's credential's sealed fields, read in the channel's statement (a correlated subquery). */
@@ -35,7 +35,10 @@ type Row = Omit<typeof channels.$inferSelect, "tenantId"> & { storedTokens: Reco
 function view({ storedTokens, ...row }: Row, written?: Fields) {
   const hints = written ?? maskedSecrets(storedTokens);
   const hint = (key: TokenKey) => (typeof hints[key] === "string" ? hints[key] : null);
-  return { ...row, ...(Object.fromEntries(TOKEN_KEYS.map((key) => [key, hint(key)])) as Record<TokenKey, string | null>) };
+  return {
+    ...row,
+    ...(Object.fromEntries(TOKEN_KEYS.map((key) => [key, hint(key)])) as Record<TokenKey, string | null>),
+  };
 }
 
 const missing = () => notFound("Channel");
@@ -79,7 +82,9 @@ export const verifyTokenHash = (token: string) => createHash("sha256").update(to
  * its hash; undefined when it names none.
  */
 export async function writeTokens(db: ServiceContext["db"], tenantId: string, channelId: string, change: TokenChange) {
-  const named = Object.fromEntries(TOKEN_KEYS.filter((key) => change[key] !== undefined).map((key) => [key, change[key]]));
+  const named = Object.fromEntries(
+    TOKEN_KEYS.filter((key) => change[key] !== undefined).map((key) => [key, change[key]]),
+  );
   if (Object.keys(named).length === 0) return undefined;
   const { verifyToken } = change;
   if (verifyToken !== undefined) named.verifyTokenHash = verifyToken === null ? null : verifyTokenHash(verifyToken);

@@ -23,6 +23,7 @@ import type {
   listConversationsQuery,
   updateConversationBody,
 } from "./conversations.schemas";
+import { markReadAtMeta } from "./whatsapp/send";
 
 /**
  * Conversations of every channel (spec 002's chats, spec 003's conversations, spec 001's records,
@@ -57,6 +58,14 @@ export type MessageRow = JsonRow<typeof messageColumns>;
 /** The most recent messages of a conversation, a derived table read through this alias. */
 const recentMessage = alias(messages, "recent_message");
 const recentMessageColumns = shownColumns(recentMessage);
+/** The platform id of the conversation's latest inbound message (a WhatsApp wamid), or null. */
+const latestInbound = alias(messages, "latest_inbound");
+const latestInboundWamid = correlated(sql<string | null>`(
+  select ${latestInbound.platformMessageId} from ${messages} as ${latestInbound}
+  where ${latestInbound.tenantId} = ${conversations.tenantId} and ${latestInbound.conversationId} = ${conversations.id}
+    and ${latestInbound.direction} = 'inbound'
+  order by ${latestInbound.timestamp} desc, ${latestInbound.id} desc limit 1
+)`);
 /** The conversation as the statement's snapshot shows it (what a reader saw), beside the row an UPDATE acts on. */
 const seen = alias(conversations, "seen");
 
@@ -103,9 +112,11 @@ export async function listConversations(ctx: ServiceContext, query: z.infer<type
  * count of the statement's snapshot is subtracted (floored at 0), so messages committed after that
  * snapshot (which READ COMMITTED's UPDATE would otherwise act on, reading the latest row) stay
  * unread. An API key's read leaves the count as it is: integrations and AI agents reading a
- * conversation are not the staff the count is for.
+ * conversation are not the staff the count is for. A user's read that cleared unread messages of a
+ * WhatsApp conversation marks the latest (and with it those before) read at Meta too, once answered
+ * (`options.after`); the same statement reads its WhatsApp id.
  */
-export async function getConversation(ctx: ServiceContext, id: string, options: { messages: number }) {
+export async function getConversation(ctx: ServiceContext, id: string, options: ReadOptions) {
   const { tenantId } = ctx.caller;
   const ofConversation = and(eq(conversations.tenantId, tenantId), eq(conversations.id, id));
   const readByUser = ctx.caller.kind === "user";
@@ -123,6 +134,9 @@ export async function getConversation(ctx: ServiceContext, id: string, options: 
     unreadCount: readByUser ? sql<number>`0`.mapWith(Number) : conversations.unreadCount,
     contact: contactOfRow,
     messages: recent,
+    // What a user's read clears (the count the statement's snapshot shows), and the message it marks read at Meta.
+    unreadSeen: conversations.unreadCount,
+    latestInboundWamid: readByUser ? latestInboundWamid : sql<null>`null`,
   };
   const cleared = ctx.db.$with("cleared").as(
     ctx.db
@@ -139,7 +153,19 @@ export async function getConversation(ctx: ServiceContext, id: string, options: 
   const read = readByUser ? ctx.db.with(cleared).select(selection) : ctx.db.select(selection);
   const [row] = await read.from(conversations).where(ofConversation);
   if (!row) throw notFound("Conversation");
-  return { ...row, messages: fromJsonRows(messageColumns, row.messages) };
+  const { unreadSeen, latestInboundWamid: wamid, ...conversation } = row;
+  const { channelId } = conversation;
+  if (unreadSeen > 0 && wamid && channelId && conversation.channelType === "whatsapp") {
+    options.after?.(() => markReadAtMeta(ctx.db, tenantId, channelId, wamid));
+  }
+  return { ...conversation, messages: fromJsonRows(messageColumns, conversation.messages) };
+}
+
+interface ReadOptions {
+  /** How many of the most recent messages to include. */
+  messages: number;
+  /** Runs work once the answer is on its way (the route's `after`): marking WhatsApp messages read at Meta. */
+  after?: (task: () => Promise<unknown>) => void;
 }
 
 type NewConversation = Omit<z.infer<typeof createConversationBody>, "channelType" | "channelId"> & {
@@ -253,7 +279,7 @@ export async function listChats(ctx: ServiceContext, query: z.infer<typeof listC
 export const createChat = async (ctx: ServiceContext, input: z.infer<typeof createConversationBody>) =>
   withChatNames(await createConversation(ctx, input));
 
-export const getChat = async (ctx: ServiceContext, id: string, options: { messages: number }) =>
+export const getChat = async (ctx: ServiceContext, id: string, options: ReadOptions) =>
   withChatNames(await getConversation(ctx, id, options));
 
 export const updateChat = async (ctx: ServiceContext, id: string, input: z.infer<typeof updateConversationBody>) =>

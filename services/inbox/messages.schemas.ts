@@ -1,6 +1,13 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
-import { CONTENT_TYPES, DELIVERY_STATUSES, MESSAGE_DIRECTIONS, MESSAGE_SENDERS, messages } from "../../db/schema";
+import {
+  CONTENT_TYPES,
+  type ContentType,
+  DELIVERY_STATUSES,
+  MESSAGE_DIRECTIONS,
+  MESSAGE_SENDERS,
+  messages,
+} from "../../db/schema";
 import { anyCaseEnum, httpUrl, idParams, isoDateInput, jsonObject, pageQuery, trimmedText } from "../../shared/schemas";
 import { withAliases } from "../platform/spec-aliases";
 import { phoneNumber } from "./contacts.schemas";
@@ -18,18 +25,128 @@ const contentType = anyCaseEnum(CONTENT_TYPES);
 const deliveryStatus = anyCaseEnum(DELIVERY_STATUSES);
 const direction = anyCaseEnum(MESSAGE_DIRECTIONS);
 
-/** Spec 003's `content`: `{ text }` or `{ mediaUrl, caption }`; spec 002's `content` is the text itself. */
-const content = z.union([
-  z.string().min(1).max(MAX_TEXT_LENGTH),
+const messageText = z.string().min(1).max(MAX_TEXT_LENGTH);
+
+/** Spec 003's `content` of a text message. */
+const textContent = z
+  .object({
+    text: messageText,
+    previewUrl: z
+      .boolean()
+      .optional()
+      .describe("WhatsApp shows a preview of the text's first link (Meta's preview_url)"),
+  })
+  .strict();
+
+/** Of an image, video, audio or document message, by link. */
+export const mediaContent = z
+  .object({
+    mediaUrl: httpUrl,
+    caption: z.string().max(MAX_TEXT_LENGTH).optional().describe("Not for audio, which WhatsApp shows without one"),
+    filename: trimmedText(240).optional().describe("A document's file name, as the recipient sees it"),
+  })
+  .strict();
+
+/** A value that may fill a named parameter (`{{first_name}}`) of a template whose parameter format is NAMED. */
+const parameterName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,99}$/)
+  .optional();
+const mediaLink = z.object({ link: httpUrl }).strict();
+
+/** One parameter of a template component, in Meta's shape (type and its object). */
+const templateParameter = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("text"), text: messageText, parameter_name: parameterName }).strict(),
   z
     .object({
-      text: z.string().min(1).max(MAX_TEXT_LENGTH).optional(),
-      mediaUrl: httpUrl.optional(),
-      caption: z.string().max(MAX_TEXT_LENGTH).optional(),
+      type: z.literal("currency"),
+      currency: z
+        .object({
+          fallback_value: trimmedText(100),
+          code: z.string().regex(/^[A-Z]{3}$/, "An ISO 4217 code"),
+          amount_1000: z.number().int().describe("The amount times 1000"),
+        })
+        .strict(),
+      parameter_name: parameterName,
     })
-    .strict()
-    .refine((value) => value.text !== undefined || value.mediaUrl !== undefined, "Give text or mediaUrl"),
+    .strict(),
+  z
+    .object({
+      type: z.literal("date_time"),
+      date_time: z.object({ fallback_value: trimmedText(100) }).strict(),
+      parameter_name: parameterName,
+    })
+    .strict(),
+  z.object({ type: z.literal("image"), image: mediaLink }).strict(),
+  z.object({ type: z.literal("video"), video: mediaLink }).strict(),
+  z
+    .object({ type: z.literal("document"), document: mediaLink.extend({ filename: trimmedText(240).optional() }) })
+    .strict(),
+  z.object({ type: z.literal("payload"), payload: trimmedText(1000) }).strict(),
+  z.object({ type: z.literal("coupon_code"), coupon_code: trimmedText(15) }).strict(),
 ]);
+
+/** A component of a template send (Meta's): the header, body or a button, with its parameters. */
+const templateComponent = z
+  .object({
+    type: anyCaseEnum(["header", "body", "button"]),
+    sub_type: anyCaseEnum(["quick_reply", "url", "copy_code"]).optional().describe("A button's kind"),
+    index: z
+      .union([z.int().min(0).max(9), z.string().regex(/^\d$/)])
+      .optional()
+      .describe("A button's position in the template, from 0"),
+    parameters: z.array(templateParameter).max(100),
+  })
+  .strict()
+  .refine(
+    (component) =>
+      component.type === "button"
+        ? component.sub_type !== undefined && component.index !== undefined
+        : component.sub_type === undefined && component.index === undefined,
+    { message: "A button component has sub_type and index; a header or body has neither", path: ["sub_type"] },
+  );
+
+/** Of a template message: an approved template of the number's account, by name and language. */
+export const templateContent = z
+  .object({
+    name: z.string().regex(/^[a-z0-9_]{1,512}$/, "Lower-case letters, digits and underscores"),
+    language: z
+      .string()
+      .regex(/^[a-z]{2,3}(_[A-Za-z]{2,4})?$/, "A language code of the template, such as en or en_US")
+      .describe("Meta's language code of the template (en, en_US, pt_BR)"),
+    components: z.array(templateComponent).max(20).optional(),
+  })
+  .strict();
+
+/** Of a reaction: an emoji on a message of the same conversation (an empty one takes the reaction away). */
+export const reactionContent = z
+  .object({
+    messageId: z.uuid().describe("A message of the conversation"),
+    emoji: z.string().max(32),
+  })
+  .strict();
+
+const MEDIA_TYPES: readonly ContentType[] = ["image", "video", "audio", "document", "file", "sticker"];
+/** The `content` shape each type takes (a text message's, media's, ...) and how it reads; any other type takes text or media. */
+const SHAPES = {
+  text: { schema: textContent, reads: "{ text, previewUrl? }" },
+  media: { schema: mediaContent, reads: "{ mediaUrl, caption?, filename? }" },
+  template: { schema: templateContent, reads: "{ name, language, components? }" },
+  reaction: { schema: reactionContent, reads: "{ messageId, emoji }" },
+};
+const shapesOf = (type: ContentType) =>
+  type === "text" || type === "template" || type === "reaction"
+    ? [SHAPES[type]]
+    : MEDIA_TYPES.includes(type)
+      ? [SHAPES.media]
+      : [SHAPES.text, SHAPES.media];
+
+/**
+ * Spec 003's `content`, whose shape fits `type` (text, media by link, template, reaction), or spec
+ * 002's `content`, the text itself.
+ */
+const content = z.union([messageText, textContent, mediaContent, templateContent, reactionContent]);
+type Content = z.infer<typeof content>;
 
 const messageFields = {
   sender: messageSender
@@ -39,11 +156,17 @@ const messageFields = {
         "`customer` records an inbound message",
     ),
   contentType: contentType.default("text"),
-  text: z.string().min(1).max(MAX_TEXT_LENGTH).optional(),
+  text: messageText.optional(),
   content: content
     .optional()
-    .describe("Spec 003's `{ text }` or `{ mediaUrl, caption }` (stored as payload), or spec 002's text"),
-  payload: jsonObject().optional().describe("Structured content: media, location, template parameters"),
+    .describe(
+      "Spec 003's content, stored as the payload, shaped by type: text `{ text, previewUrl? }`; image, video, " +
+        "audio, document `{ mediaUrl, caption?, filename? }`; template `{ name, language, components? }` " +
+        "(components and their parameters in Meta's shape); reaction `{ messageId, emoji }`. Or spec 002's text",
+    ),
+  payload: jsonObject()
+    .optional()
+    .describe("Structured content, as content's shapes (a WhatsApp send reads them from here)"),
   metadata: jsonObject().optional(),
   platformMessageId: trimmedText(500).optional().describe("The platform's id; unique per channel (409)"),
   replyToId: z.uuid().optional().describe("A message of the same conversation"),
@@ -51,22 +174,38 @@ const messageFields = {
 };
 const MESSAGE_ALIASES = { senderType: "sender", type: "contentType" } as const;
 
+/** What a list shows of spec 003's content (as of an inbound WhatsApp message): its text, caption or emoji. */
+const textOf = (given: Exclude<Content, string>) =>
+  "text" in given
+    ? given.text
+    : "caption" in given
+      ? given.caption
+      : "emoji" in given
+        ? given.emoji || undefined
+        : undefined;
+
 /** What a new message carries once spec 003's `content` is unfolded into text and payload. */
-function unfoldContent<T extends { text?: string; content?: z.infer<typeof content>; payload?: object }>(
-  value: T,
-  ctx: z.RefinementCtx,
-) {
+function unfoldContent<
+  T extends { contentType: ContentType; text?: string; content?: Content; payload?: Record<string, unknown> },
+>(value: T, ctx: z.RefinementCtx) {
   const { content: given, ...rest } = value;
   if (given !== undefined && (value.text !== undefined || value.payload !== undefined)) {
     ctx.addIssue({ code: "custom", path: ["content"], message: "Give content, or text and payload, not both" });
     return z.NEVER;
   }
-  const unfolded =
-    typeof given === "string"
-      ? { text: given }
-      : given
-        ? { text: given.text ?? given.caption, payload: given as Record<string, unknown> }
-        : {};
+  if (typeof given === "object") {
+    const shapes = shapesOf(value.contentType);
+    if (!shapes.some((shape) => shape.schema.safeParse(given).success)) {
+      const reads = shapes.map((shape) => shape.reads).join(" or ");
+      ctx.addIssue({
+        code: "custom",
+        path: ["content"],
+        message: `A ${value.contentType} message's content is ${reads}`,
+      });
+      return z.NEVER;
+    }
+  }
+  const unfolded = typeof given === "string" ? { text: given } : given ? { text: textOf(given), payload: given } : {};
   const message = { ...rest, ...unfolded };
   if (message.text === undefined && message.payload === undefined) {
     ctx.addIssue({ code: "custom", path: ["text"], message: "Give text, content or payload" });

@@ -25,6 +25,8 @@ import type {
   NewMessage,
   updateMessageBody,
 } from "./messages.schemas";
+import { upstreamFailed } from "./whatsapp/graph";
+import { errorFieldsOf, outgoingOf, sendToMeta } from "./whatsapp/send";
 
 /**
  * Messages of every channel. A message is added with `appendMessage`, the one place its
@@ -264,7 +266,7 @@ function senderOf(
     sender,
     senderUserId: caller.kind === "user" && sender === "agent" ? caller.userId : null,
     senderApiKeyId: caller.kind === "apiKey" ? caller.apiKeyId : null,
-    // No channel sends yet: an outbound message waits, queued; an inbound one has arrived.
+    // An outbound message waits, queued, until its channel sends it; an inbound one has arrived.
     status: sender === "customer" ? "delivered" : "queued",
   };
 }
@@ -274,24 +276,60 @@ function fieldsOf(caller: AuthenticatedCaller, input: NewMessage): MessageFields
   return { ...rest, ...senderOf(caller, sender) };
 }
 
-/** POST /api/chats/:id/messages: a message in the conversation the path names. */
-function createConversationMessage(ctx: ServiceContext, conversationId: string, input: NewMessage) {
+/**
+ * A message a caller posted: stored, and sent if its channel sends. `failure` is the provider's
+ * refusal of the send (the message is stored `failed` with its error): the route answers it as an
+ * error while the message stays, so it is returned, not thrown (a throw would roll back an
+ * Idempotency-Key's transaction, and the failed message with it).
+ */
+export interface PostedMessage {
+  message: MessageRow;
+  failure?: AppError;
+}
+
+/**
+ * Adds a message to the conversation `conversationOf` names (found or opened in the message's
+ * transaction) and, when that conversation is on an active WhatsApp number and the message is
+ * outbound, sends it through Meta: stored `queued` first (committed, unless an Idempotency-Key
+ * holds one transaction around the whole call), sent with no row locked, then moved to `sent` with
+ * Meta's id, or to `failed` with Meta's error, by updateMessage's one conditional UPDATE (forward
+ * only). Status webhooks find a message by Meta's id, which only that UPDATE stores, so none can
+ * overtake it. A refusal before the send (outside the 24-hour window, content WhatsApp cannot send)
+ * rolls the transaction back: nothing is stored.
+ */
+async function postMessage(
+  ctx: ServiceContext,
+  conversationOf: (tx: Database) => Promise<string>,
+  input: NewMessage,
+): Promise<PostedMessage> {
   const { tenantId } = ctx.caller;
-  return ctx.db.transaction((tx) => appendMessage(tx, tenantId, conversationId, fieldsOf(ctx.caller, input)));
+  const { message, outgoing } = await ctx.db.transaction(async (tx) => {
+    const message = await appendMessage(tx, tenantId, await conversationOf(tx), fieldsOf(ctx.caller, input));
+    return { message, outgoing: await outgoingOf(tx, tenantId, message) };
+  });
+  if (!outgoing) return { message };
+  const sent = await sendToMeta(outgoing);
+  if ("error" in sent) {
+    const failed = await updateMessage(ctx, message.id, { status: "failed", ...errorFieldsOf(sent.error) });
+    return { message: failed, failure: upstreamFailed(sent.error, "send the message", { messageId: failed.id }) };
+  }
+  return {
+    message: await updateMessage(ctx, message.id, { status: "sent", platformMessageId: sent.platformMessageId }),
+  };
 }
 
 /**
  * POST /api/messages: a message in the conversation named, or (spec 003's `to`) in the open WhatsApp
  * conversation of the contact with that phone number, the contact and conversation created when
- * missing; all in one transaction.
+ * missing; sent when the conversation is on a WhatsApp number.
  */
 export function createMessage(ctx: ServiceContext, input: z.infer<typeof createMessageBody>) {
-  const { tenantId } = ctx.caller;
   const { conversationId, to, ...message } = input;
-  return ctx.db.transaction(async (tx) => {
-    const target = conversationId ?? (await openWhatsAppConversation(tx, tenantId, to as string));
-    return appendMessage(tx, tenantId, target, fieldsOf(ctx.caller, message));
-  });
+  return postMessage(
+    ctx,
+    async (tx) => conversationId ?? (await openWhatsAppConversation(tx, ctx.caller.tenantId, to as string)),
+    message,
+  );
 }
 
 /**
@@ -522,5 +560,8 @@ export async function listMessagesOfChat(
   return { ...page, items: page.items.map(withChatNames) };
 }
 
-export const postMessageToChat = async (ctx: ServiceContext, chatId: string, input: NewMessage) =>
-  withChatNames(await createConversationMessage(ctx, chatId, input));
+/** POST /api/chats/:id/messages: a message in the conversation the path names, sent as POST /api/messages sends it. */
+export async function postMessageToChat(ctx: ServiceContext, chatId: string, input: NewMessage) {
+  const { message, failure } = await postMessage(ctx, async () => chatId, input);
+  return { message: withChatNames(message), failure };
+}

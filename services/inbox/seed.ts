@@ -11,12 +11,14 @@ import {
   type DeliveryStatus,
   messages,
   users,
+  whatsappTemplates,
 } from "../../db/schema";
 import type { DemoCredentials } from "../platform/seed";
 
 /**
- * The inbox's demo rows: channels, a few hundred contacts, and conversations in every status with
- * messages both ways in every delivery status, spread over the last 30 days. Everything is derived
+ * The inbox's demo rows: channels, a few hundred contacts, conversations in every status with
+ * messages both ways in every delivery status, spread over the last 30 days, and the WhatsApp
+ * number's message templates in several of Meta's statuses. Everything is derived
  * from indexes (no randomness), so a second run finds every row by its unique key and adds nothing.
  */
 
@@ -27,11 +29,18 @@ const CONTACT_COUNT = 300;
 const CUSTOMERS = 140;
 const SECOND_CONVERSATIONS = 20;
 
+/**
+ * The demo WhatsApp number: the one `npm run whatsapp:mock` plays Meta for. No token is seeded, so
+ * nothing leaves until one is configured (the mock prints the PATCH /api/settings that does it).
+ */
+export const DEMO_WHATSAPP = { phoneNumberId: "109876543210", businessAccountId: "102290129340398" } as const;
+
 /** The demo tenant's connected channels, found again by (type, platform-specific id). No tokens: nothing is sent. */
 const DEMO_CHANNELS = [
   {
     type: "whatsapp",
-    platformSpecificId: "demo-waba-phone-109876543210",
+    platformSpecificId: DEMO_WHATSAPP.phoneNumberId,
+    accountId: DEMO_WHATSAPP.businessAccountId,
     name: "WhatsApp +1 202 555 0100",
     scopes: ["whatsapp_business_messaging", "whatsapp_business_management"],
     metadata: { displayPhoneNumber: "+12025550100", qualityRating: "GREEN" },
@@ -57,11 +66,67 @@ const DEMO_CHANNELS = [
 ] as const satisfies readonly {
   type: ChannelType;
   platformSpecificId: string;
+  accountId?: string;
   name: string;
   scopes: readonly string[];
   metadata?: Record<string, unknown>;
   active?: boolean;
 }[];
+const body = (text: string, example?: string[]) => ({
+  type: "BODY",
+  text,
+  ...(example ? { example: { body_text: [example] } } : {}),
+});
+/** The demo number's message templates, as Meta would list them (ids found again by the unique key). */
+const DEMO_TEMPLATES = [
+  {
+    metaTemplateId: "1100000000000001",
+    name: "order_update",
+    category: "utility",
+    status: "approved",
+    qualityScore: "green",
+    components: [body("Hi {{1}}, your order {{2}} is on its way.", ["Maria", "#1042"])],
+  },
+  {
+    metaTemplateId: "1100000000000002",
+    name: "return_received",
+    category: "utility",
+    status: "approved",
+    qualityScore: "green",
+    components: [
+      { type: "HEADER", format: "TEXT", text: "Return received" },
+      body("We have your return {{1}}. Your refund follows within 5 days.", ["RMA-2231"]),
+      { type: "FOOTER", text: "Reply STOP to opt out" },
+    ],
+  },
+  {
+    metaTemplateId: "1100000000000003",
+    name: "appointment_reminder",
+    category: "utility",
+    status: "pending",
+    components: [body("Reminder: your appointment is on {{1}} at {{2}}.", ["Friday", "10:00"])],
+  },
+  {
+    metaTemplateId: "1100000000000004",
+    name: "spring_sale",
+    category: "marketing",
+    status: "rejected",
+    rejectedReason: "PROMOTIONAL",
+    components: [
+      body("Spring sale: 30% off everything until Sunday!"),
+      { type: "BUTTONS", buttons: [{ type: "QUICK_REPLY", text: "Stop promotions" }] },
+    ],
+  },
+  {
+    metaTemplateId: "1100000000000005",
+    name: "feedback_request",
+    category: "marketing",
+    status: "paused",
+    qualityScore: "red",
+    components: [body("How did we do, {{1}}? Reply with a number from 1 to 5.", ["Maria"])],
+  },
+] as const;
+
 /** The channels conversations run on, in the order conversations take them. */
 const CONVERSATION_CHANNELS: ChannelType[] = ["whatsapp", "whatsapp", "instagram", "webchat", "email", "facebook"];
 
@@ -581,6 +646,7 @@ export async function seed(db: Database, demo: DemoCredentials): Promise<boolean
           tenantId,
           type: channel.type,
           platformSpecificId: channel.platformSpecificId,
+          accountId: "accountId" in channel ? channel.accountId : null,
           name: channel.name,
           scopes: [...channel.scopes],
           metadata: "metadata" in channel ? channel.metadata : null,
@@ -686,7 +752,22 @@ export async function seed(db: Database, demo: DemoCredentials): Promise<boolean
         : [],
     );
     if (newMessages.length > 0) await tx.insert(messages).values(newMessages);
-    return addedChannels.length + addedContacts.length + addedConversations.length > 0;
+    const addedTemplates = await tx
+      .insert(whatsappTemplates)
+      .values(
+        DEMO_TEMPLATES.map((template, index) => ({
+          ...template,
+          components: template.components.map((component) => ({ ...component })),
+          tenantId,
+          businessAccountId: DEMO_WHATSAPP.businessAccountId,
+          language: "en_US",
+          createdAt: new Date(now - (20 - index) * DAY),
+          updatedAt: new Date(now - (20 - index) * DAY),
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ id: whatsappTemplates.id });
+    return addedTemplates.length + addedChannels.length + addedContacts.length + addedConversations.length > 0;
   });
 }
 

@@ -28,7 +28,7 @@ export async function getSettings(ctx: ServiceContext) {
 export async function updateSettings(
   ctx: ServiceContext<UserCaller>,
   patch: z.infer<typeof settingsPatch>,
-  apply?: (tx: Database, tenantId: string) => Promise<void>,
+  apply?: (tx: Database, tenantId: string, patch: z.infer<typeof settingsPatch>) => Promise<void>,
 ) {
   const { tenantId } = ctx.caller;
   return ctx.db.transaction(async (tx) => {
@@ -40,7 +40,7 @@ export async function updateSettings(
       const saved = await saveCredential(tx, tenantId, { kind: section.name }, change, section.secrets);
       after[section.name] = saved?.data ?? null;
     }
-    await apply?.(tx, tenantId);
+    await apply?.(tx, tenantId, patch);
     await recordAudit(tx, ctx, tenantId, {
       action: "settings.updated",
       entityType: "settings",

@@ -10,12 +10,15 @@ import { createHmac, timingSafeEqual } from "node:crypto";
  * goes in the Authorization header only, never in a URL, so no log line or error carries it.
  */
 
-export const WHATSAPP_DEFAULT_GRAPH_URL = "https://graph.facebook.com";
+const WHATSAPP_DEFAULT_GRAPH_URL = "https://graph.facebook.com";
 export const WHATSAPP_API_VERSION = "v23.0";
 
 /** One attempt's limit; the caller's deadline bounds the attempts together. */
 const ATTEMPT_TIMEOUT_MS = 10_000;
 const FIRST_BACKOFF_MS = 250;
+
+/** Meta's rate-limit codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes). */
+const THROTTLING_CODES = new Set([4, 80007, 130429, 131056]);
 
 /** Meta's error envelope (`{ error: { message, type, code, error_subcode, error_data, fbtrace_id } }`). */
 interface GraphErrorBody {
@@ -53,9 +56,13 @@ export class GraphError extends Error {
     this.fbtraceId = error?.fbtrace_id;
   }
 
-  /** Rate limits and Meta's own failures may pass; anything else is the request's fault. */
+  /**
+   * Rate limits and Meta's own failures may pass; anything else is the request's fault. Meta answers
+   * some throttling with a 400 (130429 throughput, 131056 pair rate, 80007 account rate limit) and
+   * says to go by the code, not the HTTP status.
+   */
   get retryable(): boolean {
-    return this.status === 429 || this.status >= 500;
+    return this.status === 429 || this.status >= 500 || THROTTLING_CODES.has(this.code ?? 0);
   }
 }
 
@@ -187,7 +194,8 @@ export function graphClient(access: GraphAccess, options: GraphOptions = {}) {
      * One page of the account's templates: the first, or the one `next` names (Meta's `paging.next`,
      * followed only on the Graph host it was given by, with the token moved back into the header).
      */
-    listTemplates(businessAccountId: string, next?: string, limit = 100): Promise<TemplatePage> {
+    async listTemplates(businessAccountId: string, next?: string, limit = 100): Promise<TemplatePage> {
+      // async, so a refused `next` rejects the promise like any other failure rather than throwing.
       if (next) return json<TemplatePage>(sameHost(next, base));
       const url = new URL(`${base}/${encodeURIComponent(businessAccountId)}/message_templates`);
       url.searchParams.set("limit", String(limit));
@@ -210,7 +218,6 @@ export function graphClient(access: GraphAccess, options: GraphOptions = {}) {
   };
 }
 
-export type GraphClient = ReturnType<typeof graphClient>;
 
 /** `next` if it is on the Graph host in use, without the access token Meta puts in it; else an error. */
 function sameHost(next: string, base: string): string {

@@ -14,7 +14,9 @@ import { AppError, conflict, unprocessable } from "../errors";
  * one key at the same moment therefore make one write: the second's claim waits on the first's
  * uncommitted row, then finds its stored answer. Unlike Stripe, a failed operation (an error
  * thrown, 4xx or 5xx) stores nothing: its transaction rolled back, nothing was written, so a
- * retry with the key runs again.
+ * retry with the key runs again. An operation that wrote something and still answers an error
+ * returns that answer rather than throwing it (a WhatsApp send Meta refused: the message stored
+ * failed, a 502), and it is kept like any other, so a retry does not send again.
  */
 
 /** How long an answer is kept; after it the key may be used again for anything. */

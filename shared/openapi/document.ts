@@ -105,6 +105,10 @@ const ERRORS: Record<number, [name: string, description: string]> = {
   422: ["UnprocessableEntity", "The request is well-formed but breaks a business rule"],
   429: ["TooManyRequests", "Too many attempts; retry after `Retry-After` seconds"],
   500: ["InternalError", "An unexpected error; the message quotes the request id, the cause is only logged"],
+  502: [
+    "BadGateway",
+    "A provider (Meta's Graph API) refused or failed the request; `details` carry its status and error code",
+  ],
   503: ["ServiceUnavailable", "A service this operation depends on, such as the database, does not answer"],
 };
 
@@ -310,8 +314,9 @@ const idempotencyKeyParameter = {
   description:
     "Makes a retry safe (Stripe's semantics): a request with a key this tenant used in the last 24 hours, with the same " +
     "method, path, query and body, answers the first request's status and body again, with `Idempotent-Replayed: true`, " +
-    "and writes nothing; the same key with another request is a 422. An answer that failed (an error status) is not " +
-    "kept, so a retry with its key runs again.",
+    "and writes nothing; the same key with another request is a 422. A request that failed and wrote nothing (an error " +
+    "status) is not kept, so a retry with its key runs again; one that wrote something and answers an error (a " +
+    "WhatsApp send Meta refused: the message is stored failed, the answer a 502) is kept, so a retry does not send again.",
   schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x20-\\x7E]+$" },
 };
 

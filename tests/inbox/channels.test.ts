@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { channels, contacts, conversations, credentials } from "../../db/schema";
 import * as channelsFn from "../../netlify/functions/inbox-channels";
 import * as channelFn from "../../netlify/functions/inbox-channels-id";
-import { type Account, addMember, createApiKey, registerTenant } from "../../scripts/dev/fixtures";
+import { type Account, addMember, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
 import { openCredential } from "../../services/platform/credentials";
 
@@ -26,15 +27,19 @@ async function newChannel(account: Account, body: Record<string, unknown> = {}) 
 describe("POST /api/channels", () => {
   it("stores the tokens sealed in the credentials store and answers only their hints", async () => {
     const owner = await registerTenant("channel-create");
+    const phoneNumberId = unique("phone");
     const res = await call(channelsFn, {
       method: "POST",
       token: owner.accessToken,
       body: {
         platformType: "WHATSAPP",
         channelName: "WhatsApp +1 202",
-        platformSpecificId: "1098765",
+        platformSpecificId: phoneNumberId,
+        accountId: "waba-2233",
         accessToken: ACCESS_TOKEN,
         refreshToken: REFRESH_TOKEN,
+        appSecret: "meta-app-secret-0042",
+        verifyToken: "verify-token-7777",
         tokenExpiresAt: "2030-01-01T00:00:00Z",
         scopes: ["whatsapp_business_messaging"],
         metadata: { displayPhoneNumber: "+12025550100" },
@@ -44,9 +49,12 @@ describe("POST /api/channels", () => {
     expect(res.body.data).toMatchObject({
       type: "whatsapp",
       name: "WhatsApp +1 202",
-      platformSpecificId: "1098765",
+      platformSpecificId: phoneNumberId,
+      accountId: "waba-2233",
       accessToken: "••••wxyz",
       refreshToken: "••••9876",
+      appSecret: "••••0042",
+      verifyToken: "••••7777",
       tokenExpiresAt: "2030-01-01T00:00:00.000Z",
       scopes: ["whatsapp_business_messaging"],
       metadata: { displayPhoneNumber: "+12025550100" },
@@ -63,7 +71,14 @@ describe("POST /api/channels", () => {
     expect(stored?.kind).toBe("channel");
     expect(JSON.stringify(stored)).not.toContain(ACCESS_TOKEN);
     const opened = await openCredential(db, owner.tenantId, { kind: "channel", name: res.body.data.id });
-    expect(opened?.data).toEqual({ accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN });
+    expect(opened?.data).toEqual({
+      accessToken: ACCESS_TOKEN,
+      refreshToken: REFRESH_TOKEN,
+      appSecret: "meta-app-secret-0042",
+      verifyToken: "verify-token-7777",
+      // What GET /api/webhook compares a verify token with, without opening every sealed one.
+      verifyTokenHash: createHash("sha256").update("verify-token-7777").digest("hex"),
+    });
   });
 
   it("creates a channel without tokens, and no credential for it", async () => {
@@ -76,11 +91,12 @@ describe("POST /api/channels", () => {
 
   it("answers 409 for a second channel of the same type and platformSpecificId, and writes nothing", async () => {
     const owner = await registerTenant("channel-409");
-    await newChannel(owner, { platformSpecificId: "same-id" });
+    const sameId = unique("same-id");
+    await newChannel(owner, { platformSpecificId: sameId });
     const res = await call(channelsFn, {
       method: "POST",
       token: owner.accessToken,
-      body: { type: "whatsapp", name: "Again", platformSpecificId: "same-id", accessToken: ACCESS_TOKEN },
+      body: { type: "whatsapp", name: "Again", platformSpecificId: sameId, accessToken: ACCESS_TOKEN },
     });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("CONFLICT");
@@ -88,9 +104,18 @@ describe("POST /api/channels", () => {
     expect(await db.$count(channels, eq(channels.tenantId, owner.tenantId))).toBe(1);
     expect(await db.$count(credentials, eq(credentials.tenantId, owner.tenantId))).toBe(0);
 
-    // Another type, or another tenant, may use the same platform id.
-    await newChannel(owner, { type: "instagram", platformSpecificId: "same-id" });
-    await newChannel(await registerTenant("channel-409-other"), { platformSpecificId: "same-id" });
+    // Another type may use the same platform id, and so may another tenant, except for a WhatsApp
+    // number: Meta's webhooks are routed by its phone number id, so it is one tenant's.
+    await newChannel(owner, { type: "instagram", platformSpecificId: sameId });
+    const other = await registerTenant("channel-409-other");
+    await newChannel(other, { type: "instagram", platformSpecificId: sameId });
+    const taken = await call(channelsFn, {
+      method: "POST",
+      token: other.accessToken,
+      body: { type: "whatsapp", name: "Not mine", platformSpecificId: sameId },
+    });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.message).toBe("This WhatsApp phone number id is already connected");
   });
 
   it("refuses invalid bodies", async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { channels, contacts, conversations, messages } from "../../db/schema";
+import { channels, contacts, conversations, messages, whatsappTemplates } from "../../db/schema";
 import { defineMatrix } from "../helpers/security-matrix";
 
 /** Tenant A's inbox rows the fixtures aim at: a channel, a contact, a conversation and one message. */
@@ -18,8 +18,15 @@ const DELETABLE = {
   conversation: randomUUID(),
   chat: randomUUID(),
   message: randomUUID(),
+  template: randomUUID(),
 };
+const TEMPLATE_ID = randomUUID();
+const TEMPLATE_NAME = "matrix_a_template";
+/** Meta's ids of tenant A's templates: unique per tenant, so fixed ones would do, but fresh ones are markers too. */
+const META_TEMPLATE_IDS = [randomUUID(), randomUUID()];
 const CONTACT_PHONE = "+15550001001";
+/** A WhatsApp phone number id is unique across tenants: each seeding of tenant A gets its own. */
+const PHONE_NUMBER_ID = `matrix-a-phone-${randomUUID()}`;
 const CONTACT_EMAIL = "matrix-a-contact@example.test";
 const MESSAGE_TEXT = "matrix-a-message-text";
 /** A phone number no seeded row has (the markers' are +1555...), new on every call. */
@@ -33,7 +40,7 @@ export default defineMatrix({
         id: CHANNEL_ID,
         tenantId,
         type: "whatsapp",
-        platformSpecificId: "matrix-a-phone-number-id",
+        platformSpecificId: PHONE_NUMBER_ID,
         name: "Matrix A WhatsApp",
       },
       { id: DELETABLE.channel, tenantId, type: "email", name: "Matrix A mailbox" },
@@ -59,6 +66,18 @@ export default defineMatrix({
     await db.insert(messages).values([
       { ...message, id: MESSAGE_ID, text: MESSAGE_TEXT },
       { ...message, id: DELETABLE.message },
+    ]);
+    const template = {
+      tenantId,
+      businessAccountId: "matrix-a-waba",
+      language: "en_US",
+      category: "utility" as const,
+      status: "approved",
+      components: [{ type: "BODY", text: "Matrix A template" }],
+    };
+    await db.insert(whatsappTemplates).values([
+      { ...template, id: TEMPLATE_ID, name: TEMPLATE_NAME, metaTemplateId: META_TEMPLATE_IDS[0]! },
+      { ...template, id: DELETABLE.template, name: "matrix_a_deletable", metaTemplateId: META_TEMPLATE_IDS[1]! },
     ]);
     return {};
   },
@@ -144,6 +163,21 @@ export default defineMatrix({
       body: { status: "read", text: "Hijacked" },
     }),
     "DELETE /api/messages/:id": () => ({ path: `/api/messages/${DELETABLE.message}` }),
+    // WhatsApp (tests/inbox/whatsapp-*.test.ts, analytics.test.ts). Tenant A has no Graph account here:
+    // a template's create and delete stop at 422 before Meta, which is past every security check.
+    "GET /api/messages/:id/media": () => ({ path: `/api/messages/${MESSAGE_ID}/media` }),
+    "GET /api/templates": () => ({ query: { limit: 100, includeDeleted: "true" } }),
+    "POST /api/templates": () => ({
+      body: {
+        name: "matrix_template",
+        category: "UTILITY",
+        language: "en_US",
+        components: [{ type: "BODY", text: "Hello there" }],
+      },
+    }),
+    "GET /api/templates/:id": () => ({ path: `/api/templates/${TEMPLATE_ID}` }),
+    "DELETE /api/templates/:id": () => ({ path: `/api/templates/${DELETABLE.template}` }),
+    "GET /api/analytics/overview": () => ({ query: { days: 7 } }),
   },
   markers: () => [
     ...Object.values(DELETABLE),
@@ -154,6 +188,15 @@ export default defineMatrix({
     CONTACT_PHONE,
     CONTACT_EMAIL,
     MESSAGE_TEXT,
-    "matrix-a-phone-number-id",
+    PHONE_NUMBER_ID,
+    TEMPLATE_ID,
+    TEMPLATE_NAME,
+    ...META_TEMPLATE_IDS,
   ],
+  public: {
+    "GET /api/webhook":
+      "Meta's subscription check: echoes hub.challenge only for META_VERIFY_TOKEN or a number's verify token, else 403; reads no tenant data: tests/inbox/whatsapp-webhook.test.ts",
+    "POST /api/webhook":
+      "Authenticated by Meta's X-Hub-Signature-256 over the raw body (the number's app secret or META_APP_SECRET), not by a caller; answers only the stored event's id and status: tests/inbox/whatsapp-webhook.test.ts",
+  },
 });

@@ -26,7 +26,8 @@ async function counts(tenantId: string) {
            (select count(*)::int from messages where tenant_id = ${tenantId}) as messages,
            (select count(*)::int from products where tenant_id = ${tenantId}) as products,
            (select count(*)::int from orders where tenant_id = ${tenantId}) as orders,
-           (select count(*)::int from order_items where tenant_id = ${tenantId}) as items`);
+           (select count(*)::int from order_items where tenant_id = ${tenantId}) as items,
+           (select count(*)::int from whatsapp_templates where tenant_id = ${tenantId}) as templates`);
   return row!;
 }
 
@@ -41,7 +42,14 @@ beforeAll(async () => {
 describe("demo seed", () => {
   it("fills the demo tenant once: a second run adds nothing and says so", async () => {
     const before = await counts(demo.tenantId);
-    expect(before).toMatchObject({ channels: 6, contacts: 300, conversations: 160, products: 13, orders: 48 });
+    expect(before).toMatchObject({
+      channels: 6,
+      contacts: 300,
+      conversations: 160,
+      products: 13,
+      orders: 48,
+      templates: 5,
+    });
     expect(before.messages).toBeGreaterThan(500);
     expect(await seedInbox(db, demo)).toBe(false);
     expect(await seedCommerce(db, demo)).toBe(false);
@@ -70,6 +78,14 @@ describe("demo seed", () => {
       sql`select type from channels where tenant_id = ${demo.tenantId} order by type`,
     );
     expect(types.map((row) => row.type)).toEqual(expect.arrayContaining(["whatsapp", "instagram", "webchat", "email"]));
+  });
+
+  it("gives the WhatsApp number its Business Account's templates in several of Meta's statuses", async () => {
+    const templates = await rows<{ status: string; account: string }>(sql`
+      select t.status, c.account_id as account from whatsapp_templates t
+      join channels c on c.tenant_id = t.tenant_id and c.type = 'whatsapp' and c.account_id = t.business_account_id
+      where t.tenant_id = ${demo.tenantId}`);
+    expect(new Set(templates.map((row) => row.status))).toEqual(new Set(["approved", "pending", "rejected", "paused"]));
   });
 
   it("has conversations in every status, assigned to the demo users, some with spec 001's AI record", async () => {

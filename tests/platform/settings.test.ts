@@ -2,8 +2,9 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { credentials } from "../../db/schema";
+import * as channelsRoute from "../../netlify/functions/inbox-channels";
 import * as settings from "../../netlify/functions/platform-settings";
-import { addMember, registerTenant } from "../../scripts/dev/fixtures";
+import { addMember, registerTenant, unique } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
 import { openCredential } from "../../services/platform/credentials";
 
@@ -34,17 +35,18 @@ describe("/api/settings", () => {
 
   it("encrypts secrets at rest, masks them on read and keeps them when omitted", async () => {
     const owner = await registerTenant("secrets");
+    const [phoneNumberId, otherPhoneNumberId] = [unique("phone"), unique("phone")];
     const patched = await call(settings, {
       method: "PATCH",
       token: owner.accessToken,
       body: {
-        whatsappConfig: { phoneNumberId: "1098765", businessAccountId: "2233", accessToken: ACCESS_TOKEN },
+        whatsappConfig: { phoneNumberId, businessAccountId: "2233", accessToken: ACCESS_TOKEN },
         retellConfig: { apiKey: "key_retell_0123456789" },
       },
     });
     expect(patched.status).toBe(200);
     expect(patched.body.data.whatsappConfig).toEqual({
-      phoneNumberId: "1098765",
+      phoneNumberId,
       businessAccountId: "2233",
       accessToken: "••••1234",
     });
@@ -59,9 +61,12 @@ describe("/api/settings", () => {
     const changed = await call(settings, {
       method: "PATCH",
       token: owner.accessToken,
-      body: { whatsappConfig: { phoneNumberId: "555" } },
+      body: { whatsappConfig: { phoneNumberId: otherPhoneNumberId } },
     });
-    expect(changed.body.data.whatsappConfig).toMatchObject({ phoneNumberId: "555", accessToken: "••••1234" });
+    expect(changed.body.data.whatsappConfig).toMatchObject({
+      phoneNumberId: otherPhoneNumberId,
+      accessToken: "••••1234",
+    });
     // What a service calling the provider opens: the secrets in clear.
     const whatsapp = await openCredential(db, owner.tenantId, { kind: "whatsappConfig" });
     const retell = await openCredential(db, owner.tenantId, { kind: "retellConfig" });
@@ -74,8 +79,56 @@ describe("/api/settings", () => {
       token: owner.accessToken,
       body: { whatsappConfig: { accessToken: null }, retellConfig: null },
     });
-    expect(cleared.body.data.whatsappConfig).toEqual({ phoneNumberId: "555", businessAccountId: "2233" });
+    expect(cleared.body.data.whatsappConfig).toEqual({ phoneNumberId: otherPhoneNumberId, businessAccountId: "2233" });
     expect(cleared.body.data.retellConfig).toBeNull();
+  });
+
+  it("configures the tenant's first WhatsApp number from whatsappConfig and webhookConfig (spec 003's shortcut)", async () => {
+    const owner = await registerTenant("settings-whatsapp");
+    const phoneNumberId = unique("phone");
+    const patch = (body: object) => call(settings, { method: "PATCH", token: owner.accessToken, body });
+    expect(
+      (
+        await patch({
+          whatsappConfig: {
+            phoneNumberId,
+            businessAccountId: "waba-1",
+            accessToken: ACCESS_TOKEN,
+            apiVersion: "v22.0",
+          },
+          webhookConfig: { verifyToken: "verify-token-5678" },
+        })
+      ).status,
+    ).toBe(200);
+    const listed = async () =>
+      (await call(channelsRoute, { token: owner.accessToken, query: { type: "whatsapp" } })).body.data;
+    expect(await listed()).toEqual([
+      expect.objectContaining({
+        type: "whatsapp",
+        platformSpecificId: phoneNumberId,
+        accountId: "waba-1",
+        metadata: { apiVersion: "v22.0" },
+        accessToken: "••••1234",
+        verifyToken: "••••5678",
+        appSecret: null,
+      }),
+    ]);
+
+    // A later patch changes the same channel field by field; null clears a secret.
+    await patch({ whatsappConfig: { appSecret: "app-secret-0042", accessToken: null } });
+    const [number] = await listed();
+    expect(number).toMatchObject({ platformSpecificId: phoneNumberId, appSecret: "••••0042", accessToken: null });
+    expect(await listed()).toHaveLength(1);
+
+    // A phone number id is one tenant's: another tenant's claim is a 409 that stores nothing.
+    const other = await registerTenant("settings-whatsapp-other");
+    const taken = await call(settings, {
+      method: "PATCH",
+      token: other.accessToken,
+      body: { whatsappConfig: { phoneNumberId, accessToken: ACCESS_TOKEN } },
+    });
+    expect(taken.status).toBe(409);
+    expect((await call(settings, { token: other.accessToken })).body.data.whatsappConfig).toBeNull();
   });
 
   it("records before and after in the audit log without secrets", async () => {

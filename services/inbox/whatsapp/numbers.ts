@@ -1,10 +1,10 @@
 import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import { channels, credentials } from "../../../db/schema";
-import type { SealedField } from "../../../shared/crypto/secrets";
-import { openSecret } from "../../../shared/crypto/secrets";
+import { openSecret, type SealedField } from "../../../shared/crypto/secrets";
 import { unprocessable } from "../../../shared/errors";
 import { logError } from "../../../shared/log";
+import { correlated } from "../../../shared/pagination";
 import { CHANNEL_CREDENTIAL_KIND, verifyTokenHash } from "../channels";
 
 /**
@@ -26,10 +26,10 @@ export interface WhatsAppNumber {
   appSecret: string | undefined;
 }
 
-const sealed = sql<Record<string, SealedField> | null>`(
+const sealed = correlated(sql<Record<string, SealedField> | null>`(
   select ${credentials.secrets} from ${credentials}
   where ${credentials.tenantId} = ${channels.tenantId} and ${credentials.kind} = ${CHANNEL_CREDENTIAL_KIND}
-    and ${credentials.name} = ${channels.id}::text)`;
+    and ${credentials.name} = ${channels.id}::text)`);
 
 const columns = {
   tenantId: channels.tenantId,
@@ -42,7 +42,11 @@ const columns = {
 };
 
 /** A secret of the credential, opened; a secret that does not open is logged and treated as missing. */
-function opened(secrets: Record<string, SealedField> | null, key: string, where: { tenantId: string; channelId: string }) {
+function opened(
+  secrets: Record<string, SealedField> | null,
+  key: string,
+  where: { tenantId: string; channelId: string },
+) {
   const field = secrets?.[key];
   if (!field) return undefined;
   try {

@@ -1,55 +1,70 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
-import { channels, webhookSettings, whatsappSettings } from "../../../db/schema";
-import { openCredential } from "../../platform/credentials";
-import { writeTokens } from "../channels";
+import { channels } from "../../../db/schema";
+import { conflictOn } from "../../../shared/errors";
+import { type TokenChange, writeTokens } from "../channels";
 import { firstNumber } from "./numbers";
 
+type Section = Record<string, unknown> | null | undefined;
+
+const DUPLICATE = { channels_whatsapp_number_key: "This WhatsApp phone number id is already connected" };
+
 /**
- * Spec 003's `PATCH /api/settings` sections as the shortcut to a tenant's first WhatsApp number:
- * once the sections are stored, that number's channel is made to match them (created when the tenant
- * has none and the section names a phone number id). `whatsappConfig` gives its phone number id,
- * Business Account id, API version, access token and app secret; `webhookConfig.verifyToken` its
- * verify token. Clearing a section leaves the number as it is: its conversations keep their channel.
+ * Spec 003's `PATCH /api/settings` sections as the shortcut to a tenant's first WhatsApp number: the
+ * patch's `whatsappConfig` (phoneNumberId, businessAccountId, apiVersion, accessToken, appSecret) and
+ * `webhookConfig.verifyToken` are applied to that number's channel as they are to the sections, field by
+ * field (a value sets, null clears a secret or the account id, a field left out is kept), in the
+ * settings' transaction. A tenant without a number gets one when the patch names a phone number id.
+ * Clearing a whole section leaves the number as it is: its conversations keep their channel.
  */
-export async function applyWhatsAppSettings(tx: Database, tenantId: string): Promise<void> {
-  const whatsapp = (await openCredential(tx, tenantId, { kind: whatsappSettings.name }))?.data ?? {};
-  const webhook = (await openCredential(tx, tenantId, { kind: webhookSettings.name }))?.data ?? {};
-  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
-  const phoneNumberId = text(whatsapp.phoneNumberId);
+export async function applyWhatsAppSettings(
+  tx: Database,
+  tenantId: string,
+  patch: { whatsappConfig?: Section; webhookConfig?: Section },
+): Promise<void> {
+  const whatsapp = patch.whatsappConfig ?? {};
+  const given = (key: string) => whatsapp[key] as string | null | undefined;
+  const phoneNumberId = given("phoneNumberId") ?? undefined;
+  const apiVersion = given("apiVersion");
   const fields = {
     ...(phoneNumberId ? { platformSpecificId: phoneNumberId } : {}),
-    ...(text(whatsapp.businessAccountId) ? { accountId: text(whatsapp.businessAccountId) } : {}),
+    ...(given("businessAccountId") !== undefined ? { accountId: given("businessAccountId") } : {}),
   };
-  const apiVersion = text(whatsapp.apiVersion);
-  const metadata = apiVersion
-    ? sql`coalesce(${channels.metadata}, '{}'::jsonb) || ${JSON.stringify({ apiVersion })}::jsonb`
-    : undefined;
+  const tokens: TokenChange = {
+    accessToken: given("accessToken"),
+    appSecret: given("appSecret"),
+    verifyToken: patch.webhookConfig?.verifyToken as string | null | undefined,
+  };
 
   const existing = await firstNumber(tx, tenantId);
   let channelId = existing?.channelId;
   if (channelId) {
-    await tx
-      .update(channels)
-      .set({ ...fields, ...(metadata ? { metadata } : {}), updatedAt: sql`now()` })
-      .where(and(eq(channels.tenantId, tenantId), eq(channels.id, channelId)));
+    const metadata =
+      apiVersion === undefined
+        ? {}
+        : { metadata: sql`coalesce(${channels.metadata}, '{}'::jsonb) || ${JSON.stringify({ apiVersion })}::jsonb` };
+    await conflictOn(
+      tx
+        .update(channels)
+        .set({ ...fields, ...metadata, updatedAt: sql`now()` })
+        .where(and(eq(channels.tenantId, tenantId), eq(channels.id, channelId))),
+      DUPLICATE,
+    );
   } else if (phoneNumberId) {
-    const [created] = await tx
-      .insert(channels)
-      .values({
-        tenantId,
-        type: "whatsapp",
-        name: `WhatsApp ${phoneNumberId}`,
-        ...fields,
-        metadata: apiVersion ? { apiVersion } : null,
-      })
-      .returning({ id: channels.id });
+    const [created] = await conflictOn(
+      tx
+        .insert(channels)
+        .values({
+          tenantId,
+          type: "whatsapp",
+          name: `WhatsApp ${phoneNumberId}`,
+          ...fields,
+          metadata: apiVersion ? { apiVersion } : null,
+        })
+        .returning({ id: channels.id }),
+      DUPLICATE,
+    );
     channelId = created?.id;
   }
-  if (!channelId) return;
-  await writeTokens(tx, tenantId, channelId, {
-    ...(text(whatsapp.accessToken) ? { accessToken: text(whatsapp.accessToken) } : {}),
-    ...(text(whatsapp.appSecret) ? { appSecret: text(whatsapp.appSecret) } : {}),
-    ...(text(webhook.verifyToken) ? { verifyToken: text(webhook.verifyToken) } : {}),
-  });
+  if (channelId) await writeTokens(tx, tenantId, channelId, tokens);
 }
