@@ -227,7 +227,7 @@ Run Frontdesk with WHATSAPP_GRAPH_URL=http://localhost:${port} npm start, then (
   curl -X POST "localhost:${port}/_mock/statuses/<wamid>?order=read,delivered,sent"
   # submit a template, find its Meta id, approve it
   curl -X POST localhost:8888/api/templates ${auth} ${json} \\
-    -d '{"name":"welcome_message","category":"MARKETING","language":"en","components":[{"type":"BODY","text":"Hello {{1}}!"}]}'
+    -d '{"name":"welcome_message","category":"MARKETING","language":"en","components":[{"type":"BODY","text":"Hello {{1}}, welcome!","example":{"body_text":[["Maria"]]}}]}'
   curl localhost:${port}/_mock/templates
   curl -X POST "localhost:${port}/_mock/templates/<id>/status?event=APPROVED"
   curl "localhost:8888/api/analytics/overview?days=7" ${auth}`);

@@ -44,4 +44,5 @@ CREATE INDEX "whatsapp_templates_tenant_id_status_created_at_id_index" ON "whats
 CREATE INDEX "whatsapp_templates_tenant_id_business_account_id_seen_at_index" ON "whatsapp_templates" USING btree ("tenant_id","business_account_id","seen_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "channels_whatsapp_number_key" ON "channels" USING btree ("platform_specific_id") WHERE "channels"."type" = 'whatsapp';--> statement-breakpoint
 CREATE INDEX "channels_type_account_id_index" ON "channels" USING btree ("type","account_id");--> statement-breakpoint
+CREATE INDEX "credentials_verify_token_hash_index" ON "credentials" USING btree (("data"->>'verifyTokenHash')) WHERE "credentials"."kind" = 'channel';--> statement-breakpoint
 ALTER TABLE "messages" ADD CONSTRAINT "messages_content_type_check" CHECK ("messages"."content_type" in ('text', 'image', 'video', 'audio', 'file', 'document', 'location', 'sticker', 'contacts', 'template', 'interactive', 'button', 'reaction', 'unsupported'));

@@ -148,6 +148,11 @@ export const credentials = pgTable(
     unique().on(t.tenantId, t.kind, t.name),
     // The job runner's "tenants with a Retell key" and the webhooks' lookups go by kind across tenants.
     index().on(t.kind),
+    // GET /api/webhook finds a WhatsApp number by its verify token's hash (services/inbox/whatsapp/numbers.ts),
+    // unauthenticated: an index, so no caller can make it read every channel's credential.
+    index("credentials_verify_token_hash_index")
+      .on(sql`(${t.data}->>'verifyTokenHash')`)
+      .where(sql`${t.kind} = 'channel'`),
     check("credentials_data_check", sql`jsonb_typeof(${t.data}) = 'object'`),
     check("credentials_secrets_check", sql`jsonb_typeof(${t.secrets}) = 'object'`),
   ],

@@ -25,8 +25,11 @@ export default route(config, {
       "POST /api/messages in this chat: an outbound message is stored queued and, on an active WhatsApp number, sent " +
       "through Meta (answered sent, or a 502 UPSTREAM_FAILED with the message stored failed; outside the 24-hour " +
       "window anything but a template is a 422 OUTSIDE_SERVICE_WINDOW); an inbound one (senderType CUSTOMER) is " +
-      "stored delivered. A resolved or closed chat is a 422. Announced as message:new.",
+      "stored delivered. A resolved or closed chat is a 422. Announced as message:new. A retry with the same " +
+      "Idempotency-Key answers the first response, a 502 included, and sends nothing again (as POST /api/messages, " +
+      "whose description says what the key's transaction holds).",
     access: { scopes: ["write", "ai-agent"] },
+    idempotent: true,
     params: idParams.strict(),
     body: createChatMessageBody,
     response: chatMessage,

@@ -9,9 +9,10 @@ export default route(config, {
     summary: "A message's media (WhatsApp)",
     description:
       "The image, video, audio, sticker or document of an inbound WhatsApp message, streamed from Meta as it " +
-      "arrives, with its own Content-Type and Content-Length: its Meta media id is resolved through Graph " +
-      "(GET /{media-id}, then the URL that answers, with the number's token, which no answer carries). A message " +
-      "without Meta media is a 404; Meta's refusal a 502 UPSTREAM_FAILED with Graph's status and code in details.",
+      "arrives, with its own Content-Type and Content-Length (none when Meta sent it compressed): its Meta media " +
+      "id is resolved through Graph (GET /{media-id}, then the URL that answers, with the number's token, which no " +
+      "answer carries). A message without Meta media is a 404; Meta's refusal a 502 UPSTREAM_FAILED with Graph's " +
+      "status and code in details.",
     access: { scopes: ["read"] },
     params: messageIdParams,
     produces: "application/octet-stream",

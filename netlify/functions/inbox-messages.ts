@@ -30,7 +30,11 @@ export default route(config, {
       "message stored failed with Meta's error. Anything but a template more than 24 hours after the contact last wrote " +
       "on that number is a 422 OUTSIDE_SERVICE_WINDOW, nothing stored. On other channels the message stays queued. A " +
       "resolved or closed conversation is a 422. A retry with the same Idempotency-Key answers the first response, " +
-      "a 502 included, and sends nothing again.",
+      "a 502 included, and sends nothing again: the key's request runs in one transaction across the call to Meta " +
+      "(up to 7 s), holding the key and the conversation's row locked, so a concurrent retry waits and is answered " +
+      "the first response, and other messages to that conversation wait too. Should the function die after Meta " +
+      "accepted the message but before that transaction commits, nothing is kept (key included) and a retry sends " +
+      "again: at least once under a crash.",
     access: { scopes: ["write", "ai-agent"] },
     idempotent: true,
     body: createMessageBody,

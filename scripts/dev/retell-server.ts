@@ -7,13 +7,12 @@ import type { Account } from "./fixtures";
 import { call } from "./http";
 
 /**
- * msw in front of Retell's API (RETELL_BASE_URL, else Retell's own host): each fake account is
- * found by the API key the SDK sends; any other key is refused as Retell would (401). Used by the
- * tests (mockRetell) and the benchmark.
+ * msw handlers for Retell's API (RETELL_BASE_URL, else Retell's own host): each fake account is
+ * found by the API key the SDK sends; any other key is refused as Retell would (401).
  */
-export function retellServer(accounts: Map<string, FakeRetell>) {
+export function retellHandlers(accounts: Map<string, FakeRetell>) {
   const base = process.env.RETELL_BASE_URL || RETELL_DEFAULT_BASE_URL;
-  return setupServer(
+  return [
     http.all(`${base}/*`, ({ request }) => {
       const key = request.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
       const account = accounts.get(key);
@@ -21,8 +20,11 @@ export function retellServer(accounts: Map<string, FakeRetell>) {
         ? account.handle(request)
         : HttpResponse.json({ status: 401, message: "Unauthorized" }, { status: 401 });
     }),
-  );
+  ];
 }
+
+/** msw in front of Retell's API alone (retellHandlers), for the benchmark; the tests serve the handlers themselves. */
+export const retellServer = (accounts: Map<string, FakeRetell>) => setupServer(...retellHandlers(accounts));
 
 /** Stores a Retell API key in the tenant's settings through the real settings route. */
 export async function saveRetellKey(owner: Account, apiKey: string): Promise<void> {

@@ -42,11 +42,15 @@ function view({ storedTokens, ...row }: Row, written?: Fields) {
 }
 
 const missing = () => notFound("Channel");
+/** The 409 of a WhatsApp phone number id another channel, of any tenant, has: Meta routes webhooks by it. */
+export const WHATSAPP_NUMBER_TAKEN = {
+  channels_whatsapp_number_key: "This WhatsApp phone number id is already connected",
+};
 /** The 409 of a platformSpecificId the tenant already has a channel of the type with. */
 const DUPLICATE = {
   channels_tenantId_type_platformSpecificId_unique:
     "The tenant already has a channel of this type with this platformSpecificId",
-  channels_whatsapp_number_key: "This WhatsApp phone number id is already connected",
+  ...WHATSAPP_NUMBER_TAKEN,
 };
 const ofTenant = (tenantId: string, id: string): SQL => and(eq(channels.tenantId, tenantId), eq(channels.id, id))!;
 

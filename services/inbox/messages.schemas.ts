@@ -126,7 +126,9 @@ export const reactionContent = z
   })
   .strict();
 
-const MEDIA_TYPES: readonly ContentType[] = ["image", "video", "audio", "document", "file", "sticker"];
+/** The content types that carry a file: their content is media by link, or (inbound WhatsApp) Meta's media id. */
+export const MEDIA_TYPES: ContentType[] = ["image", "video", "audio", "document", "file", "sticker"];
+
 /** The `content` shape each type takes (a text message's, media's, ...) and how it reads; any other type takes text or media. */
 const SHAPES = {
   text: { schema: textContent, reads: "{ text, previewUrl? }" },

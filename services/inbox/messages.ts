@@ -290,8 +290,9 @@ export interface PostedMessage {
 /**
  * Adds a message to the conversation `conversationOf` names (found or opened in the message's
  * transaction) and, when that conversation is on an active WhatsApp number and the message is
- * outbound, sends it through Meta: stored `queued` first (committed, unless an Idempotency-Key
- * holds one transaction around the whole call), sent with no row locked, then moved to `sent` with
+ * outbound, sends it through Meta: stored `queued` first and committed, sent with no row locked
+ * (unless an Idempotency-Key holds one transaction around the whole call, the conversation's row
+ * lock and the Graph call included: see sendToMeta for that trade-off), then moved to `sent` with
  * Meta's id, or to `failed` with Meta's error, by updateMessage's one conditional UPDATE (forward
  * only). Status webhooks find a message by Meta's id, which only that UPDATE stores, so none can
  * overtake it. A refusal before the send (outside the 24-hour window, content WhatsApp cannot send)

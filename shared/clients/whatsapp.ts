@@ -130,26 +130,46 @@ export function graphClient(access: GraphAccess, options: GraphOptions = {}) {
   const base = `${graphBaseUrl()}/${access.apiVersion || WHATSAPP_API_VERSION}`;
   const authorization = `Bearer ${access.accessToken}`;
 
-  /** One Graph call; a 429 or 5xx is retried with doubling backoff while the deadline allows. */
-  async function request(url: string, init: RequestInit = {}): Promise<Response> {
+  /**
+   * One Graph call; a 429 or 5xx is retried with doubling backoff while the deadline allows. Each
+   * attempt's timeout bounds getting Graph's answer and `read` (a JSON answer is read whole within
+   * it), not what the caller reads after: a media download streams on to a slow client past it.
+   * A 2xx whose body cannot be read (not JSON, cut off) is a 502, never retried: Meta may have acted.
+   */
+  async function request<T>(url: string, init: RequestInit, read: (response: Response) => Promise<T>): Promise<T> {
     const deadline = options.deadline ?? Date.now() + 3 * ATTEMPT_TIMEOUT_MS;
     for (let attempt = 0; ; attempt++) {
-      const left = deadline - Date.now();
+      const timeout = new AbortController();
+      const timer = setTimeout(
+        () => timeout.abort(new DOMException("The attempt timed out", "TimeoutError")),
+        Math.max(1, Math.min(ATTEMPT_TIMEOUT_MS, deadline - Date.now())),
+      );
       let response: Response;
       try {
         response = await fetch(url, {
           ...init,
           headers: { authorization, ...(init.headers as Record<string, string>) },
-          signal: AbortSignal.timeout(Math.max(1, Math.min(ATTEMPT_TIMEOUT_MS, left))),
+          signal: timeout.signal,
         });
       } catch (cause) {
+        clearTimeout(timer);
         // No answer at all (timeout, connection refused) counts as Meta's failure.
         const error = new GraphError(503, { error: { message: `Graph could not be reached: ${String(cause)}` } });
         if (!(await backoff(attempt, deadline))) throw error;
         continue;
       }
-      if (response.ok) return response;
+      if (response.ok) {
+        try {
+          return await read(response);
+        } catch (cause) {
+          const reason = cause instanceof Error ? cause.name : "unknown";
+          throw new GraphError(502, { error: { message: `Graph's answer could not be read (${reason})` } });
+        } finally {
+          clearTimeout(timer);
+        }
+      }
       const body = (await response.json().catch(() => undefined)) as GraphErrorBody | undefined;
+      clearTimeout(timer);
       const error = new GraphError(response.status, body);
       if (!error.retryable || !(await backoff(attempt, deadline, response.headers.get("retry-after")))) throw error;
     }
@@ -164,7 +184,8 @@ export function graphClient(access: GraphAccess, options: GraphOptions = {}) {
     return true;
   }
 
-  const json = async <T>(url: string, init?: RequestInit): Promise<T> => (await (await request(url, init)).json()) as T;
+  const json = <T>(url: string, init: RequestInit = {}): Promise<T> =>
+    request(url, init, (response) => response.json() as Promise<T>);
   const post = <T>(path: string, body: unknown) =>
     json<T>(`${base}/${path}`, {
       method: "POST",
@@ -187,8 +208,11 @@ export function graphClient(access: GraphAccess, options: GraphOptions = {}) {
 
     getMedia: (mediaId: string) => json<MediaInfo>(`${base}/${encodeURIComponent(mediaId)}`),
 
-    /** The media's bytes, streamed; the URL is the one getMedia answered, which needs the token too. */
-    downloadMedia: (url: string) => request(url),
+    /**
+     * The media's bytes, streamed; the URL is the one getMedia answered, which needs the token too.
+     * The timeout stops once the headers are in: the body takes as long as the caller reads it.
+     */
+    downloadMedia: (url: string) => request(url, {}, async (response) => response),
 
     /**
      * One page of the account's templates: the first, or the one `next` names (Meta's `paging.next`,
@@ -218,13 +242,17 @@ export function graphClient(access: GraphAccess, options: GraphOptions = {}) {
   };
 }
 
-
-/** `next` if it is on the Graph host in use, without the access token Meta puts in it; else an error. */
-function sameHost(next: string, base: string): string {
+/** Meta's `paging.next` without the access token Meta puts in it (the token travels in the header only). */
+export function withoutAccessToken(next: string): string {
   const url = new URL(next);
-  if (url.origin !== new URL(base).origin) throw new Error("Graph paging.next points at another host");
   url.searchParams.delete("access_token");
   return url.toString();
+}
+
+/** `next` if it is on the Graph host in use, without the access token; else an error. */
+function sameHost(next: string, base: string): string {
+  if (new URL(next).origin !== new URL(base).origin) throw new Error("Graph paging.next points at another host");
+  return withoutAccessToken(next);
 }
 
 /** Meta's `X-Hub-Signature-256`: `sha256=<hex HMAC-SHA256 of the raw body under the app secret>`. */

@@ -25,17 +25,20 @@ type CallerFor<A extends Access> = A extends "public"
     ? AuthenticatedCaller
     : UserCaller;
 
-interface HandlerInput<A extends Access, P, Q, B> {
+interface HandlerInput<A extends Access, P, Q, B, U extends boolean> {
   ctx: ServiceContext<CallerFor<A>>;
   params: P;
   query: Q;
-  body: B;
+  /** The validated body; undefined for an `unparsedBody` operation, which reads `rawBody` itself. */
+  body: [U] extends [true] ? undefined : B;
   /** The body exactly as received, for operations that verify a signature over it (webhooks). */
-  rawBody: string | undefined;
+  rawBody: [U] extends [true] ? string : string | undefined;
   request: Request;
   /**
-   * Runs `task` once the answer is on its way (Netlify's `context.waitUntil`): work the caller
-   * must not wait for, such as processing a webhook already stored. A failure is logged, never answered.
+   * Runs `task` after the answer (Netlify's `context.waitUntil` keeps the function alive until it
+   * settles): work the caller must not wait for, such as processing a webhook already stored. It
+   * starts on a later turn of the event loop, never inside the handler's own. A failure is logged,
+   * never answered.
    */
   after(task: () => Promise<unknown>): void;
 }
@@ -44,13 +47,27 @@ interface HandlerInput<A extends Access, P, Q, B> {
  * One HTTP method of a route: who may call it, the shapes of what comes in and goes out, and
  * the one service call it makes. The same declaration drives validation and the OpenAPI document.
  */
-export interface Operation<A extends Access = Access, P = unknown, Q = unknown, B = unknown, R = unknown> {
+export interface Operation<
+  A extends Access = Access,
+  P = unknown,
+  Q = unknown,
+  B = unknown,
+  R = unknown,
+  U extends boolean = boolean,
+> {
   summary: string;
   description?: string;
   access: A;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /**
+   * The body is read (at most MAX_BODY_BYTES, a JSON media type) but neither parsed nor validated:
+   * the handler gets only its text (`rawBody`), and `body` documents the request (OpenAPI) without
+   * being applied. For a webhook that must check its sender's signature before judging the body,
+   * and keep a signed body it cannot read rather than refuse it (which the sender would retry forever).
+   */
+  unparsedBody?: U;
   /** The schema of `data`; for paginated operations, of one item. The output is parsed through it. */
   response?: z.ZodType;
   /** The handler returns a Page (shared/context.ts); the response adds it as `pagination`, with `limit`/`offset`. */
@@ -74,13 +91,18 @@ export interface Operation<A extends Access = Access, P = unknown, Q = unknown, 
    * must be JSON (or empty). Only for authenticated operations: keys are per tenant.
    */
   idempotent?: boolean;
-  handler(input: HandlerInput<A, P, Q, B>): Promise<R | Response> | R | Response;
+  handler(input: HandlerInput<A, P, Q, B, U>): Promise<R | Response> | R | Response;
 }
 
 /** Declares one operation; a function so TypeScript infers params/query/body from the schemas. */
-export function operation<const A extends Access, P = undefined, Q = undefined, B = undefined, R = unknown>(
-  definition: Operation<A, P, Q, B, R>,
-): Operation<A, P, Q, B, R> {
+export function operation<
+  const A extends Access,
+  P = undefined,
+  Q = undefined,
+  B = undefined,
+  R = unknown,
+  const U extends boolean = false,
+>(definition: Operation<A, P, Q, B, R, U>): Operation<A, P, Q, B, R, U> {
   return definition;
 }
 
@@ -135,11 +157,14 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
         if (caller.kind !== "public") tenantId = caller.tenantId;
         const params = parse(op.params, context?.params ?? {}, "params");
         const query = pageByNumber(op, parse(op.query, searchParams(url), "query"), url);
-        const raw = op.body ? await readJson(request) : undefined;
-        const body = op.body ? parse(op.body, raw?.json, "body") : undefined;
+        const raw = op.body ? await readJson(request, !op.unparsedBody) : undefined;
+        const body = op.body && !op.unparsedBody ? parse(op.body, raw?.json, "body") : undefined;
         const ip = context?.ip || request.headers.get("x-nf-client-connection-ip") || "unknown";
         const after = (task: () => Promise<unknown>) => {
-          const running = task().catch((error) => logError({ msg: "background task failed", requestId, error }));
+          // setImmediate: the task starts once the handler's turn is over, not inside it.
+          const running = new Promise((resolve) => setImmediate(resolve))
+            .then(task)
+            .catch((error) => logError({ msg: "background task failed", requestId, error }));
           context?.waitUntil?.(running);
         };
         const answer = async (db: Database) => {
@@ -157,7 +182,7 @@ export function route(config: RouteConfig, operations: RouteDefinition["operatio
                   tenantId,
                   key,
                   operation: `${request.method} ${config.path}`,
-                  requestHash: requestHash(request.method, url, raw?.json),
+                  requestHash: requestHash(request.method, url, op.unparsedBody ? raw?.text : raw?.json),
                 },
                 answer,
               )
@@ -217,7 +242,8 @@ function searchParams(url: URL): Record<string, string | string[]> {
   return out;
 }
 
-async function readJson(request: Request): Promise<{ text: string; json: unknown }> {
+/** The body's text and, when `parse`, its JSON (an empty body is `{}`). */
+async function readJson(request: Request, parse: boolean): Promise<{ text: string; json: unknown }> {
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const bytes = new Uint8Array(await request.arrayBuffer());
@@ -228,6 +254,7 @@ async function readJson(request: Request): Promise<{ text: string; json: unknown
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON (Content-Type: application/json)");
   }
   const text = new TextDecoder().decode(bytes);
+  if (!parse) return { text, json: undefined };
   try {
     return { text, json: JSON.parse(text) };
   } catch {

@@ -1,26 +1,14 @@
-import { afterAll, beforeAll } from "vitest";
 import { FakeRetell } from "../../scripts/dev/fake-retell";
 import { type Account, registerTenant, unique } from "../../scripts/dev/fixtures";
-import { retellServer, saveRetellKey } from "../../scripts/dev/retell-server";
+import { retellHandlers, saveRetellKey } from "../../scripts/dev/retell-server";
+import { serveMsw } from "./msw";
 
-const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-/** A Retell mock for this test file; any host but Retell's and this machine's fails the test. */
-export function mockRetell() {
+/** Fake Retell accounts and the msw handlers that answer for them, for a file that serves them with other mocks. */
+export function retellMock() {
   const accounts = new Map<string, FakeRetell>();
-  const server = retellServer(accounts);
-  beforeAll(() =>
-    server.listen({
-      // The database is local (the Neon driver's WebSocket upgrade comes through here too): let it
-      // pass; any other host is a request to the outside world, and fails the test.
-      onUnhandledRequest: (request, print) => {
-        if (!LOCAL_HOSTS.has(new URL(request.url).hostname)) print.error();
-      },
-    }),
-  );
-  afterAll(() => server.close());
-
   return {
+    handlers: retellHandlers(accounts),
+
     /** A new tenant whose settings hold the key of a new fake Retell account. */
     async tenantWithRetell(label = "retell"): Promise<{ owner: Account; retell: FakeRetell }> {
       const owner = await registerTenant(label);
@@ -30,4 +18,11 @@ export function mockRetell() {
       return { owner, retell };
     },
   };
+}
+
+/** A Retell mock for this test file; any host but Retell's and this machine's fails the test. */
+export function mockRetell() {
+  const { handlers, ...retell } = retellMock();
+  serveMsw(handlers);
+  return retell;
 }

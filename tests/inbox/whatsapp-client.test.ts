@@ -1,10 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { HttpResponse, http } from "msw";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { getDb } from "../../db/client";
 import { metaErrorBody } from "../../scripts/dev/fake-graph";
 import { signedWebhook } from "../../scripts/dev/meta-webhooks";
 import { numberOfChannel } from "../../services/inbox/whatsapp/numbers";
 import {
   GraphError,
+  graphBaseUrl,
   graphClient,
   metaSignature,
   verifyMetaSignature,
@@ -16,6 +20,23 @@ import { mockGraph } from "../helpers/whatsapp-msw";
 
 const meta = mockGraph();
 const soon = (ms: number) => Date.now() + ms;
+
+/**
+ * A local server answering at once with headers and `first`, then `rest` `pause` ms later: a slow
+ * download, or a JSON answer that stalls. A real socket (msw passes this machine's hosts through):
+ * msw's mocked bodies do not see the request's abort, which is what these tests are about.
+ */
+async function slowServer(contentType: string, first: string, pause: number, rest: string) {
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": contentType });
+    response.write(first);
+    const timer = setTimeout(() => response.end(rest), pause);
+    response.on("close", () => clearTimeout(timer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
 /** The rejection of `promise`, which must be a GraphError. */
 async function graphError(promise: Promise<unknown>): Promise<GraphError> {
@@ -201,6 +222,55 @@ describe("retries", () => {
     expect(error).toMatchObject({ status: 503, retryable: true });
     expect(error.title).toContain("could not be reached");
     expect(Date.now() - started).toBeLessThan(2_500);
+  });
+});
+
+describe("the attempt's timeout", () => {
+  it("bounds a download's headers, not its body: a slow body streams on past the deadline", async () => {
+    const url = await slowServer("image/gif", "GIF89a ", 1_500, "the rest");
+    const download = await graphClient({ accessToken: "EAAG-slow" }, { deadline: soon(1_000) }).downloadMedia(url);
+    expect(download.headers.get("content-type")).toBe("image/gif");
+    expect(await download.text()).toBe("GIF89a the rest");
+  });
+
+  it("bounds a JSON answer whole: one that stalls past the deadline is a 502, not a hang or a raw abort", async () => {
+    const before = process.env.WHATSAPP_GRAPH_URL;
+    process.env.WHATSAPP_GRAPH_URL = await slowServer("application/json", '{"id":', 3_000, '"1"}');
+    onTestFinished(() => {
+      if (before === undefined) delete process.env.WHATSAPP_GRAPH_URL;
+      else process.env.WHATSAPP_GRAPH_URL = before;
+    });
+    const started = Date.now();
+    const error = await graphError(graphClient({ accessToken: "EAAG-stall" }, { deadline: soon(1_000) }).getMedia("1"));
+    expect(error).toMatchObject({ status: 502, title: "Graph's answer could not be read (TimeoutError)" });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("answers a 2xx that is not JSON as a 502, without retrying it", async () => {
+    const graph = meta.account();
+    const phone = graph.phoneNumberIds[0]!;
+    let posts = 0;
+    meta.server.use(
+      http.post(`${graphBaseUrl()}/${WHATSAPP_API_VERSION}/${phone}/messages`, () => {
+        posts++;
+        return new HttpResponse("<html>Sorry, something went wrong.</html>", {
+          headers: { "content-type": "text/html" },
+        });
+      }),
+    );
+    try {
+      const error = await graphError(
+        graphClient({ accessToken: graph.accessToken }, { deadline: soon(10_000) }).sendMessage(phone, {
+          to: "14155550106",
+          type: "text",
+          text: { body: "hi" },
+        }),
+      );
+      expect(error).toMatchObject({ status: 502, title: "Graph's answer could not be read (SyntaxError)" });
+      expect(posts).toBe(1);
+    } finally {
+      meta.server.resetHandlers();
+    }
   });
 });
 

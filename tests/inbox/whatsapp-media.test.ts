@@ -1,8 +1,10 @@
+import { gzipSync } from "node:zlib";
+import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { conversations, messages } from "../../db/schema";
 import * as mediaFn from "../../netlify/functions/inbox-messages-id-media";
-import { type FakeGraph, wamid } from "../../scripts/dev/fake-graph";
+import { type FakeGraph, META_MEDIA_URL, wamid } from "../../scripts/dev/fake-graph";
 import { type Account, createApiKey, registerTenant } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
 import { mockGraph } from "../helpers/whatsapp-msw";
@@ -19,7 +21,7 @@ const PICTURE = new TextEncoder().encode("GIF89a\u0000\u0001\u0002\u001f\u007f Ã
 async function messageOf(
   owner: Account,
   channelId: string,
-  fields: { contentType: "image" | "text"; payload?: Record<string, unknown>; text?: string },
+  fields: { contentType: "image" | "file" | "text"; payload?: Record<string, unknown>; text?: string },
 ) {
   const db = await getDb();
   const [conversation] = await db
@@ -104,6 +106,42 @@ describe("GET /api/messages/:id/media", () => {
       expect(res.body.error.code).toBe("NOT_FOUND");
     }
     expect(graph.requests).toEqual([]);
+  });
+
+  it("answers a compressed download decoded, without Graph's (encoded) length", async () => {
+    const { owner, message } = await inboundPicture("wa-media-gzip");
+    const gzipped = gzipSync(PICTURE);
+    whatsapp.server.use(
+      http.get(
+        `${META_MEDIA_URL}/whatsapp_business/attachments/`,
+        () =>
+          new HttpResponse(gzipped, {
+            headers: {
+              "content-type": "image/gif",
+              "content-encoding": "gzip",
+              "content-length": String(gzipped.byteLength),
+            },
+          }),
+        { once: true },
+      ),
+    );
+    const res = await media(message.id, { token: owner.accessToken });
+    expect(res.status, res.text).toBe(200);
+    expect(new TextEncoder().encode(res.text)).toEqual(PICTURE);
+    expect(res.headers.get("content-length")).toBeNull();
+    expect(res.headers.get("content-encoding")).toBeNull();
+  });
+
+  it("serves the media of every type that carries a file, a `file` message's too", async () => {
+    const { owner, graph, number } = await whatsapp.tenantWithWhatsApp("wa-media-file");
+    const mediaId = graph.addMedia(PICTURE, "application/pdf");
+    const file = await messageOf(owner, number.channelId, {
+      contentType: "file",
+      payload: { id: mediaId, mime_type: "application/pdf" },
+    });
+    const res = await media(file.id, { token: owner.accessToken });
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/pdf");
   });
 
   it("answers Graph's refusal 502 with its status and code, and no token", async () => {

@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
 import { and, asc, eq } from "drizzle-orm";
+import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
 import { channels, contacts, conversations, events, messages } from "../../db/schema";
@@ -11,6 +12,7 @@ import { metaErrorBody, wamid } from "../../scripts/dev/fake-graph";
 import { type Account, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
 import { GRAPH_BUDGET_MS } from "../../services/inbox/whatsapp/graph";
+import { graphBaseUrl } from "../../shared/clients/whatsapp";
 import { mockGraph } from "../helpers/whatsapp-msw";
 
 const whatsapp = mockGraph();
@@ -425,6 +427,54 @@ describe("sending through WhatsApp", () => {
       ["Once", "sent"],
       ["Refused", "failed"],
     ]);
+  });
+
+  it("sends a chat's reply (spec 002) once for one Idempotency-Key, concurrently and in sequence", async () => {
+    const { owner, graph, conversationId } = await customerWrote("wa-idempotent-chat");
+    const key = unique("key");
+    const once = () =>
+      call(chatMessagesFn, {
+        method: "POST",
+        path: `/api/chats/${conversationId}/messages`,
+        token: owner.accessToken,
+        body: { content: "Once from the chat" },
+        headers: { "idempotency-key": key },
+      });
+    const [a, b] = await Promise.all([once(), once()]);
+    const later = await once();
+    expect([a.status, b.status, later.status], a.text).toEqual([201, 201, 201]);
+    expect(new Set([a.body.data.id, b.body.data.id, later.body.data.id]).size).toBe(1);
+    expect(later.headers.get("idempotent-replayed")).toBe("true");
+    expect(graph.sent).toHaveLength(1);
+    expect(await messagesOf(conversationId)).toHaveLength(2);
+  });
+
+  it.each([
+    {
+      what: "a page that is not JSON",
+      title: "Graph's answer could not be read (SyntaxError)",
+      answer: () =>
+        new HttpResponse("<html><body>Sorry, something went wrong.</body></html>", {
+          headers: { "content-type": "text/html" },
+        }),
+    },
+    {
+      what: "JSON without a message id",
+      title: "Graph answered no message id",
+      answer: () => HttpResponse.json({ messaging_product: "whatsapp", contacts: [] }),
+    },
+  ])("stores the message failed and answers 502 when Graph's 2xx is $what", async ({ title, answer }) => {
+    const { owner, number, conversationId } = await customerWrote("wa-2xx-unreadable");
+    whatsapp.server.use(http.post(`${graphBaseUrl()}/v23.0/${number.phoneNumberId}/messages`, answer, { once: true }));
+    const res = await send(owner, { conversationId, text: "Did it go?" });
+    expect(res.status, res.text).toBe(502);
+    const failed = (await messagesOf(conversationId)).at(-1);
+    expect(res.body.error).toMatchObject({
+      code: "UPSTREAM_FAILED",
+      details: [{ status: 502, title, messageId: failed?.id }],
+    });
+    expect(failed).toMatchObject({ text: "Did it go?", status: "failed", errorTitle: title, platformMessageId: null });
+    expect(await eventTypes(owner.tenantId, failed!.id)).toEqual(["message:new queued", "message:status failed"]);
   });
 
   it("leaves other channels, inactive numbers and inbound records unsent; another tenant's conversation is a 404", async () => {

@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { getDb } from "../../db/client";
 import {
   channels,
@@ -310,24 +310,89 @@ describe("POST /api/webhook: signatures and routing", () => {
     expect(await eventsMentioning(forged)).toEqual([]);
   });
 
-  it("refuses hostile bodies with 4xx, never a 5xx, and stores none of them", async () => {
-    const { number } = await whatsappTenant("wa-hostile");
+  it("keeps a message to a number no tenant has as unroutable when a number of its account signs it", async () => {
+    const { owner, number } = await whatsappTenant("wa-deleted-number");
+    // A number the tenant deleted, in the same business account, still on the tenant's own Meta app.
+    const deleted = { phoneNumberId: graphId(15), businessAccountId: number.businessAccountId };
+    const id = wamid();
+    const receipt = await deliverOk(inboundMessage(deleted, { from: customer(), id }), number.appSecret);
+    expect(receipt.status).toBe("unroutable");
+    expect(await eventRow(receipt.eventId)).toMatchObject({ status: "unroutable", tenantIds: [] });
+    expect(await messagesOf(owner.tenantId)).toEqual([]);
+    // In an account none of whose numbers that secret is: still a 401.
+    const elsewhere = { phoneNumberId: graphId(15), businessAccountId: graphId(15) };
+    const forged = wamid();
+    expect((await deliver(inboundMessage(elsewhere, { from: customer(), id: forged }), number.appSecret)).status).toBe(
+      401,
+    );
+    expect(await eventsMentioning(forged)).toEqual([]);
+  });
+
+  it("checks the signature before judging the body: unsigned or forged junk is a 401, never stored", async () => {
+    const { number } = await whatsappTenant("wa-junk");
     const marker = wamid();
-    const nul = metaJson(inboundMessage(number, { from: customer(), id: marker, text: "a\u0000b" }));
-    expect(nul).toContain("\\u0000");
-    const nulRes = await deliver(nul, number.appSecret);
-    expect(nulRes.status).toBe(400);
-    let deep: unknown = "bottom";
-    for (let level = 0; level < 200; level++) deep = { nested: deep };
-    const deepBody = inboundMessage(number, { from: customer(), id: marker });
-    (deepBody.entry[0]!.changes[0]!.value as Record<string, unknown>).extra = deep;
-    expect((await deliver(deepBody, number.appSecret)).status).toBe(400);
+    const junk = [
+      "{not json",
+      JSON.stringify([1, 2]),
+      JSON.stringify({ object: "whatsapp_business_account", note: marker }),
+      metaJson(inboundMessage(number, { from: customer(), id: marker, text: "a\u0000b" })),
+    ];
+    for (const rawBody of junk) {
+      for (const res of [
+        await post(rawBody, { "content-type": "application/json" }),
+        await deliver(rawBody, "not-anyones-secret"),
+      ]) {
+        expect(res.status, `${rawBody.slice(0, 40)}: ${res.text}`).toBe(401);
+        expect(res.body.error.code).toBe("UNAUTHORIZED");
+      }
+    }
+    // Not JSON: no number to take a secret from, so a number's own secret does not vouch for it.
+    expect((await deliver("{not json", number.appSecret)).status).toBe(401);
     const signed = signedWebhook(inboundMessage(number, { from: customer(), id: marker }), number.appSecret);
     expect((await post(signed.rawBody, { ...signed.headers, "content-type": "text/plain" })).status).toBe(415);
-    expect((await deliver("{not json", number.appSecret)).status).toBe(400);
-    expect((await deliver(JSON.stringify({ object: "whatsapp_business_account" }), number.appSecret)).status).toBe(400);
-    expect((await deliver(JSON.stringify([1, 2]), number.appSecret)).status).toBe(400);
     expect(await eventsMentioning(marker)).toEqual([]);
+  });
+
+  it("stores a signed message with NUL or a lone surrogate in its text, the text made storable", async () => {
+    const { owner, number } = await whatsappTenant("wa-nul");
+    const id = wamid();
+    const rawBody = metaJson(
+      inboundMessage(number, { from: customer(), id, name: "Zo\u0000e", text: "a\u0000b \ud800 c\udfff" }),
+    );
+    expect(rawBody).toContain("\\u0000");
+    expect(rawBody).toContain("\\ud800");
+    const receipt = await deliverOk(rawBody, number.appSecret);
+    expect(await eventRow(receipt.eventId)).toMatchObject({ status: "processed", rawBody, lastError: null });
+    const stored = await messageByWamid(owner.tenantId, id);
+    expect(stored).toMatchObject({ text: "a\uFFFDb \uFFFD c\uFFFD", payload: { body: "a\uFFFDb \uFFFD c\uFFFD" } });
+    const db = await getDb();
+    const [contact] = await db.select().from(contacts).where(eq(contacts.tenantId, owner.tenantId));
+    expect(contact?.name).toBe("Zo\uFFFDe");
+    // Nesting no route would accept, in a field Frontdesk does not read: stored and processed.
+    const deep = `${'{"nested":'.repeat(20_000)}"bottom\\u0000"${"}".repeat(20_000)}`;
+    const deepBody = metaJson(inboundMessage(number, { from: customer(), id: wamid() })).replace(
+      '"value":{',
+      `"value":{"extra":${deep},`,
+    );
+    expect(deepBody).toContain('"extra":{"nested":{');
+    expect((await eventRow((await deliverOk(deepBody, number.appSecret)).eventId))?.status).toBe("processed");
+  });
+
+  it("keeps a body that is not JSON or not Meta's envelope, signed with META_APP_SECRET, as failed (200)", async () => {
+    const db = await getDb();
+    for (const [rawBody, reason] of [
+      ["{not json \u0000", /^body: not valid JSON$/],
+      [JSON.stringify({ object: "whatsapp_business_account", note: wamid() }), /^body: entry /],
+    ] as const) {
+      const receipt = await deliverOk(rawBody, META_APP_SECRET);
+      expect(receipt.status).toBe("failed");
+      const row = await eventRow(receipt.eventId);
+      expect(row).toMatchObject({ status: "failed", tenantIds: [], attempts: WEBHOOK_MAX_ATTEMPTS });
+      expect(row?.lastError).toMatch(reason);
+      // Nothing will ever read it: the retry job leaves it alone.
+      await webhookRetry.run(db, { deadline: Date.now() + 20_000 });
+      expect((await eventRow(receipt.eventId))?.attempts).toBe(WEBHOOK_MAX_ATTEMPTS);
+    }
   });
 
   it("stores a signed change it cannot read as a failed event with the reason, answering 200", async () => {
@@ -611,6 +676,46 @@ describe("inbound messages", () => {
     expect(await db.select().from(conversations).where(eq(conversations.tenantId, owner.tenantId))).toHaveLength(2);
   });
 
+  it("opens no conversation for a message redelivered after its conversation was closed", async () => {
+    const { owner, number } = await whatsappTenant("wa-redelivered-closed");
+    const db = await getDb();
+    const body = inboundMessage(number, { from: customer(), text: "once" });
+    await deliverOk(body, number.appSecret);
+    await db.update(conversations).set({ status: "closed" }).where(eq(conversations.tenantId, owner.tenantId));
+    const again = await deliverOk(body, number.appSecret);
+    expect((await eventRow(again.eventId))?.status).toBe("processed");
+    const all = await db.select().from(conversations).where(eq(conversations.tenantId, owner.tenantId));
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ status: "closed", messageCount: 1 });
+    expect(await messagesOf(owner.tenantId)).toHaveLength(1);
+  });
+
+  it("finds the contact by its identity on the channel, even after someone edited its phone number", async () => {
+    const { owner, number } = await whatsappTenant("wa-identity");
+    const db = await getDb();
+    const waId = customer();
+    const timestamp = Math.floor(Date.now() / 1000) - 60;
+    await deliverOk(inboundMessage(number, { from: waId, name: "Ana", text: "hi", timestamp }), number.appSecret);
+    const [contact] = await db.select().from(contacts).where(eq(contacts.tenantId, owner.tenantId));
+    expect(contact?.phoneNumber).toBe(`+${waId}`);
+    const edited = await call(contactFn, {
+      method: "PUT",
+      path: `/api/contacts/${contact!.id}`,
+      token: owner.accessToken,
+      body: { phoneNumber: "+351912345678" },
+    });
+    expect(edited.status, edited.text).toBe(200);
+    await deliverOk(
+      inboundMessage(number, { from: waId, name: "Ana", text: "me again", timestamp: timestamp + 1 }),
+      number.appSecret,
+    );
+    const all = await db.select().from(contacts).where(eq(contacts.tenantId, owner.tenantId));
+    expect(all.map((row) => [row.id, row.phoneNumber])).toEqual([[contact!.id, "+351912345678"]]);
+    const stored = await messagesOf(owner.tenantId);
+    expect(stored.map((message) => message.text)).toEqual(["hi", "me again"]);
+    expect(new Set(stored.map((message) => message.conversationId)).size).toBe(1);
+  });
+
   it("fills an empty contact name from the profile, never overwriting a name someone set", async () => {
     const { owner, number } = await whatsappTenant("wa-names");
     const db = await getDb();
@@ -799,6 +904,28 @@ describe("template updates", () => {
     expect(await eventRow(receipt.eventId)).toMatchObject({ status: "processed", tenantIds: [owner.tenantId] });
   });
 
+  it("keeps every digit of a template id Meta sends as a JSON number above 2^53", async () => {
+    const { owner, number } = await whatsappTenant("wa-template-big-id");
+    const big = "18446744073709551615";
+    expect(Number.isSafeInteger(Number(big))).toBe(false);
+    const template = await storedTemplate(owner, number, big);
+    // A neighbour that a rounded id (18446744073709552000) would reach instead.
+    const rounded = await storedTemplate(owner, number, String(Number(big)));
+    const raw = metaJson(
+      templateStatusUpdate(number.businessAccountId, {
+        templateId: big,
+        name: template.name,
+        language: template.language,
+        event: "APPROVED",
+      }),
+    ).replace(`"message_template_id":"${big}"`, `"message_template_id" : ${big}`);
+    expect(raw).toContain(`: ${big},`);
+    const receipt = await deliverOk(raw, number.appSecret);
+    expect(await eventRow(receipt.eventId)).toMatchObject({ status: "processed", lastError: null });
+    expect((await templateRow(template.id))?.status).toBe("approved");
+    expect((await templateRow(rounded.id))?.status).toBe("pending");
+  });
+
   it("applies a quality update, leaves other tenants' templates and unknown templates alone", async () => {
     const { owner, number } = await whatsappTenant("wa-template-quality");
     const other = await whatsappTenant("wa-template-other");
@@ -867,6 +994,62 @@ describe("the webhook-retry job", () => {
       .where(eq(webhookEvents.id, fresh!.id));
     await webhookRetry.run(db, deadline());
     expect(await eventRow(fresh!.id)).toMatchObject({ status: "processed", attempts: 1 });
+  });
+
+  it("counts an attempt as processing starts, so an event whose processing never ends is not retried forever", async () => {
+    const { owner, number } = await whatsappTenant("wa-crash");
+    const db = await getDb();
+    const id = wamid();
+    const [event] = await db
+      .insert(webhookEvents)
+      .values({
+        provider: "whatsapp",
+        rawBody: metaJson(inboundMessage(number, { from: customer(), id })),
+        tenantIds: [owner.tenantId],
+        receivedAt: sql`now() - interval '2 minutes'`,
+      })
+      .returning({ id: webhookEvents.id });
+    // The function is killed while it applies the event: its tenant's transaction never ends.
+    const dying = new Proxy(db, {
+      get(target, key) {
+        if (key === "transaction") return () => new Promise(() => {});
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    void processWebhookEvent(dying, event!.id);
+    await vi.waitFor(async () => expect((await eventRow(event!.id))?.attempts).toBe(1), { timeout: 5_000 });
+    expect((await eventRow(event!.id))?.status).toBe("pending");
+    // Out of attempts (each crashed): the job leaves it, and deletes it after the retention.
+    await db.update(webhookEvents).set({ attempts: WEBHOOK_MAX_ATTEMPTS }).where(eq(webhookEvents.id, event!.id));
+    await webhookRetry.run(db, { deadline: Date.now() + 20_000 });
+    expect(await eventRow(event!.id)).toMatchObject({ status: "pending", attempts: WEBHOOK_MAX_ATTEMPTS });
+    expect(await messageByWamid(owner.tenantId, id)).toBeUndefined();
+    await db
+      .update(webhookEvents)
+      .set({ receivedAt: sql`now() - interval '31 days'` })
+      .where(eq(webhookEvents.id, event!.id));
+    await webhookRetry.run(db, { deadline: Date.now() + 20_000 });
+    expect(await eventRow(event!.id)).toBeUndefined();
+  });
+
+  it("ignores, after a while, statuses of messages Frontdesk never stored, with a note", async () => {
+    const { number } = await whatsappTenant("wa-foreign-status");
+    const db = await getDb();
+    // A message another tool sent on the number: Frontdesk never has its wamid.
+    const receipt = await deliverOk(
+      statusUpdate(number, { id: wamid(), status: "delivered", recipient: customer() }),
+      number.appSecret,
+    );
+    expect((await eventRow(receipt.eventId))?.status).toBe("failed");
+    await db
+      .update(webhookEvents)
+      .set({ receivedAt: sql`now() - interval '11 minutes'` })
+      .where(eq(webhookEvents.id, receipt.eventId));
+    await webhookRetry.run(db, { deadline: Date.now() + 20_000 });
+    const row = await eventRow(receipt.eventId);
+    expect(row).toMatchObject({ status: "processed", attempts: 2 });
+    expect(row?.lastError).toMatch(/1 status\(es\) for messages Frontdesk does not have; ignored/);
   });
 
   it("deletes processed, unroutable and exhausted events after 30 days, and keeps the rest", async () => {

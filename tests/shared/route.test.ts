@@ -1,3 +1,4 @@
+import type { Context } from "@netlify/functions";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
@@ -24,6 +25,32 @@ const failing = {
       access: "public",
       response: z.object({ id: z.string() }),
       handler: () => ({ id: 42 }),
+    }),
+  }),
+};
+
+/** A route that takes its body unparsed, and one that defers work with after(). */
+const rawConfig: RouteConfig = { path: "/api/test/raw" };
+let afterStarted = false;
+const raw = {
+  config: rawConfig,
+  default: route(rawConfig, {
+    POST: operation({
+      summary: "Answers the body it was handed",
+      access: "public",
+      body: z.object({ name: z.string() }).strict(),
+      unparsedBody: true,
+      handler: ({ body, rawBody }) => ({ body: body ?? null, rawBody }),
+    }),
+    PUT: operation({
+      summary: "Defers a task",
+      access: "public",
+      handler: ({ after }) => {
+        after(async () => {
+          afterStarted = true;
+        });
+        return { deferred: true };
+      },
     }),
   }),
 };
@@ -133,6 +160,33 @@ describe("route()", () => {
     expect(line).toMatchObject({ level: "error", requestId });
     expect(JSON.stringify(line)).toContain("table_that_does_not_exist");
     vi.unstubAllEnvs();
+  });
+
+  it("hands an unparsedBody operation the body's text unjudged, still bounded and JSON only", async () => {
+    const post = (rawBody: string, type = "application/json") =>
+      call(raw, { method: "POST", rawBody, headers: { "content-type": type } });
+    for (const text of ['{"name":"a\\u0000b","extra":1}', "{not json", '{"__proto__":{}}']) {
+      const res = await post(text);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.data).toEqual({ body: null, rawBody: text });
+    }
+    expect((await post('{"name":"x"}', "text/plain")).status).toBe(415);
+    expect((await post(JSON.stringify({ name: "x".repeat(MAX_BODY_BYTES) }))).status).toBe(413);
+  });
+
+  it("starts an after() task once the answer is returned, and keeps the function alive until it ends", async () => {
+    afterStarted = false;
+    const waited: Promise<unknown>[] = [];
+    const context = { params: {}, waitUntil: (promise: Promise<unknown>) => waited.push(promise) };
+    const res = await raw.default(
+      new Request("http://localhost:8888/api/test/raw", { method: "PUT" }),
+      context as unknown as Context,
+    );
+    expect(res.status).toBe(200);
+    expect(afterStarted).toBe(false);
+    expect(waited).toHaveLength(1);
+    await Promise.all(waited);
+    expect(afterStarted).toBe(true);
   });
 
   it("treats a response that breaks its own schema as a 500, not as data", async () => {

@@ -1,8 +1,9 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { type ContentType, messages } from "../../../db/schema";
+import { messages } from "../../../db/schema";
 import { GraphError } from "../../../shared/clients/whatsapp";
 import type { ServiceContext } from "../../../shared/context";
 import { notFound } from "../../../shared/errors";
+import { MEDIA_TYPES } from "../messages.schemas";
 import { requestGraph, upstreamFailed } from "./graph";
 import { accessOf, numberOfChannel } from "./numbers";
 
@@ -12,8 +13,6 @@ import { accessOf, numberOfChannel } from "./numbers";
  * short-lived URL (`GET /{media-id}`) that itself needs the number's token. The bytes are passed on
  * as they arrive, never stored, and the token stays in the requests to Meta.
  */
-
-const MEDIA_TYPES: ContentType[] = ["image", "video", "audio", "document", "sticker"];
 
 /** The media's bytes as Meta streams them, with what the caller's answer says of them. */
 export interface MessageMedia {
@@ -40,10 +39,14 @@ export async function messageMedia(ctx: ServiceContext, id: string): Promise<Mes
     const media = await graph.getMedia(message.mediaId);
     const download = await graph.downloadMedia(media.url);
     if (!download.body) throw new GraphError(502, { error: { message: "Graph answered the media without a body" } });
+    // fetch decodes a compressed answer, whose content-length is the encoded size: then no length is known.
+    const encoded = (download.headers.get("content-encoding") ?? "identity").toLowerCase() !== "identity";
     return {
       body: download.body,
       contentType: download.headers.get("content-type") ?? media.mime_type,
-      contentLength: download.headers.get("content-length") ?? (media.file_size ? String(media.file_size) : undefined),
+      contentLength: encoded
+        ? undefined
+        : (download.headers.get("content-length") ?? (media.file_size ? String(media.file_size) : undefined)),
     };
   } catch (error) {
     throw error instanceof GraphError ? upstreamFailed(error, "serve the media") : error;

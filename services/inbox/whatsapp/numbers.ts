@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import { channels, credentials } from "../../../db/schema";
 import { openSecret, type SealedField } from "../../../shared/crypto/secrets";
@@ -71,6 +71,10 @@ async function select(db: Database, where: SQL | undefined): Promise<WhatsAppNum
   }));
 }
 
+/** The tenant's numbers, oldest first; only those of these accounts when given. */
+export const numbersOfTenant = (db: Database, tenantId: string, accountIds?: string[]) =>
+  select(db, and(eq(channels.tenantId, tenantId), accountIds ? inArray(channels.accountId, accountIds) : undefined));
+
 /** The tenant's number on that channel, or undefined when the channel is not one of its WhatsApp numbers. */
 export async function numberOfChannel(db: Database, tenantId: string, channelId: string) {
   const [number] = await select(db, and(eq(channels.tenantId, tenantId), eq(channels.id, channelId)));
@@ -79,17 +83,26 @@ export async function numberOfChannel(db: Database, tenantId: string, channelId:
 
 /** The tenant's first number (spec 003's single `whatsappConfig`), or undefined. */
 export async function firstNumber(db: Database, tenantId: string) {
-  const [number] = await select(db, eq(channels.tenantId, tenantId));
+  const [number] = await numbersOfTenant(db, tenantId);
   return number;
 }
 
-/** The numbers with these phone number ids (at most one each: the id is unique across tenants). */
-export const numbersByPhoneId = (db: Database, phoneNumberIds: string[]) =>
-  phoneNumberIds.length ? select(db, inArray(channels.platformSpecificId, phoneNumberIds)) : Promise.resolve([]);
-
-/** The numbers of these WhatsApp Business Accounts, in any tenant. */
-export const numbersByAccountId = (db: Database, accountIds: string[]) =>
-  accountIds.length ? select(db, inArray(channels.accountId, accountIds)) : Promise.resolve([]);
+/**
+ * The numbers, of any tenant, a webhook body names: by phone number id (unique across tenants) or by
+ * WhatsApp Business Account id (every number of the account), in one statement. Only the webhook,
+ * which does not know the tenant before it has checked the signature, reads across tenants.
+ */
+export function numbersNamedBy(db: Database, named: { phoneNumberIds: string[]; accountIds: string[] }) {
+  const { phoneNumberIds, accountIds } = named;
+  if (phoneNumberIds.length === 0 && accountIds.length === 0) return Promise.resolve([]);
+  return select(
+    db,
+    or(
+      phoneNumberIds.length ? inArray(channels.platformSpecificId, phoneNumberIds) : undefined,
+      accountIds.length ? inArray(channels.accountId, accountIds) : undefined,
+    ),
+  );
+}
 
 /** Whether any WhatsApp number's verify token is this one (compared by hash: no sealed token is opened). */
 export async function isChannelVerifyToken(db: Database, token: string): Promise<boolean> {

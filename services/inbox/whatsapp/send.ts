@@ -3,7 +3,7 @@ import { alias } from "drizzle-orm/pg-core";
 import type { z } from "zod";
 import type { Database } from "../../../db/client";
 import { contacts, conversations, messages } from "../../../db/schema";
-import { type GraphAccess, GraphError } from "../../../shared/clients/whatsapp";
+import { type GraphAccess, GraphError, type SentMessage } from "../../../shared/clients/whatsapp";
 import { AppError, notFound, unprocessable } from "../../../shared/errors";
 import { mediaContent, reactionContent, templateContent } from "../messages.schemas";
 import { requestGraph } from "./graph";
@@ -153,13 +153,28 @@ function metaMessageOf(message: StoredMessage, reactedTo: string | null): Record
 /** What became of a send: Meta's id of the message, or Graph's refusal (a 4xx, or a 429 or 5xx past the budget). */
 export type SendResult = { platformMessageId: string } | { error: GraphError };
 
-/** Sends the message; a Graph error is answered, not thrown, so the caller can store it with the message. */
+/**
+ * Sends the message; a Graph error is answered, not thrown, so the caller can store it with the
+ * message. A 2xx that is not JSON or names no message id is such an error too (a 502): the message
+ * is stored failed rather than left queued.
+ *
+ * Without an Idempotency-Key the caller calls this with no transaction open. With one, the key's
+ * transaction spans this call (up to GRAPH_BUDGET_MS): the key's row and the conversation's row
+ * (locked by appendMessage's UPDATE) stay locked until Meta answers and the outcome commits, so
+ * other messages to that conversation wait meanwhile, and a status webhook finds the message only
+ * after the commit (it is retried later). The key's lock is what makes concurrent retries send
+ * once; but should the function be killed after Meta accepted the message and before the commit,
+ * nothing is stored, the key included, and a retry sends again: a keyed send is at-least-once
+ * under a crash, once otherwise.
+ */
 export async function sendToMeta(outgoing: Outgoing): Promise<SendResult> {
   const graph = requestGraph(outgoing.access);
   try {
-    const sent = await graph.sendMessage(outgoing.phoneNumberId, outgoing.body);
-    const id = sent.messages[0]?.id;
-    if (!id) return { error: new GraphError(502, { error: { message: "Graph answered no message id" } }) };
+    const sent: Partial<SentMessage> | null = await graph.sendMessage(outgoing.phoneNumberId, outgoing.body);
+    const id = sent?.messages?.[0]?.id;
+    if (typeof id !== "string" || !id) {
+      return { error: new GraphError(502, { error: { message: "Graph answered no message id" } }) };
+    }
     return { platformMessageId: id };
   } catch (error) {
     if (error instanceof GraphError) return { error };

@@ -2,12 +2,10 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import { channels } from "../../../db/schema";
 import { conflictOn } from "../../../shared/errors";
-import { type TokenChange, writeTokens } from "../channels";
+import { type TokenChange, WHATSAPP_NUMBER_TAKEN, writeTokens } from "../channels";
 import { firstNumber } from "./numbers";
 
 type Section = Record<string, unknown> | null | undefined;
-
-const DUPLICATE = { channels_whatsapp_number_key: "This WhatsApp phone number id is already connected" };
 
 /**
  * Spec 003's `PATCH /api/settings` sections as the shortcut to a tenant's first WhatsApp number: the
@@ -48,7 +46,7 @@ export async function applyWhatsAppSettings(
         .update(channels)
         .set({ ...fields, ...metadata, updatedAt: sql`now()` })
         .where(and(eq(channels.tenantId, tenantId), eq(channels.id, channelId))),
-      DUPLICATE,
+      WHATSAPP_NUMBER_TAKEN,
     );
   } else if (phoneNumberId) {
     const [created] = await conflictOn(
@@ -62,7 +60,7 @@ export async function applyWhatsAppSettings(
           metadata: apiVersion ? { apiVersion } : null,
         })
         .returning({ id: channels.id }),
-      DUPLICATE,
+      WHATSAPP_NUMBER_TAKEN,
     );
     channelId = created?.id;
   }

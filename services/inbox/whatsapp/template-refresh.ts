@@ -2,12 +2,19 @@ import { and, eq, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../../../db/client";
 import { channels, credentials, syncState, whatsappTemplates } from "../../../db/schema";
-import { type GraphAccess, GraphError, graphClient, type MetaTemplate } from "../../../shared/clients/whatsapp";
+import {
+  type GraphAccess,
+  GraphError,
+  graphClient,
+  type MetaTemplate,
+  withoutAccessToken,
+} from "../../../shared/clients/whatsapp";
 import { unprocessable } from "../../../shared/errors";
 import { logError } from "../../../shared/log";
 import { describeError, type TenantOutcome, type TenantRun, tenantJob } from "../../platform/jobs";
 import { CHANNEL_CREDENTIAL_KIND } from "../channels";
-import { accessOf, numbersByAccountId } from "./numbers";
+import { accessOf, numbersOfTenant } from "./numbers";
+import { templateReason } from "./templates";
 import { listedTemplate } from "./templates.schemas";
 
 /**
@@ -80,18 +87,11 @@ const tenantsWithAccounts = (db: Database) =>
 
 /** The tenant's accounts, in id order (the order a pass lists them in); none is a 422 before any lease. */
 async function accountsOf(db: Database, tenantId: string): Promise<Account[]> {
-  const ids = await db
-    .selectDistinct({ id: channels.accountId })
-    .from(channels)
-    .where(and(eq(channels.tenantId, tenantId), eq(channels.type, "whatsapp"), isNotNull(channels.accountId)));
-  const numbers = await numbersByAccountId(
-    db,
-    ids.map((row) => row.id as string),
-  );
+  const numbers = await numbersOfTenant(db, tenantId);
   const accounts = new Map<string, Account>();
   for (const number of numbers) {
     const id = number.businessAccountId;
-    if (number.tenantId !== tenantId || !id || !number.accessToken || accounts.has(id)) continue;
+    if (!id || !number.accessToken || accounts.has(id)) continue;
     accounts.set(id, { businessAccountId: id, access: accessOf(number) });
   }
   if (accounts.size === 0) {
@@ -106,13 +106,6 @@ async function accountsOf(db: Database, tenantId: string): Promise<Account[]> {
 const claimResume = () => ({
   resume: sql<string | null>`(${syncState.lastResult} -> 'resume')::text`,
 });
-
-/** Meta's `paging.next` without the access token Meta puts in it: it is kept in the database. */
-function withoutToken(next: string): string {
-  const url = new URL(next);
-  url.searchParams.delete("access_token");
-  return url.toString();
-}
 
 /** One listed template as its row, or undefined when it cannot be stored (logged). */
 function toRow(tenantId: string, businessAccountId: string, listed: MetaTemplate, seenAt: Date) {
@@ -132,12 +125,12 @@ function toRow(tenantId: string, businessAccountId: string, listed: MetaTemplate
     language: template.language,
     category: template.category,
     status: template.status,
-    // Meta says NONE for no reason; as the webhook stores it.
-    rejectedReason: reason && reason.toUpperCase() !== "NONE" ? reason : null,
+    rejectedReason: templateReason(reason),
     qualityScore: quality ? quality.toLowerCase() : null,
     components: template.components,
     parameterFormat: template.parameter_format?.toLowerCase() ?? null,
-    deletedAt: template.status === "deleted" ? sql`now()` : null,
+    // Meta lists a template deleted at Meta (or here, through DELETE /api/templates/:id) as pending deletion first.
+    deletedAt: template.status === "deleted" || template.status === "pending_deletion" ? sql`now()` : null,
     seenAt,
   };
 }
@@ -251,7 +244,8 @@ class Refresh {
         await this.markGone(businessAccountId, listed);
         return true;
       }
-      next = withoutToken(page.paging.next);
+      // Kept in the database as the resume point: without the token.
+      next = withoutAccessToken(page.paging.next);
     }
   }
 

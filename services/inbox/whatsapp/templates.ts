@@ -7,7 +7,7 @@ import type { ServiceContext } from "../../../shared/context";
 import { conflict, notFound, unprocessable } from "../../../shared/errors";
 import { likePattern, listPage } from "../../../shared/pagination";
 import { requestGraph, upstreamFailed } from "./graph";
-import { accessOf, firstNumber, numbersByAccountId } from "./numbers";
+import { accessOf, firstNumber, numbersOfTenant } from "./numbers";
 import type { listTemplatesQuery, NewTemplateInput } from "./templates.schemas";
 
 /**
@@ -17,6 +17,10 @@ import type { listTemplatesQuery, NewTemplateInput } from "./templates.schemas";
  */
 
 const templateColumns = shownColumns(whatsappTemplates);
+
+/** Meta's reason for a rejection or pause as stored: Meta says `NONE` for none. */
+export const templateReason = (reason: string | null | undefined) =>
+  reason && reason.toUpperCase() !== "NONE" ? reason : null;
 
 /**
  * GET /api/templates: newest first, off (tenant, created_at, id), or (tenant, status, created_at, id)
@@ -133,8 +137,8 @@ export async function deleteTemplate(ctx: ServiceContext, id: string) {
   const { tenantId } = ctx.caller;
   const template = await getTemplate(ctx, id);
   if (template.deletedAt) return;
-  const number = (await numbersByAccountId(ctx.db, [template.businessAccountId])).find(
-    (candidate) => candidate.tenantId === tenantId && candidate.accessToken,
+  const number = (await numbersOfTenant(ctx.db, tenantId, [template.businessAccountId])).find(
+    (candidate) => candidate.accessToken,
   );
   if (!number) {
     throw unprocessable(

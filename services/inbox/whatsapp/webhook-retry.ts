@@ -1,30 +1,26 @@
-import { and, asc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import { webhookEvents } from "../../../db/schema";
 import { globalJob } from "../../platform/jobs";
-import { processWebhookEvent } from "./webhook";
+import { processWebhookEvent, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_PROVIDER } from "./webhook";
 
-/**
- * A failed event is tried this many times in all (its first processing included), then kept as
- * `failed` with its last error for someone to look at. At one run every 5 minutes, that gives a
- * status that overtook its message's send about 20 minutes to find it.
- */
-export const WEBHOOK_MAX_ATTEMPTS = 5;
+export { WEBHOOK_MAX_ATTEMPTS };
+
 /** A pending event younger than this may still be processed by its own request (after its answer). */
 const PENDING_GRACE = "1 minute";
-/** Processed and unroutable events, and failed ones out of attempts, are deleted this long after they arrived. */
+/** Processed and unroutable events, and others out of attempts, are deleted this long after they arrived. */
 const RETENTION = "30 days";
 const BATCH_SIZE = 100;
 /** No event starts processing later than this before the deadline. */
 const STOP_MARGIN_MS = 2_000;
 
-const PROVIDER = eq(webhookEvents.provider, "whatsapp");
+const PROVIDER = eq(webhookEvents.provider, WEBHOOK_PROVIDER);
 
 /**
- * The `webhook-retry` job: processes again, oldest first, the WhatsApp events that failed (fewer than
- * WEBHOOK_MAX_ATTEMPTS attempts) or were never processed (pending for over a minute: their request
- * was cut short), each once per run, until the deadline; what is left is the next run's. Then
- * deletes events past their retention.
+ * The `webhook-retry` job: processes again, oldest first, the WhatsApp events that failed or were
+ * never processed to the end (pending for over a minute: their request was cut short, or crashed),
+ * with fewer than WEBHOOK_MAX_ATTEMPTS attempts, each once per run, until the deadline; what is left
+ * is the next run's. Then deletes events past their retention.
  */
 async function retryWebhooks(db: Database, { deadline }: { deadline: number }) {
   const result = { examined: 0, processed: 0, failed: 0, deleted: 0, complete: false };
@@ -38,13 +34,8 @@ async function retryWebhooks(db: Database, { deadline }: { deadline: number }) {
         and(
           PROVIDER,
           inArray(webhookEvents.status, ["pending", "failed"]),
-          or(
-            and(
-              eq(webhookEvents.status, "pending"),
-              lt(webhookEvents.receivedAt, sql`now() - ${PENDING_GRACE}::interval`),
-            ),
-            and(eq(webhookEvents.status, "failed"), lt(webhookEvents.attempts, WEBHOOK_MAX_ATTEMPTS)),
-          ),
+          lt(webhookEvents.attempts, WEBHOOK_MAX_ATTEMPTS),
+          or(eq(webhookEvents.status, "failed"), lt(webhookEvents.receivedAt, sql`now() - ${PENDING_GRACE}::interval`)),
           after
             ? sql`(${webhookEvents.receivedAt}, ${webhookEvents.id}) > (${after.receivedAt}::timestamptz, ${after.id}::uuid)`
             : undefined,
@@ -73,7 +64,7 @@ async function retryWebhooks(db: Database, { deadline }: { deadline: number }) {
         lt(webhookEvents.receivedAt, sql`now() - ${RETENTION}::interval`),
         or(
           inArray(webhookEvents.status, ["processed", "unroutable"]),
-          and(eq(webhookEvents.status, "failed"), sql`${webhookEvents.attempts} >= ${WEBHOOK_MAX_ATTEMPTS}`),
+          and(inArray(webhookEvents.status, ["pending", "failed"]), gte(webhookEvents.attempts, WEBHOOK_MAX_ATTEMPTS)),
         ),
       ),
     )

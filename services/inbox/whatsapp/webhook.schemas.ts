@@ -5,9 +5,10 @@ import { storableText } from "../../../shared/schemas";
 /**
  * Meta's WhatsApp webhook (`entry[].changes[].value`), typed for what Frontdesk reads. Every object is
  * loose: Meta adds fields, and an event must never be refused for one it has not seen before. The
- * route checks only the envelope (what routing needs), so any body Meta signs is stored as received;
- * each change's value is parsed field by field when the event is processed, and one that does not
- * match fails that event (kept, with the reason, for the retry job) rather than being refused at the door.
+ * route does not apply these (it hands the webhook the raw body, to check its signature first); the
+ * webhook checks only the envelope (what routing needs) before storing the body as received; each
+ * change's value is parsed field by field when the event is processed, and one that does not match
+ * fails that event (kept, with the reason, for the retry job) rather than being refused at the door.
  */
 
 /** Meta's ids (phone number, WABA, wamid, media): strings, bounded. */
@@ -151,6 +152,9 @@ export const receiveWebhookResult = z
     eventId: z.uuid().describe("The stored event"),
     status: z
       .enum(WEBHOOK_EVENT_STATUSES)
-      .describe("`pending`: processed after the answer; `unroutable`: no number or account of any tenant, kept"),
+      .describe(
+        "`pending`: processed after the answer; `unroutable`: no number or account of any tenant, kept; " +
+          "`failed`: signed, but not JSON or not Meta's envelope, kept with the reason",
+      ),
   })
   .meta({ id: "WhatsAppWebhookReceipt" });

@@ -20,7 +20,8 @@ import { appendEvents } from "../../platform/events";
 import { describeError } from "../../platform/jobs";
 import { ACTIVE_STATUSES, insertConversation } from "../conversations";
 import { appendMessageOnce, type DeliveryReport, recordDeliveryReport } from "../messages";
-import { isChannelVerifyToken, numbersByAccountId, numbersByPhoneId, type WhatsAppNumber } from "./numbers";
+import { isChannelVerifyToken, numbersNamedBy, type WhatsAppNumber } from "./numbers";
+import { templateReason } from "./templates";
 import {
   type InboundMessage,
   type MessageStatus,
@@ -51,11 +52,35 @@ import {
  * numbers'), and one tenant's app secret cannot forge events for another tenant's number. A tenant
  * any change of which fails that is not reached at all. The tenants reached are recorded on the
  * event (`tenantIds`), and processing applies the body to their numbers only. A body that concerns
- * no number of any tenant, signed with META_APP_SECRET, is kept as `unroutable` (answered 200, so
- * Meta does not retry it forever); any other body that reaches no tenant is a 401, nothing stored.
+ * no number of any tenant, signed with META_APP_SECRET or with the secret of a number in one of its
+ * entries' accounts (a tenant's own Meta app, whose number was deleted), is kept as `unroutable`
+ * (answered 200, so Meta does not retry it forever); any other body that reaches no tenant is a
+ * 401, nothing stored.
+ *
+ * The signature is checked over the raw text before the body is judged: a signed body is never
+ * refused for what it says (Meta would retry it forever and the customer's message would be lost).
+ * Text Postgres cannot store (NUL, lone surrogates) is replaced when the body is read, and a body
+ * that is not JSON or not Meta's envelope, signed with META_APP_SECRET (no number to take another
+ * secret from), is kept as `failed` with the reason and not retried.
  */
 
-const PROVIDER = "whatsapp";
+export const WEBHOOK_PROVIDER = "whatsapp";
+const PROVIDER = eq(webhookEvents.provider, WEBHOOK_PROVIDER);
+
+/**
+ * An event is processed this many times at most (its first processing included; each counts as it
+ * starts, so one that crashes the function counts too), then kept as it is for someone to look at.
+ * At one retry every 5 minutes, a failing event is given about 20 minutes.
+ */
+export const WEBHOOK_MAX_ATTEMPTS = 5;
+
+/**
+ * How long a status for a wamid the channel does not have is waited for: the send that stores the
+ * wamid may finish after Meta's first status (seconds, rarely more). An event older than this takes
+ * such a status for a message another tool sent on the number (Meta reports those too) and ignores
+ * it: the event is `processed`, with a note saying so in `lastError`.
+ */
+const UNMATCHED_STATUS_WAIT = "10 minutes";
 
 /** The deployment's secrets; unset (or empty) means none. */
 const deploymentSecret = (name: "META_APP_SECRET" | "META_VERIFY_TOKEN") => process.env[name] || undefined;
@@ -81,14 +106,20 @@ export async function verifyWebhookSubscription(db: Database, query: z.infer<typ
 /** The field of message and status changes; every other field is routed by the entry's WABA id. */
 const MESSAGES_FIELD = "messages";
 
-/** The phone number ids and WABA ids a body names, as routing reads them. */
+/**
+ * The phone number ids a body's `messages` changes name, and its entries' WABA ids: routing reads
+ * the first for `messages` changes and the second for the others; the numbers of an entry's account
+ * also vouch for a `messages` change to a number no tenant has (unroutable).
+ */
 function namedIn(body: WhatsAppWebhookBody) {
   const phoneNumberIds = new Set<string>();
   const accountIds = new Set<string>();
   for (const entry of body.entry) {
+    accountIds.add(entry.id);
     for (const change of entry.changes) {
-      if (change.field !== MESSAGES_FIELD) accountIds.add(entry.id);
-      else if (change.value.metadata) phoneNumberIds.add(change.value.metadata.phone_number_id);
+      if (change.field === MESSAGES_FIELD && change.value.metadata) {
+        phoneNumberIds.add(change.value.metadata.phone_number_id);
+      }
     }
   }
   return { phoneNumberIds: [...phoneNumberIds], accountIds: [...accountIds] };
@@ -96,9 +127,59 @@ function namedIn(body: WhatsAppWebhookBody) {
 
 /** The numbers a body names, each once (a number may be named by its id and by its account). */
 async function numbersNamedIn(db: Database, body: WhatsAppWebhookBody): Promise<WhatsAppNumber[]> {
-  const { phoneNumberIds, accountIds } = namedIn(body);
-  const found = [...(await numbersByPhoneId(db, phoneNumberIds)), ...(await numbersByAccountId(db, accountIds))];
-  return [...new Map(found.map((number) => [number.channelId, number])).values()];
+  return numbersNamedBy(db, namedIn(body));
+}
+
+// ---- Reading a body ----
+
+/** Meta's template ids are JSON numbers that can exceed 2^53: quoted before parsing, so no digit is lost. */
+const TEMPLATE_ID_NUMBER = /("message_template_id"\s*:\s*)(\d+)(?=\s*[,}\]])/g;
+const LONE_SURROGATE = /\p{Cs}/gu;
+
+/**
+ * Text Postgres can store: NUL (which no text or jsonb column takes) and lone surrogates (not
+ * Unicode; jsonb refuses them) become U+FFFD. (String.prototype.toWellFormed is in Node 20, but
+ * not in the ES2023 lib this project compiles against.)
+ */
+const storable = (text: string) => text.replaceAll("\u0000", "\uFFFD").replace(LONE_SURROGATE, "\uFFFD");
+
+/** A key a later copy by assignment would turn into the object's prototype. */
+const PROTOTYPE_KEY = "__proto__";
+
+/**
+ * Makes every string and key of a parsed JSON value storable, and drops `__proto__` keys; in place,
+ * with an explicit stack, so no nesting overflows it (JSON.parse itself does not recurse).
+ */
+function storableJson(root: unknown): unknown {
+  const holder: Record<string, unknown> = { root };
+  const stack = [holder];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    for (const key of Object.keys(node)) {
+      const value = node[key];
+      const clean = key === PROTOTYPE_KEY ? undefined : storable(key);
+      if (clean !== key) delete node[key];
+      if (clean === undefined) continue;
+      if (typeof value === "string") node[clean] = storable(value);
+      else if (clean !== key) node[clean] = value;
+      if (typeof value === "object" && value !== null) stack.push(value as Record<string, unknown>);
+    }
+  }
+  return holder.root;
+}
+
+/**
+ * A stored (or just received) body as routing and processing read it: parsed with its template
+ * ids exact, its text storable, its envelope checked. Throws the reason when it is not JSON or not
+ * Meta's envelope.
+ */
+function readBody(rawBody: string): WhatsAppWebhookBody {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody.replace(TEMPLATE_ID_NUMBER, '$1"$2"'));
+  } catch {
+    throw new Error("body: not valid JSON");
+  }
+  return parsed(whatsappWebhookBody, storableJson(json), "body");
 }
 
 /** The changes of a body that concern one tenant: its numbers' `messages` changes and its accounts' other changes. */
@@ -148,11 +229,11 @@ function workByTenant(body: WhatsAppWebhookBody, numbers: WhatsAppNumber[]): Map
 
 /**
  * POST /api/webhook: verifies the signature, stores the raw event and says what to process (see the
- * rule above). The body has been parsed by the route (envelope only), `rawBody` is what was signed.
+ * rule above). `rawBody` is the body as received (and signed); the route has not parsed it.
  */
 export async function receiveWebhook(
   db: Database,
-  input: { rawBody: string; signature: string | null; body: WhatsAppWebhookBody },
+  input: { rawBody: string; signature: string | null },
 ): Promise<{ eventId: string; status: WebhookEventStatus }> {
   const { rawBody, signature } = input;
   if (!signature) throw unauthorized("Missing X-Hub-Signature-256 header");
@@ -168,8 +249,38 @@ export async function receiveWebhook(
     return verdict;
   };
 
+  const refused = () =>
+    unauthorized("The X-Hub-Signature-256 does not match this body under the app secret of its numbers");
+  // Stored as received; only a body that is not JSON can hold a raw NUL, which no text column takes.
+  const store = async (
+    event: Pick<typeof webhookEvents.$inferInsert, "status" | "tenantIds" | "attempts" | "lastError">,
+  ) => {
+    const [row] = await db
+      .insert(webhookEvents)
+      .values({ provider: WEBHOOK_PROVIDER, rawBody: storable(rawBody), ...event })
+      .returning({ id: webhookEvents.id });
+    if (!row) throw new Error("webhook event insert returned no row");
+    return { eventId: row.id, status: event.status as WebhookEventStatus };
+  };
+
+  let body: WhatsAppWebhookBody;
+  try {
+    body = readBody(rawBody);
+  } catch (problem) {
+    // No number to take a secret from: only the deployment's vouches for it. Nothing will ever read
+    // it, so it is kept out of attempts rather than retried.
+    if (!verifies(deployment)) throw refused();
+    return store({
+      status: "failed",
+      tenantIds: [],
+      attempts: WEBHOOK_MAX_ATTEMPTS,
+      lastError: describeError(problem),
+    });
+  }
+
   const signedFor = (number: WhatsAppNumber) => verifies(number.appSecret ?? deployment);
-  const work = workByTenant(input.body, await numbersNamedIn(db, input.body));
+  const numbers = await numbersNamedIn(db, body);
+  const work = workByTenant(body, numbers);
   const tenantIds = [...work]
     .filter(
       ([, changes]) =>
@@ -177,17 +288,12 @@ export async function receiveWebhook(
         changes.accountChanges.every((change) => change.numbers.some(signedFor)),
     )
     .map(([tenantId]) => tenantId);
-  let status: WebhookEventStatus;
-  if (tenantIds.length > 0) status = "pending";
-  else if (work.size === 0 && verifies(deployment)) status = "unroutable";
-  else throw unauthorized("The X-Hub-Signature-256 does not match this body under the app secret of its numbers");
-
-  const [event] = await db
-    .insert(webhookEvents)
-    .values({ provider: PROVIDER, rawBody, status, tenantIds })
-    .returning({ id: webhookEvents.id });
-  if (!event) throw new Error("webhook event insert returned no row");
-  return { eventId: event.id, status };
+  if (tenantIds.length > 0) return store({ status: "pending", tenantIds });
+  // Reaching no number, `numbers` are those of the body's accounts only.
+  if (work.size === 0 && (verifies(deployment) || numbers.some(signedFor))) {
+    return store({ status: "unroutable", tenantIds: [] });
+  }
+  throw refused();
 }
 
 // ---- Processing ----
@@ -206,7 +312,7 @@ interface TenantOutcome {
   unknownStatuses: number;
 }
 
-/** What one event's processing came to (undefined: no such event). */
+/** What one event's processing came to (undefined: no such event). A processed event's `lastError` may hold a note. */
 interface ProcessOutcome {
   status: WebhookEventStatus;
   tenantIds: string[];
@@ -216,24 +322,35 @@ interface ProcessOutcome {
 /**
  * Applies a stored event, once per tenant it reached, each tenant in one transaction; then marks it
  * `processed`, or `failed` with a short reason (a tenant's error, a change that does not parse, or a
- * status for a message not stored yet) for `webhook-retry`. Already processed or unroutable events
- * are left as they are. Safe to run twice, at once or later: everything it writes is idempotent.
+ * status for a message not stored yet) for `webhook-retry`. The attempt is counted as the event is
+ * claimed, before any work. Already processed or unroutable events are left as they are. Safe to
+ * run twice, at once or later: everything it writes is idempotent.
  */
 export async function processWebhookEvent(db: Database, eventId: string): Promise<ProcessOutcome | undefined> {
+  const thisEvent = and(eq(webhookEvents.id, eventId), PROVIDER);
   const [event] = await db
-    .select({ rawBody: webhookEvents.rawBody, status: webhookEvents.status, tenantIds: webhookEvents.tenantIds })
-    .from(webhookEvents)
-    .where(and(eq(webhookEvents.id, eventId), eq(webhookEvents.provider, PROVIDER)));
-  if (!event) return undefined;
-  if (event.status === "processed" || event.status === "unroutable") {
-    return { status: event.status, tenantIds: event.tenantIds, error: null };
+    .update(webhookEvents)
+    .set({ attempts: sql`${webhookEvents.attempts} + 1`, updatedAt: sql`now()` })
+    .where(and(thisEvent, inArray(webhookEvents.status, ["pending", "failed"])))
+    .returning({
+      rawBody: webhookEvents.rawBody,
+      tenantIds: webhookEvents.tenantIds,
+      waited: sql<boolean>`${webhookEvents.receivedAt} < now() - ${UNMATCHED_STATUS_WAIT}::interval`,
+    });
+  if (!event) {
+    const [done] = await db
+      .select({ status: webhookEvents.status, tenantIds: webhookEvents.tenantIds })
+      .from(webhookEvents)
+      .where(thisEvent);
+    return done && { status: done.status, tenantIds: done.tenantIds, error: null };
   }
 
   const reached = new Set(event.tenantIds);
   const processed: string[] = [];
   let error: string | null = null;
+  let note: string | null = null;
   try {
-    const body = parsed(whatsappWebhookBody, JSON.parse(event.rawBody), "body");
+    const body = readBody(event.rawBody);
     const numbers = (await numbersNamedIn(db, body)).filter((number) => reached.has(number.tenantId));
     let unknownStatuses = 0;
     for (const [tenantId, work] of workByTenant(body, numbers)) {
@@ -246,7 +363,8 @@ export async function processWebhookEvent(db: Database, eventId: string): Promis
       }
     }
     if (error === null && unknownStatuses > 0) {
-      error = `${unknownStatuses} status(es) for messages not stored yet; retried later`;
+      if (event.waited) note = `${unknownStatuses} status(es) for messages Frontdesk does not have; ignored`;
+      else error = `${unknownStatuses} status(es) for messages not stored yet; retried later`;
     }
   } catch (failure) {
     error = describeError(failure);
@@ -258,19 +376,18 @@ export async function processWebhookEvent(db: Database, eventId: string): Promis
       .set({
         status: "processed",
         processedAt: sql`now()`,
-        attempts: sql`${webhookEvents.attempts} + 1`,
         tenantIds: processed,
-        lastError: null,
+        lastError: note,
         updatedAt: sql`now()`,
       })
-      .where(eq(webhookEvents.id, eventId));
+      .where(thisEvent);
     return { status: "processed", tenantIds: processed, error };
   }
   // A run that succeeded meanwhile (the request's own and the retry job's) keeps its `processed`.
   await db
     .update(webhookEvents)
-    .set({ status: "failed", attempts: sql`${webhookEvents.attempts} + 1`, lastError: error, updatedAt: sql`now()` })
-    .where(and(eq(webhookEvents.id, eventId), ne(webhookEvents.status, "processed")));
+    .set({ status: "failed", lastError: error, updatedAt: sql`now()` })
+    .where(and(thisEvent, ne(webhookEvents.status, "processed")));
   return { status: "failed", tenantIds: event.tenantIds, error };
 }
 
@@ -282,7 +399,9 @@ async function applyTenantWork(tx: Database, tenantId: string, work: TenantWork)
   for (const change of work.messageChanges) {
     const value = parsed(messagesValue, change.value, change.where);
     await storeInbound(tx, tenantId, change.number, value, touched);
-    for (const status of value.statuses ?? []) {
+    // In wamid order, so two events with the same statuses lock their messages in the same order.
+    const statuses = [...(value.statuses ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const status of statuses) {
       const report = deliveryReportOf(status);
       if (!report) continue;
       const result = await recordDeliveryReport(
@@ -320,7 +439,9 @@ async function applyTenantWork(tx: Database, tenantId: string, work: TenantWork)
 /**
  * Stores a change's inbound messages: every contact it names is upserted first, in wa_id order (so
  * two events lock the same contacts in the same order), then each message goes into its contact's
- * conversation on this number, oldest first; one already stored (same wamid) is skipped.
+ * conversation on this number, oldest first. A message already stored (same wamid) is skipped: those
+ * the channel had before are left out up front, so a redelivery opens no conversation (its own may
+ * have been closed since); one stored by a concurrent event meanwhile, by appendMessageOnce.
  */
 async function storeInbound(
   tx: Database,
@@ -329,7 +450,15 @@ async function storeInbound(
   value: z.infer<typeof messagesValue>,
   touched: Set<string>,
 ) {
-  const inbound = [...(value.messages ?? [])].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+  const had = await storedWamids(
+    tx,
+    tenantId,
+    number.channelId,
+    (value.messages ?? []).map((message) => message.id),
+  );
+  const inbound = (value.messages ?? [])
+    .filter((message) => !had.has(message.id))
+    .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
   const names = new Map((value.contacts ?? []).map((contact) => [contact.wa_id, contact.profile?.name]));
   const seen = new Map<string, Date>();
   for (const message of inbound) seen.set(message.from, message.timestamp);
@@ -353,17 +482,35 @@ async function storeInbound(
       status: "delivered",
       platformMessageId: message.id,
       timestamp: message.timestamp,
-      ...(await contentOf(tx, tenantId, conversationId, message)),
+      ...(await contentOf(tx, tenantId, { channelId: number.channelId, conversationId }, message)),
     });
     if (stored) touched.add(conversationId);
   }
 }
 
+/** The wamids of `wamids` the channel already has (the (channel_id, platform_message_id) key). */
+async function storedWamids(tx: Database, tenantId: string, channelId: string, wamids: string[]) {
+  if (wamids.length === 0) return new Set<string>();
+  const rows = await tx
+    .select({ wamid: messages.platformMessageId })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.tenantId, tenantId),
+        eq(messages.channelId, channelId),
+        inArray(messages.platformMessageId, wamids),
+      ),
+    );
+  return new Set(rows.map((row) => row.wamid));
+}
+
 /**
- * The contact with phone number `+<wa_id>`, created when missing, and its identity on the channel.
- * Meta's profile name only fills an empty name: a name someone set is never overwritten. The upsert
- * locks the contact's row until commit, so two first messages of one person at the same moment open
- * one conversation, not two (as openWhatsAppConversation in ../messages.ts).
+ * The contact a wa_id is on the channel: the one its identity (channel, wa_id) names, so a contact
+ * whose phone number someone edited is still found; else the contact with phone number `+<wa_id>`,
+ * created when missing, given that identity. Meta's profile name only fills an empty name: a name
+ * someone set is never overwritten. Either statement locks the contact's row until commit, so two
+ * first messages of one person at the same moment open one conversation, not two (as
+ * openWhatsAppConversation in ../messages.ts).
  */
 async function upsertContact(
   tx: Database,
@@ -374,18 +521,41 @@ async function upsertContact(
   seenAt: Date | undefined,
 ): Promise<string> {
   const at = seenAt ?? new Date();
+  const given = name?.trim() || null;
+  const seen = {
+    name: sql`coalesce(nullif(${contacts.name}, ''), ${given}::text)`,
+    lastSeenAt: sql`greatest(${contacts.lastSeenAt}, ${at.toISOString()}::timestamptz)`,
+    updatedAt: sql`case when nullif(${contacts.name}, '') is null and ${given}::text is not null
+      then now() else ${contacts.updatedAt} end`,
+  };
+  const [known] = await tx
+    .update(contacts)
+    .set(seen)
+    .where(
+      and(
+        eq(contacts.tenantId, tenantId),
+        inArray(
+          contacts.id,
+          tx
+            .select({ id: contactIdentities.contactId })
+            .from(contactIdentities)
+            .where(
+              and(
+                eq(contactIdentities.tenantId, tenantId),
+                eq(contactIdentities.channelId, channelId),
+                eq(contactIdentities.platformCustomerId, waId),
+              ),
+            ),
+        ),
+      ),
+    )
+    .returning({ id: contacts.id });
+  if (known) return known.id;
+
   const [contact] = await tx
     .insert(contacts)
-    .values({ tenantId, phoneNumber: `+${waId}`, name: name?.trim() || null, firstSeenAt: at, lastSeenAt: at })
-    .onConflictDoUpdate({
-      target: [contacts.tenantId, contacts.phoneNumber],
-      set: {
-        name: sql`coalesce(nullif(${contacts.name}, ''), excluded.name)`,
-        lastSeenAt: sql`greatest(${contacts.lastSeenAt}, excluded.last_seen_at)`,
-        updatedAt: sql`case when nullif(${contacts.name}, '') is null and excluded.name is not null
-          then now() else ${contacts.updatedAt} end`,
-      },
-    })
+    .values({ tenantId, phoneNumber: `+${waId}`, name: given, firstSeenAt: at, lastSeenAt: at })
+    .onConflictDoUpdate({ target: [contacts.tenantId, contacts.phoneNumber], set: seen })
     .returning({ id: contacts.id });
   if (!contact) throw new Error("contact upsert returned no row");
   await tx
@@ -440,7 +610,12 @@ const STORED_TYPES = new Set<string>([
  * reaction) to a message of the conversation refers to it by `replyToId`; to one the conversation
  * does not have, only by the payload's context.
  */
-async function contentOf(tx: Database, tenantId: string, conversationId: string, message: InboundMessage) {
+async function contentOf(
+  tx: Database,
+  tenantId: string,
+  at: { channelId: string; conversationId: string },
+  message: InboundMessage,
+) {
   const { from: _from, id: _id, timestamp: _timestamp, context, ...rest } = message;
   const type = STORED_TYPES.has(message.type) ? (message.type as ContentType) : "unsupported";
   const own = (rest as Record<string, unknown>)[type];
@@ -463,7 +638,7 @@ async function contentOf(tx: Database, tenantId: string, conversationId: string,
     reaction: message.reaction?.emoji,
   };
   const repliedTo = context?.id ?? (type === "reaction" ? message.reaction?.message_id : undefined);
-  const replyToId = repliedTo ? await messageWithWamid(tx, tenantId, conversationId, repliedTo) : undefined;
+  const replyToId = repliedTo ? await messageWithWamid(tx, tenantId, at, repliedTo) : undefined;
   return {
     contentType: type,
     payload,
@@ -472,18 +647,24 @@ async function contentOf(tx: Database, tenantId: string, conversationId: string,
   };
 }
 
-async function messageWithWamid(tx: Database, tenantId: string, conversationId: string, wamid: string) {
+/** The conversation's message with this wamid, found by the channel's (channel_id, platform_message_id) key. */
+async function messageWithWamid(
+  tx: Database,
+  tenantId: string,
+  at: { channelId: string; conversationId: string },
+  wamid: string,
+) {
   const [found] = await tx
     .select({ id: messages.id })
     .from(messages)
     .where(
       and(
         eq(messages.tenantId, tenantId),
-        eq(messages.conversationId, conversationId),
+        eq(messages.channelId, at.channelId),
         eq(messages.platformMessageId, wamid),
+        eq(messages.conversationId, at.conversationId),
       ),
-    )
-    .limit(1);
+    );
   return found?.id;
 }
 
@@ -525,11 +706,9 @@ function deliveryReportOf(status: MessageStatus): DeliveryReport | undefined {
 /** Meta's template events as stored statuses: lower case; REINSTATED means the template is approved again. */
 const templateStatusOf = (event: string) => (event.toUpperCase() === "REINSTATED" ? "approved" : event.toLowerCase());
 
-/** Meta's reason for a rejection (NONE is none), else what it says about a pause or a flag. */
-function reasonOf(value: z.infer<typeof templateStatusValue>) {
-  const reason = value.reason && value.reason.toUpperCase() !== "NONE" ? value.reason : undefined;
-  return reason ?? value.other_info?.description ?? value.other_info?.title ?? null;
-}
+/** Meta's reason for a rejection, else what it says about a pause or a flag. */
+const reasonOf = (value: z.infer<typeof templateStatusValue>) =>
+  templateReason(value.reason) ?? value.other_info?.description ?? value.other_info?.title ?? null;
 
 type TemplateUpdate = Partial<
   Pick<typeof whatsappTemplates.$inferInsert, "status" | "rejectedReason" | "qualityScore" | "category">
