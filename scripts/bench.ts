@@ -20,7 +20,11 @@
  * Then the inbox and commerce (scripts/bench-inbox.ts): message history at 10,000 and at 1,000,000
  * messages (first page, `before` and `cursor` pages, with the plan), order creation against the raw
  * transaction, and a 10,000-row CSV import of contacts against a raw multi-row insert.
- * BENCH_ONLY=reads,scale,cold,sync,inbox runs a subset. The comparison with the Express + Prisma peer
+ * Last, WhatsApp (scripts/bench-whatsapp.ts): the analytics overview at 10,000 and 1,000,000 messages
+ * against the raw driver running its statement, with the plan; the templates list at 5,000 templates;
+ * the webhook's answer, the processing of an inbound message and of a status against the same work by
+ * hand, 200 webhooks 20 at a time; a text sent through the mocked Graph.
+ * BENCH_ONLY=reads,scale,cold,sync,inbox,whatsapp runs a subset. The comparison with the Express + Prisma peer
  * under load is `npm run bench:peers` (scripts/bench-peers.ts); its last result is printed here.
  */
 import { randomUUID } from "node:crypto";
@@ -59,6 +63,7 @@ const { benchSync, syncTables } = await import("./bench-sync");
 const { benchScale, scaleTables } = await import("./bench-scale");
 const { benchCold, coldTable } = await import("./bench-cold");
 const { benchInbox, inboxTables } = await import("./bench-inbox");
+const { benchWhatsApp, whatsappTables } = await import("./bench-whatsapp");
 const { grid } = await import("./table");
 
 const READS = positiveInteger("BENCH_ITERATIONS", process.env.BENCH_ITERATIONS, 300);
@@ -67,7 +72,7 @@ const SEEDED_USERS = 50;
 const SEEDED_CALLS = 1000;
 const BENCH_AGENT = "agent_bench_reads_00000000000000000";
 
-const PARTS = ["reads", "scale", "cold", "sync", "inbox"] as const;
+const PARTS = ["reads", "scale", "cold", "sync", "inbox", "whatsapp"] as const;
 const only = process.env.BENCH_ONLY?.split(",").map((part) => part.trim());
 if (only?.some((part) => !(PARTS as readonly string[]).includes(part))) {
   throw new Error(`BENCH_ONLY takes a comma-separated list of ${PARTS.join(", ")}`);
@@ -379,6 +384,12 @@ try {
     report.inbox = inbox;
     console.log("\nInbox and commerce: message history at scale, order creation, CSV import\n");
     console.log(inboxTables(inbox));
+  }
+  if (runs("whatsapp")) {
+    const whatsapp = await benchWhatsApp(handle, raw);
+    report.whatsapp = whatsapp;
+    console.log("\nWhatsApp: the analytics overview at scale, templates, the webhook, sending (Graph mocked by msw)\n");
+    console.log(whatsappTables(whatsapp));
   }
   console.log(await lastPeerComparison());
 

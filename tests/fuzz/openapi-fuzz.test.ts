@@ -1,18 +1,45 @@
+import { randomBytes, randomInt } from "node:crypto";
+import { and, eq, isNull, notInArray, sql } from "drizzle-orm";
 import fc from "fast-check";
 import Retell from "retell-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { getDb } from "../../db/client";
-import { API_KEY_SCOPES, agents, ROLES, type Role } from "../../db/schema";
+import {
+  API_KEY_SCOPES,
+  agents,
+  contacts,
+  conversations,
+  messages,
+  ROLES,
+  type Role,
+  webhookEvents,
+  whatsappTemplates,
+} from "../../db/schema";
+import * as channels from "../../netlify/functions/inbox-channels-id";
+import * as whatsappWebhook from "../../netlify/functions/inbox-webhook";
 import * as login from "../../netlify/functions/platform-auth-login";
 import * as returnRequests from "../../netlify/functions/returns-return-requests";
+import { type FakeGraph, wamid } from "../../scripts/dev/fake-graph";
 import type { FakeRetell } from "../../scripts/dev/fake-retell";
 import { type Account, addMember, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
+import { type ConfiguredNumber, configureWhatsApp } from "../../scripts/dev/graph-server";
 import { type CallOptions, type CallResult, call, matchPath } from "../../scripts/dev/http";
+import {
+  combine,
+  inboundMessage,
+  signedWebhook,
+  statusUpdate,
+  templateStatusUpdate,
+} from "../../scripts/dev/meta-webhooks";
 import { saveRetellKey } from "../../scripts/dev/retell-server";
 import { declaredOperations } from "../../scripts/functions";
-import { mockRetell } from "../helpers/retell-msw";
+import { ACTIVE_STATUSES } from "../../services/inbox/conversations";
+import { type MetaTemplate, metaSignature } from "../../shared/clients/whatsapp";
+import { serveMsw } from "../helpers/msw";
+import { retellMock } from "../helpers/retell-msw";
 import { moduleMatrices, type World } from "../helpers/security-matrix";
+import { graphMock } from "../helpers/whatsapp-msw";
 import {
   bodyFields,
   type DocumentedOperation,
@@ -37,9 +64,12 @@ import {
  * edge numbers, huge, NUL-bearing and lone-surrogate strings, deep JSON, bad ids and dates,
  * prototype keys, broken JSON and media types), mostly inside an otherwise valid request so the
  * handler's deeper code runs, by no one, the owner, an API key with every scope (and, for the
- * Retell webhook, Retell's own signature). Nothing may answer 5xx, every 4xx is the error
- * envelope, and no answer carries a stack, SQL or a file path. `FUZZ_RUNS` cases per operation
- * and caller (`npm run fuzz`: 2000), from the fixed `FUZZ_SEED`.
+ * Retell and Meta webhooks, the provider's own signature over whatever body is sent). Nothing may
+ * answer 5xx but Meta's refusal (a 502 UPSTREAM_FAILED, where the operation declares it), every
+ * 4xx is the error envelope, and no answer carries a stack, SQL, a file path or a secret of the
+ * target's providers. Retell and Meta's Graph are msw fakes: no request leaves this machine. A
+ * Meta webhook the route accepted must also be processed, or refused for a change that does not
+ * parse. `FUZZ_RUNS` cases per operation and caller (`npm run fuzz`: 2000), from the fixed `FUZZ_SEED`.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 4);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_401);
@@ -47,9 +77,15 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20_260_401);
 const documented = documentedOperations();
 const declared = new Map((await declaredOperations()).map((op) => [op.key, op]));
 const matrices = await moduleMatrices();
-const retell = mockRetell();
+const retell = retellMock();
+const meta = graphMock();
+// One msw server for both providers: two would each refuse the other's host.
+const outside = serveMsw([...retell.handlers, ...meta.handlers]);
 
-/** The tenant the fuzz aims at: tenant A of the security matrix, with Retell connected and an agent of its own. */
+/**
+ * The tenant the fuzz aims at: tenant A of the security matrix, with Retell connected and an agent
+ * of its own, and the matrix's WhatsApp channel configured as a number of a fake Graph account.
+ */
 interface Target {
   world: World;
   rows: Record<string, unknown>;
@@ -58,8 +94,25 @@ interface Target {
   returnRequest: { publicId: string; customerEmail: string };
   /** The API key callers use: not the world's, which DELETE /api/api-keys/:id revokes. */
   fuzzKey: string;
+  graph: FakeGraph;
+  number: ConfiguredNumber;
+  /** The fixtures' conversation, its contact, the contact's wa_id, and the wamid of a message sent to it. */
+  conversationId: string;
+  contactId: string;
+  customer: string;
+  sentWamid: string;
+  /** A template of the account, numbered as Meta numbers them, that tenant A has stored. */
+  template: MetaTemplate;
+  /** An inbound image of the conversation, its bytes at Graph. */
+  imageMessageId: string;
+  /** What no answer may show: the providers' keys, tokens and secrets. */
+  secrets: string[];
 }
 let target: Target;
+
+/** The number's app secret, and the deployment's META_APP_SECRET: so a body naming no number is signed too (unroutable). */
+const APP_SECRET = randomBytes(16).toString("hex");
+const deploymentSecret = process.env.META_APP_SECRET;
 
 const CUSTOMER_EMAIL = "fuzz-customer@example.test";
 const filing = (businessId: string) => ({
@@ -91,14 +144,63 @@ const PUBLIC_BASES: Record<string, (t: Target) => CallOptions> = {
   "POST /api/webhooks/retell": (t) => ({
     body: { event: "call_ended", call: t.retell.makeCall(t.agentId, Date.now() - 10 * 60_000) },
   }),
+  "GET /api/webhook": (t) => ({
+    query: { "hub.mode": "subscribe", "hub.verify_token": t.number.verifyToken, "hub.challenge": "1158201444" },
+  }),
+  // Every kind of change at once: a new message of the customer, a status of the sent message, a template's review.
+  "POST /api/webhook": (t) => ({
+    body: combine(
+      inboundMessage(t.number, { from: t.customer, name: "Fuzz customer", text: "Is my order on its way?" }),
+      statusUpdate(t.number, { id: t.sentWamid, status: "delivered", recipient: t.customer }),
+      templateStatusUpdate(t.number.businessAccountId, {
+        templateId: t.template.id,
+        name: t.template.name,
+        language: t.template.language,
+        event: "APPROVED",
+      }),
+    ),
+  }),
 };
 
-function baseRequest(key: string): CallOptions | undefined {
+/**
+ * Bases in place of a matrix fixture, for WhatsApp paths it does not take: the media of a message
+ * that has some; and a template send (spec 003's type and content), whose broken name or language
+ * Meta refuses (a 502). The matrix's text reply is sent once in connectWhatsApp, and fuzzed through
+ * POST /api/chats/:id/messages.
+ */
+const FUZZ_BASES: Record<string, (t: Target) => CallOptions> = {
+  "GET /api/messages/:id/media": (t) => ({ path: `/api/messages/${t.imageMessageId}/media` }),
+  "POST /api/messages": (t) => ({
+    body: {
+      conversationId: t.conversationId,
+      type: "template",
+      content: {
+        name: t.template.name,
+        language: t.template.language,
+        components: [
+          {
+            type: "body",
+            parameters: [
+              { type: "text", text: "Ana" },
+              { type: "text", text: "#1001" },
+            ],
+          },
+        ],
+      },
+    },
+  }),
+};
+
+function fixtureOf(key: string, world: World, rows: Record<string, unknown>): CallOptions | undefined {
   for (const [module, matrix] of Object.entries(matrices)) {
     const fixture = matrix.fixtures[key];
-    if (fixture) return fixture(target.world, target.rows[module]);
+    if (fixture) return fixture(world, rows[module]);
   }
-  return PUBLIC_BASES[key]?.(target);
+  return undefined;
+}
+
+function baseRequest(key: string): CallOptions | undefined {
+  return FUZZ_BASES[key]?.(target) ?? fixtureOf(key, target.world, target.rows) ?? PUBLIC_BASES[key]?.(target);
 }
 
 async function signIn(account: Account): Promise<string> {
@@ -131,6 +233,8 @@ beforeAll(async () => {
   fake.addAgent(agentId, "Fuzz desk").addCalls(5, { agentId, start: Date.now() - 60 * 60_000 });
   const filed = await call(returnRequests, { method: "POST", body: filing(a.tenantId) });
   if (filed.status !== 201) throw new Error(`return request failed: ${filed.status} ${filed.text}`);
+  process.env.META_APP_SECRET = APP_SECRET;
+  const whatsapp = await connectWhatsApp(world, rows);
   target = {
     world,
     rows,
@@ -138,8 +242,134 @@ beforeAll(async () => {
     agentId,
     returnRequest: { publicId: filed.body.data.publicId, customerEmail: CUSTOMER_EMAIL },
     fuzzKey: (await createApiKey(a, [...API_KEY_SCOPES])).key,
+    ...whatsapp,
+    secrets: [fake.apiKey, whatsapp.graph.accessToken, APP_SECRET, whatsapp.number.verifyToken],
   };
 });
+
+/**
+ * Tenant A's WhatsApp, as the fixtures need it to reach Graph: the matrix's WhatsApp channel (the
+ * tenant's first, so the settings shortcut configures it) becomes a number of a fake account; the
+ * seeded inbound messages get Meta's ids (a reply to one names it); the tenant's templates move to
+ * that account, which has them approved, plus one numbered as Meta numbers them; and the fixtures'
+ * reply is sent once, which proves their conversation is on the number.
+ */
+async function connectWhatsApp(world: World, rows: Record<string, unknown>) {
+  const db = await getDb();
+  const { tenantId } = world.a;
+  const graph = meta.account();
+  const number = await configureWhatsApp(world.a, graph, { appSecret: APP_SECRET });
+  await db
+    .update(messages)
+    .set({ platformMessageId: sql`'wamid.fuzz' || ${messages.id}` })
+    .where(
+      and(
+        eq(messages.tenantId, tenantId),
+        eq(messages.channelId, number.channelId),
+        eq(messages.direction, "inbound"),
+        isNull(messages.platformMessageId),
+      ),
+    );
+
+  const stored = await db
+    .update(whatsappTemplates)
+    .set({ businessAccountId: graph.businessAccountId })
+    .where(eq(whatsappTemplates.tenantId, tenantId))
+    .returning();
+  for (const { metaTemplateId: id, name, language, category, components } of stored) {
+    graph.templates.push({ id, name, language, status: "APPROVED", category: category.toUpperCase(), components });
+  }
+  const [template] = graph.addTemplates(1) as [MetaTemplate];
+  await db.insert(whatsappTemplates).values({
+    tenantId,
+    businessAccountId: graph.businessAccountId,
+    metaTemplateId: template.id,
+    name: template.name,
+    language: template.language,
+    category: "utility",
+    status: "approved",
+    components: template.components,
+  });
+
+  const reply = fixtureOf("POST /api/messages", world, rows);
+  const messagesModule = declared.get("POST /api/messages")?.module;
+  if (!reply || !messagesModule) throw new Error("no POST /api/messages to send the fixtures' reply with");
+  const replied = await call(messagesModule, { method: "POST", token: world.a.accessToken, ...reply });
+  const [sent] = graph.outbox;
+  if (replied.status !== 201 || !sent) {
+    throw new Error(`the fixtures' reply did not reach Graph: ${replied.status} ${replied.text}`);
+  }
+  const conversationId: string = replied.body.data.conversationId;
+  const [{ contactId } = { contactId: null }] = await db
+    .select({ contactId: conversations.contactId })
+    .from(conversations)
+    .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, conversationId)));
+  if (!contactId) throw new Error("the fixtures' conversation has no contact");
+
+  // An image the customer sent, through the webhook: GET /api/messages/:id/media has bytes to stream.
+  const imageWamid = wamid();
+  const mediaId = graph.addMedia("fuzz image bytes", "image/jpeg");
+  const image = inboundMessage(number, { from: sent.to, id: imageWamid, type: "image", media: { id: mediaId } });
+  const received = await call(whatsappWebhook, { method: "POST", ...signedWebhook(image, APP_SECRET) });
+  const [imageRow] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.tenantId, tenantId), eq(messages.platformMessageId, imageWamid)));
+  if (!imageRow) throw new Error(`the image webhook stored no message: ${received.status} ${received.text}`);
+
+  return {
+    graph,
+    number,
+    conversationId,
+    contactId,
+    customer: sent.to,
+    sentWamid: sent.id,
+    template,
+    imageMessageId: imageRow.id,
+  };
+}
+
+/**
+ * Puts the number back as connectWhatsApp left it, the fixtures' conversation open and its contact
+ * with a phone number to send to: an earlier operation's fuzz may have changed the number (PATCH
+ * /api/settings whatsappConfig, the channel's PATCH: another token, an API version, inactive), closed
+ * the conversation or removed the phone. A new phone, not the old one: a webhook from the old one may
+ * have made another contact of it since.
+ */
+async function restoreWhatsApp(token: string) {
+  const { number } = target;
+  const { tenantId } = target.world.a;
+  const db = await getDb();
+  await db
+    .update(conversations)
+    .set({ status: "open" })
+    .where(
+      and(
+        eq(conversations.tenantId, tenantId),
+        eq(conversations.id, target.conversationId),
+        notInArray(conversations.status, [...ACTIVE_STATUSES]),
+      ),
+    );
+  await db
+    .update(contacts)
+    .set({ phoneNumber: `+1444${randomInt(0, 1e7).toString().padStart(7, "0")}` })
+    .where(and(eq(contacts.tenantId, tenantId), eq(contacts.id, target.contactId), isNull(contacts.phoneNumber)));
+  const restored = await call(channels, {
+    method: "PATCH",
+    path: `/api/channels/${number.channelId}`,
+    token,
+    body: {
+      platformSpecificId: number.phoneNumberId,
+      accountId: number.businessAccountId,
+      accessToken: number.accessToken,
+      appSecret: number.appSecret,
+      verifyToken: number.verifyToken,
+      metadata: null,
+      isActive: true,
+    },
+  });
+  if (restored.status !== 200) throw new Error(`restoring the number failed: ${restored.status} ${restored.text}`);
+}
 
 /** What one case breaks in its base request: one parameter or field, an extra key, the whole body or its media type. */
 type Mutation =
@@ -330,15 +560,26 @@ const CALLERS: Caller[] = [
   { name: "an API key with every scope", prepare: async () => async () => ({ apiKey: target.fuzzKey }) },
 ];
 
-const RETELL_SIGNED: Caller = {
-  name: "Retell's signature",
-  prepare: async () => async (rawBody) => ({
-    headers: { "x-retell-signature": await Retell.sign(rawBody ?? "", target.retell.apiKey) },
-  }),
+/** Webhooks a provider signs: their provider's signature over the body as sent, mutations included. */
+const SIGNERS: Record<string, Caller> = {
+  "POST /api/webhooks/retell": {
+    name: "Retell's signature",
+    prepare: async () => async (rawBody) => ({
+      headers: { "x-retell-signature": await Retell.sign(rawBody ?? "", target.retell.apiKey) },
+    }),
+  },
+  "POST /api/webhook": {
+    name: "Meta's signature",
+    prepare: async () => async (rawBody) => ({
+      headers: { "x-hub-signature-256": metaSignature(rawBody ?? "", APP_SECRET) },
+    }),
+  },
 };
 
-const callersOf = (op: DocumentedOperation) =>
-  op.key === "POST /api/webhooks/retell" ? [...CALLERS, RETELL_SIGNED] : CALLERS;
+const callersOf = (op: DocumentedOperation) => {
+  const signer = SIGNERS[op.key];
+  return signer ? [...CALLERS, signer] : CALLERS;
+};
 
 const envelope = z
   .object({
@@ -359,18 +600,49 @@ const LEAK_MARKERS = [
   ".ts:",
 ];
 
-function problemsOf(response: CallResult, sent: string): string[] {
+/**
+ * Meta's refusal or failure (a template name it does not have, a token it does not take): a 502
+ * UPSTREAM_FAILED is a correct answer of an operation that declares a 502, and only of one.
+ */
+const upstreamRefusal = (op: DocumentedOperation, response: CallResult) =>
+  response.status === 502 && op.statuses.includes(502) && response.body?.error?.code === "UPSTREAM_FAILED";
+
+function problemsOf(op: DocumentedOperation, response: CallResult, sent: string): string[] {
   const problems: string[] = [];
-  if (response.status >= 500) problems.push(`answered ${response.status}`);
+  if (response.status >= 500 && !upstreamRefusal(op, response)) problems.push(`answered ${response.status}`);
   if (response.status >= 400 && !envelope.safeParse(response.body).success)
-    problems.push("a 4xx body that is not the error envelope");
+    problems.push(`a ${response.status} body that is not the error envelope`);
   const answer = response.text.toLowerCase();
   const asked = sent.toLowerCase();
   // A marker the request itself carried may be echoed back; one it did not is the server's own.
   for (const marker of LEAK_MARKERS) {
     if (answer.includes(marker) && !asked.includes(marker)) problems.push(`the body shows ${JSON.stringify(marker)}`);
   }
+  for (const secret of target.secrets) {
+    if (response.text.includes(secret) && !sent.includes(secret)) problems.push("the body shows a provider's secret");
+  }
   return problems;
+}
+
+/** How processing may fail a Meta webhook the route stored: a change that does not parse, a status ahead of its message. */
+const EXPECTED_PROCESSING_ERROR = /^(body|entry \d+ change \d+ \([^)]*\)): |status\(es\) for messages not stored yet/;
+
+/**
+ * What became of a Meta webhook the route stored, processed after the answer (which call() awaits):
+ * processed or unroutable, or failed for an expected reason; any other failure is a bug the 200 hid.
+ */
+async function processingProblems(response: CallResult): Promise<string[]> {
+  const eventId = response.body?.data?.eventId;
+  if (response.status !== 200 || typeof eventId !== "string") return [];
+  const db = await getDb();
+  const [event] = await db
+    .select({ status: webhookEvents.status, lastError: webhookEvents.lastError })
+    .from(webhookEvents)
+    .where(eq(webhookEvents.id, eventId));
+  if (!event) return [`the stored event ${eventId} is missing`];
+  stats.webhookEvents.set(event.status, (stats.webhookEvents.get(event.status) ?? 0) + 1);
+  if (event.status !== "failed" || EXPECTED_PROCESSING_ERROR.test(event.lastError ?? "")) return [];
+  return [`processing the stored event failed: ${clip(event.lastError ?? "(no error)", 300)}`];
 }
 
 /** A long text's start and end (where a NUL or a surrogate often sits), and its length. */
@@ -411,6 +683,10 @@ const stats = {
   succeeded: new Set<string>(),
   /** Failures by operation, caller and where the mutation struck; shrinking leaves the simplest input last. */
   failures: new Map<string, string>(),
+  /** 502 UPSTREAM_FAILED answers of operations that declare them. */
+  upstreamRefusals: new Map<string, number>(),
+  /** Meta webhooks the route stored, by what processing made of them. */
+  webhookEvents: new Map<string, number>(),
 };
 
 function record(
@@ -425,6 +701,9 @@ function record(
   stats.statuses.set(response.status, (stats.statuses.get(response.status) ?? 0) + 1);
   if (response.status !== 401 && response.status !== 403) stats.reached.set(key, (stats.reached.get(key) ?? 0) + 1);
   if (response.status < 300) stats.succeeded.add(key);
+  if (response.status === 502 && problems.length === 0) {
+    stats.upstreamRefusals.set(key, (stats.upstreamRefusals.get(key) ?? 0) + 1);
+  }
   if (problems.length === 0) return;
   const { where, value } = describeMutation(generated.mutation);
   const base = generated.schemaBody === undefined ? "" : " (in a schema-valid body)";
@@ -442,6 +721,9 @@ function seedOf(name: string): number {
 }
 
 afterAll(() => {
+  if (deploymentSecret === undefined) delete process.env.META_APP_SECRET;
+  else process.env.META_APP_SECRET = deploymentSecret;
+  const { graph } = target;
   const histogram = Object.fromEntries([...stats.statuses].sort(([a], [b]) => a - b));
   const serverErrors = [...stats.statuses]
     .filter(([status]) => status >= 500)
@@ -456,7 +738,8 @@ afterAll(() => {
           .filter((key) => !stats.succeeded.has(key))
           .join(", ") || "none"
       }`,
-      `fuzz: statuses ${JSON.stringify(histogram)}; 5xx answers: ${serverErrors}`,
+      `fuzz: statuses ${JSON.stringify(histogram)}; 5xx answers: ${serverErrors}, of which Meta's refusals (502): ${JSON.stringify(Object.fromEntries(stats.upstreamRefusals))}`,
+      `fuzz: Graph received ${graph.requests.length} requests: ${graph.outbox.length} sends accepted, ${graph.reads.length} reads; Meta webhooks stored ${JSON.stringify(Object.fromEntries(stats.webhookEvents))}`,
       `fuzz: ${stats.failures.size} distinct failures`,
       ...[...stats.failures].map(([what, why]) => `  - ${what}\n      ${why}`),
     ].join("\n"),
@@ -474,8 +757,11 @@ describe("coverage", () => {
 describe.each(documented)("$key", (op) => {
   let cases: fc.Arbitrary<Case>;
   beforeAll(async () => {
-    // An earlier operation's fuzz may have replaced the tenant's Retell key (PATCH /api/settings): restore it.
-    await saveRetellKey({ ...target.world.a, accessToken: await signIn(target.world.a) }, target.retell.apiKey);
+    // An earlier operation's fuzz may have replaced the tenant's Retell key or its number (PATCH /api/settings,
+    // the channel's PATCH): restore them.
+    const accessToken = await signIn(target.world.a);
+    await saveRetellKey({ ...target.world.a, accessToken }, target.retell.apiKey);
+    await restoreWhatsApp(accessToken);
     cases = caseArbitrary(op, baseRequest(op.key) ?? {});
   });
 
@@ -502,7 +788,8 @@ describe.each(documented)("$key", (op) => {
             },
           });
           const sent = `${request.path} ${JSON.stringify(request.query)} ${request.rawBody ?? ""}`;
-          const problems = problemsOf(response, sent);
+          const problems = problemsOf(op, response, sent);
+          if (op.key === "POST /api/webhook") problems.push(...(await processingProblems(response)));
           record(op.key, callerName, generated, request, response, problems);
           if (problems.length > 0) {
             throw new Error(
@@ -531,5 +818,9 @@ describe.each(documented)("$key", (op) => {
 describe("coverage, after the fuzz", () => {
   it("every operation of openapi.json was fuzzed past authentication", () => {
     expect(documented.map(({ key }) => key).filter((key) => !stats.reached.get(key))).toEqual([]);
+  });
+
+  it("no request reached the outside world (Retell and Graph answered from their fakes)", () => {
+    expect(outside.unhandled).toEqual([]);
   });
 });

@@ -38,7 +38,14 @@ interface Parameter {
 interface Document {
   paths: Record<
     string,
-    Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> } }>
+    Record<
+      string,
+      {
+        parameters?: Parameter[];
+        requestBody?: { content: Record<string, { schema: Schema }> };
+        responses?: Record<string, unknown>;
+      }
+    >
   >;
   components: { schemas: Record<string, Schema> };
 }
@@ -53,6 +60,8 @@ export interface DocumentedOperation {
   query: Record<string, Schema>;
   /** The JSON body's schema, when the operation takes one. */
   body?: Schema;
+  /** The statuses its responses declare. */
+  statuses: number[];
 }
 
 const document = JSON.parse(
@@ -91,6 +100,7 @@ export function documentedOperations(): DocumentedOperation[] {
         params: byLocation("path"),
         query: byLocation("query"),
         body: body && resolve(body),
+        statuses: Object.keys(operation.responses ?? {}).map(Number),
       };
     }),
   );
@@ -124,8 +134,11 @@ export function bodyFields(schema: Schema, depth = 4, path: FieldPath = []): { p
   });
 }
 
-/** Paths of every value inside `value` (objects and arrays, to `depth`), for fields a base body has beyond its schema. */
-export function valuePaths(value: unknown, depth = 3, path: FieldPath = []): FieldPath[] {
+/**
+ * Paths of every value inside `value` (objects and arrays, to `depth`), for fields a base body has
+ * beyond its schema: deep enough for Meta's webhook (entry.0.changes.0.value.messages.0.text.body).
+ */
+export function valuePaths(value: unknown, depth = 8, path: FieldPath = []): FieldPath[] {
   if (depth === 0 || value === null || typeof value !== "object") return [];
   return Object.entries(value).flatMap(([key, child]) => {
     const childPath = [...path, Array.isArray(value) ? Number(key) : key];
