@@ -47,6 +47,15 @@ export const email = z
 export const timestamp = z.date();
 
 /** Text a person typed: trimmed, not empty, at most `max` characters. */
+/** An overview's window: the last `days` UTC days, today included. */
+export const windowDays = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(365)
+  .default(30)
+  .describe("Length of the window in UTC days, today included (1–365, default 30)");
+
 export const trimmedText = (max: number) => z.string().trim().min(1).max(max);
 
 /** A yes-or-no filter of a query string: `true` or `false`, as a boolean. */

@@ -1,16 +1,11 @@
 import { z } from "zod";
+import { windowDays } from "../../shared/schemas";
 
 /** Spec 003's GET /api/analytics/overview: the query and exactly spec 003's answer. */
 
 export const analyticsOverviewQuery = z
   .object({
-    days: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(365)
-      .default(30)
-      .describe("Length of the window in UTC days, today included (1–365, default 30)"),
+    days: windowDays,
   })
   .strict();
 

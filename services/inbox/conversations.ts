@@ -1,4 +1,4 @@
-import { and, arrayContains, eq, gt, gte, ilike, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, arrayContains, desc, eq, gt, gte, ilike, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
@@ -205,6 +205,33 @@ export async function insertConversation(tx: Database, tenantId: string, input: 
 
 export function createConversation(ctx: ServiceContext, input: z.infer<typeof createConversationBody>) {
   return ctx.db.transaction((tx) => insertConversation(tx, ctx.caller.tenantId, input));
+}
+
+/**
+ * The contact's most recent open or pending conversation on the channel (or, when none is named, on
+ * any channel of the type), or undefined. A caller about to open one holds the contact's row locked,
+ * so two first messages of one person at the same moment find or open one conversation, not two.
+ */
+export async function activeConversationOf(
+  tx: Database,
+  tenantId: string,
+  contactId: string,
+  on: { channelId: string } | { channelType: ChannelType },
+): Promise<string | undefined> {
+  const [open] = await tx
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(
+      and(
+        eq(conversations.tenantId, tenantId),
+        eq(conversations.contactId, contactId),
+        "channelId" in on ? eq(conversations.channelId, on.channelId) : eq(conversations.channelType, on.channelType),
+        inArray(conversations.status, ACTIVE_STATUSES),
+      ),
+    )
+    .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+    .limit(1);
+  return open?.id;
 }
 
 async function channelTypeOf(db: Database, tenantId: string, channelId: string): Promise<ChannelType | undefined> {

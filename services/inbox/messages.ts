@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { type AnyPgColumn, alias } from "drizzle-orm/pg-core";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
@@ -17,7 +17,7 @@ import { AppError, conflictOn, notFound, unprocessable } from "../../shared/erro
 import { childPage, correlated, listPage, type Sort } from "../../shared/pagination";
 import { stateMachine } from "../../shared/state-machine";
 import { appendEvents, type EventType } from "../platform/events";
-import { ACTIVE_STATUSES, insertConversation, type MessageRow } from "./conversations";
+import { ACTIVE_STATUSES, activeConversationOf, insertConversation, type MessageRow } from "./conversations";
 import type {
   createMessageBody,
   listChatMessagesQuery,
@@ -349,20 +349,8 @@ async function openWhatsAppConversation(tx: Database, tenantId: string, phoneNum
     })
     .returning({ id: contacts.id });
   if (!contact) throw new Error("contact upsert returned no row");
-  const [open] = await tx
-    .select({ id: conversations.id })
-    .from(conversations)
-    .where(
-      and(
-        eq(conversations.tenantId, tenantId),
-        eq(conversations.contactId, contact.id),
-        eq(conversations.channelType, "whatsapp"),
-        inArray(conversations.status, ACTIVE_STATUSES),
-      ),
-    )
-    .orderBy(desc(conversations.updatedAt), desc(conversations.id))
-    .limit(1);
-  if (open) return open.id;
+  const open = await activeConversationOf(tx, tenantId, contact.id, { channelType: "whatsapp" });
+  if (open) return open;
   const [channel] = await tx
     .select({ id: channels.id })
     .from(channels)

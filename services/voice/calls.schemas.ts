@@ -1,7 +1,7 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { AGENT_STATUSES, agents, CALL_DIRECTIONS, CALL_STATUSES, CALL_TYPES, calls } from "../../db/schema";
-import { pageQuery } from "../../shared/schemas";
+import { pageQuery, windowDays } from "../../shared/schemas";
 
 /** Request and response shapes of the voice module's reads (spec 004); the OpenAPI document is built from them. */
 
@@ -24,13 +24,7 @@ export const callHistoryQuery = pageQuery.extend({
 });
 
 export const overviewQuery = z.object({
-  days: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(365)
-    .default(30)
-    .describe("Length of the window in UTC days, today included (1–365, default 30)"),
+  days: windowDays,
   agentId: retellId.optional().describe("Only this agent's calls (Retell's agent id)"),
 });
 

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { and, desc, eq, inArray, ne, or, sql } from "drizzle-orm";
+import { and, eq, inArray, ne, or, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "../../../db/client";
 import {
@@ -18,7 +18,7 @@ import { shownColumns } from "../../../shared/columns";
 import { forbidden, unauthorized } from "../../../shared/errors";
 import { appendEvents } from "../../platform/events";
 import { describeError } from "../../platform/jobs";
-import { ACTIVE_STATUSES, insertConversation } from "../conversations";
+import { activeConversationOf, insertConversation } from "../conversations";
 import { appendMessageOnce, type DeliveryReport, recordDeliveryReport } from "../messages";
 import { isChannelVerifyToken, numbersNamedBy, type WhatsAppNumber } from "./numbers";
 import { templateReason } from "./templates";
@@ -567,20 +567,8 @@ async function upsertContact(
 
 /** The contact's most recent open or pending conversation on the number's channel, or a new one (announced). */
 async function conversationOf(tx: Database, tenantId: string, channelId: string, contactId: string) {
-  const [open] = await tx
-    .select({ id: conversations.id })
-    .from(conversations)
-    .where(
-      and(
-        eq(conversations.tenantId, tenantId),
-        eq(conversations.contactId, contactId),
-        eq(conversations.channelId, channelId),
-        inArray(conversations.status, ACTIVE_STATUSES),
-      ),
-    )
-    .orderBy(desc(conversations.updatedAt), desc(conversations.id))
-    .limit(1);
-  if (open) return open.id;
+  const open = await activeConversationOf(tx, tenantId, contactId, { channelId });
+  if (open) return open;
   const created = await insertConversation(tx, tenantId, { channelType: "whatsapp", channelId, contactId });
   return created.id;
 }
