@@ -22,10 +22,12 @@ const MB = 1_000_000;
  * 0.34 MB of it; zod, drizzle-orm and the two Postgres drivers most of the rest), 0.77-0.78 MB for
  * the three that import retell-sdk and for platform-openapi, which inlines openapi.json. Zipped
  * from the sources, package by package, they were 1.42-1.61 MB. The budgets leave 7%.
+ * platform-openapi grows with the API it documents: WhatsApp's routes brought it to 0.843 MB, so its
+ * budget leaves room for the modules still to come rather than 7%.
  */
 const DEFAULT_BUDGET = 0.82 * MB;
 const BUDGETS: Record<string, number> = {
-  "platform-openapi": 0.84 * MB,
+  "platform-openapi": 0.9 * MB,
   "voice-dashboard-sync-calls": 0.84 * MB,
   "voice-retell-sync": 0.84 * MB,
   "voice-webhooks-retell": 0.84 * MB,
