@@ -369,6 +369,15 @@ describe("POST /api/templates", () => {
     expect(remade.body.data.id).not.toBe(first.body.data.id);
   });
 
+  it("makes one template of the same create sent ten times at once, and nine 409s", async () => {
+    const { owner, graph } = await meta.tenantWithWhatsApp("tpl-concurrent");
+    const body = welcome(templateName("concurrent"));
+    const answers = await Promise.all(Array.from({ length: 10 }, () => create(owner, body)));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, ...Array<number>(9).fill(409)]);
+    expect(templateRequests(graph, "POST")).toHaveLength(1);
+    expect(await rowsOf(owner.tenantId)).toHaveLength(1);
+  });
+
   it("answers 502 with Meta's error when Meta refuses, and stores nothing", async () => {
     const { owner, graph } = await meta.tenantWithWhatsApp("tpl-upstream");
     // Meta still has a template of that name and language (made in WhatsApp Manager, not yet refreshed).

@@ -67,7 +67,8 @@ const NOT_CONFIGURED =
  * POST /api/templates: submitted to Meta on the WhatsApp Business Account of the tenant's first
  * number, with that number's token, then stored with Meta's id, status (pending while Meta reviews it)
  * and category (Meta may recategorise). A name and language the tenant already has (not deleted) is a
- * 409 before Meta is asked; Meta's refusal is a 502 with its error, and nothing is stored. Should the
+ * 409 before Meta is asked, one request per name and language at a time; Meta's refusal is a 502
+ * with its error, and nothing is stored. Should the
  * refresh job store the new template first, the row is updated, not duplicated.
  */
 export async function createTemplate(ctx: ServiceContext, input: NewTemplateInput) {
@@ -78,48 +79,55 @@ export async function createTemplate(ctx: ServiceContext, input: NewTemplateInpu
   const access = accessOf(number);
 
   const t = whatsappTemplates;
-  const [taken] = await ctx.db
-    .select({ id: t.id })
-    .from(t)
-    .where(and(eq(t.tenantId, tenantId), eq(t.name, input.name), eq(t.language, input.language), isNull(t.deletedAt)))
-    .limit(1);
-  if (taken) throw conflict(`A template ${input.name} in ${input.language} exists already (id ${taken.id})`);
-
   const { name, language, components } = input;
-  let created: { id: string; status: string; category: string };
-  try {
-    created = await requestGraph(access).createTemplate(businessAccountId, {
+  // One request per name and language at a time (a transaction-scoped lock, held while Meta is asked):
+  // the same create sent twenty times at once is one template at Meta and here, and nineteen 409s.
+  return ctx.db.transaction(async (tx) => {
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtextextended(${`template:${tenantId}:${name}:${language}`}, 0))`,
+    );
+    const [taken] = await tx
+      .select({ id: t.id })
+      .from(t)
+      .where(and(eq(t.tenantId, tenantId), eq(t.name, name), eq(t.language, language), isNull(t.deletedAt)))
+      .limit(1);
+    if (taken) throw conflict(`A template ${name} in ${language} exists already (id ${taken.id})`);
+
+    let created: { id: string; status: string; category: string };
+    try {
+      created = await requestGraph(access).createTemplate(businessAccountId, {
+        name,
+        language,
+        category: input.category.toUpperCase(),
+        components,
+      });
+    } catch (error) {
+      throw error instanceof GraphError ? upstreamFailed(error, "create the template") : error;
+    }
+
+    const recategorised = created.category?.toLowerCase() as typeof input.category | undefined;
+    const row = {
+      tenantId,
+      businessAccountId,
+      metaTemplateId: created.id,
       name,
       language,
-      category: input.category.toUpperCase(),
+      category: recategorised && TEMPLATE_CATEGORIES.includes(recategorised) ? recategorised : input.category,
+      status: (created.status ?? "pending").toLowerCase(),
       components,
-    });
-  } catch (error) {
-    throw error instanceof GraphError ? upstreamFailed(error, "create the template") : error;
-  }
-
-  const recategorised = created.category?.toLowerCase() as typeof input.category | undefined;
-  const row = {
-    tenantId,
-    businessAccountId,
-    metaTemplateId: created.id,
-    name,
-    language,
-    category: recategorised && TEMPLATE_CATEGORIES.includes(recategorised) ? recategorised : input.category,
-    status: (created.status ?? "pending").toLowerCase(),
-    components,
-    seenAt: sql`now()`,
-  };
-  const [stored] = await ctx.db
-    .insert(t)
-    .values(row)
-    .onConflictDoUpdate({
-      target: [t.tenantId, t.metaTemplateId],
-      set: { ...row, deletedAt: null, updatedAt: sql`now()` },
-    })
-    .returning(templateColumns);
-  if (!stored) throw new Error("template insert returned no row");
-  return stored;
+      seenAt: sql`now()`,
+    };
+    const [stored] = await tx
+      .insert(t)
+      .values(row)
+      .onConflictDoUpdate({
+        target: [t.tenantId, t.metaTemplateId],
+        set: { ...row, deletedAt: null, updatedAt: sql`now()` },
+      })
+      .returning(templateColumns);
+    if (!stored) throw new Error("template insert returned no row");
+    return stored;
+  });
 }
 
 /** Meta's answer to deleting a template it no longer has (FakeGraph and Meta: code 100, subcode 2593002). */
