@@ -24,7 +24,11 @@
  * against the raw driver running its statement, with the plan; the templates list at 5,000 templates;
  * the webhook's answer, the processing of an inbound message and of a status against the same work by
  * hand, 200 webhooks 20 at a time; a text sent through the mocked Graph.
- * BENCH_ONLY=reads,scale,cold,sync,inbox,whatsapp runs a subset. The comparison with the Express + Prisma peer
+ * Then sales (scripts/bench-sales.ts, PostgreSQL only): the property search and the prospect list at
+ * 100,000 rows against the raw driver, with their plans; hand-off generation (statements, p50, p95)
+ * against its statements replayed; routing 1,000 new prospects one POST at a time, 20 in flight, and
+ * in one import, checked against the rules and for round-robin fairness.
+ * BENCH_ONLY=reads,scale,cold,sync,inbox,whatsapp,sales runs a subset. The comparison with the Express + Prisma peer
  * under load is `npm run bench:peers` (scripts/bench-peers.ts); its last result is printed here.
  */
 import { randomUUID } from "node:crypto";
@@ -64,6 +68,7 @@ const { benchScale, scaleTables } = await import("./bench-scale");
 const { benchCold, coldTable } = await import("./bench-cold");
 const { benchInbox, inboxTables } = await import("./bench-inbox");
 const { benchWhatsApp, whatsappTables } = await import("./bench-whatsapp");
+const { benchSales, salesTables } = await import("./bench-sales");
 const { grid } = await import("./table");
 
 const READS = positiveInteger("BENCH_ITERATIONS", process.env.BENCH_ITERATIONS, 300);
@@ -72,7 +77,7 @@ const SEEDED_USERS = 50;
 const SEEDED_CALLS = 1000;
 const BENCH_AGENT = "agent_bench_reads_00000000000000000";
 
-const PARTS = ["reads", "scale", "cold", "sync", "inbox", "whatsapp"] as const;
+const PARTS = ["reads", "scale", "cold", "sync", "inbox", "whatsapp", "sales"] as const;
 const only = process.env.BENCH_ONLY?.split(",").map((part) => part.trim());
 if (only?.some((part) => !(PARTS as readonly string[]).includes(part))) {
   throw new Error(`BENCH_ONLY takes a comma-separated list of ${PARTS.join(", ")}`);
@@ -390,6 +395,12 @@ try {
     report.whatsapp = whatsapp;
     console.log("\nWhatsApp: the analytics overview at scale, templates, the webhook, sending (Graph mocked by msw)\n");
     console.log(whatsappTables(whatsapp));
+  }
+  if (runs("sales")) {
+    const sales = await benchSales(handle, raw);
+    report.sales = sales;
+    console.log("\nSales (spec 001): lists at 100,000 rows, hand-off generation, routing 1,000 new prospects\n");
+    console.log(salesTables(sales));
   }
   console.log(await lastPeerComparison());
 

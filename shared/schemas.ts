@@ -40,13 +40,41 @@ export const serialId = z
   .string()
   .regex(/^[1-9][0-9]{0,14}$/, "Must be a positive integer")
   .transform(Number);
+
+/**
+ * An amount a caller gives for a `numeric(integerDigits + 2, 2)` column: a decimal string ("12.50",
+ * preferred) or a JSON number that is exactly such a decimal (12.5), never signed. A number is read
+ * by the text JavaScript writes for it, so 0.1 + 0.2 (0.30000000000000004) and 1e21 are refused
+ * rather than rounded: money never passes through a float. Answered as `decimalText`.
+ */
+export function decimalAmount({ integerDigits }: { integerDigits: number }) {
+  const max = `${"9".repeat(integerDigits)}.99`;
+  const plainDecimal = new RegExp(`^(0|[1-9][0-9]{0,${integerDigits - 1}})(\\.[0-9]{1,2})?$`);
+  return z
+    .union([z.string(), z.number().transform(String)])
+    .pipe(z.string().regex(plainDecimal, `Must be an amount from 0 to ${max} with at most 2 decimals, e.g. "12.50"`))
+    .describe(`A decimal amount, 0 to ${max}, at most 2 decimals: a string ("12.50") or a number (12.5)`);
+}
+
+/** How a numeric column is answered: the text Postgres writes ("12.50"), never a float. */
+export const decimalText = z.string().describe('A decimal string with 2 decimals, e.g. "12.50"');
+
+/** Currency codes the runtime knows (ISO 4217, active ones), so "USX" is refused. */
+const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
+/** An ISO 4217 currency code a caller gives, in either case; it comes out upper case, as stored. */
+export const currencyCode = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, "Must be a three-letter ISO 4217 code")
+  .transform((code) => code.toUpperCase())
+  .refine((code) => CURRENCIES.has(code), "Not an ISO 4217 currency code")
+  .describe("ISO 4217 code, e.g. USD (either case; stored upper case)");
+
 export const email = z
   .email()
   .max(254)
   .transform((value) => value.toLowerCase());
 export const timestamp = z.date();
 
-/** Text a person typed: trimmed, not empty, at most `max` characters. */
 /** An overview's window: the last `days` UTC days, today included. */
 export const windowDays = z.coerce
   .number()
@@ -56,6 +84,7 @@ export const windowDays = z.coerce
   .default(30)
   .describe("Length of the window in UTC days, today included (1–365, default 30)");
 
+/** Text a person typed: trimmed, not empty, at most `max` characters. */
 export const trimmedText = (max: number) => z.string().trim().min(1).max(max);
 
 /** A yes-or-no filter of a query string: `true` or `false`, as a boolean. */

@@ -116,8 +116,10 @@ describe("coverage", () => {
     expect(missing, "add them to tests/<module>/matrix.ts").toEqual([]);
   });
 
-  it("every public operation is on its module's reviewed public list", () => {
-    const publicOps = operations.filter(({ operation }) => operation.access === "public").map(({ key }) => key);
+  it("every public operation, and every one open to anonymous callers, is on its module's reviewed public list", () => {
+    const publicOps = operations
+      .filter(({ operation }) => operation.access === "public" || operation.access.anonymous)
+      .map(({ key }) => key);
     expect(publicOps.filter((key) => !PUBLIC.has(key))).toEqual([]);
   });
 
@@ -202,9 +204,17 @@ describe("another tenant", () => {
       expectNoLeak(response.text);
     };
 
+    const roles = (operation.access as { roles?: readonly string[] }).roles;
     it("as a user of another tenant (owner) gets nothing of tenant A", async () => {
       const fixture = { method, ...FIXTURES[key]?.(world) };
-      expectIsolated(fixture, await call(module, { ...fixture, token: world.b.accessToken }));
+      const response = await call(module, { ...fixture, token: world.b.accessToken });
+      // An operation no user may call (an AI agent's, `roles: []`) refuses every user before it reads anything.
+      if (roles?.length === 0) {
+        expect(response.status).toBe(403);
+        expectNoLeak(response.text);
+      } else {
+        expectIsolated(fixture, response);
+      }
     });
 
     const scopes = (operation.access as { scopes?: unknown }).scopes;

@@ -70,6 +70,8 @@ export const users = pgTable(
   },
   (t) => [
     uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
+    // Lets a module's rows reference (tenant_id, user_id): never a user of another tenant.
+    unique().on(t.tenantId, t.id),
     index().on(t.tenantId, t.createdAt, t.id),
     oneOf("users_role_check", t.role, ROLES),
   ],

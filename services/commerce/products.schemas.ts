@@ -1,7 +1,15 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { products } from "../../db/schema";
-import { booleanQuery, httpUrl, pageQuery, trimmedText } from "../../shared/schemas";
+import {
+  booleanQuery,
+  currencyCode,
+  decimalAmount,
+  decimalText,
+  httpUrl,
+  pageQuery,
+  trimmedText,
+} from "../../shared/schemas";
 
 /**
  * Request and response shapes of the product catalogue (spec 002). Inputs are strict: an unknown
@@ -9,30 +17,8 @@ import { booleanQuery, httpUrl, pageQuery, trimmedText } from "../../shared/sche
  * `numeric(10,2)`, and answered as the decimal string Postgres writes ("12.50").
  */
 
-/** What numeric(10,2) holds, written plainly: up to 8 integer digits, up to 2 decimals, no sign. */
-const MONEY = /^(0|[1-9][0-9]{0,7})(\.[0-9]{1,2})?$/;
+/** The largest amount numeric(10,2) holds (8 integer digits, 2 decimals): a price's and an order total's bound. */
 export const MAX_AMOUNT = "99999999.99";
-
-/**
- * An amount a caller gives: a decimal string ("12.50", preferred) or a JSON number that is exactly
- * such a decimal (12.5). A number is read by the text JavaScript writes for it, so 0.1 + 0.2
- * (0.30000000000000004) and 1e21 are refused rather than rounded.
- */
-const money = z
-  .union([z.string(), z.number().transform(String)])
-  .pipe(z.string().regex(MONEY, `Must be an amount from 0 to ${MAX_AMOUNT} with at most 2 decimals, e.g. "12.50"`))
-  .describe(`A decimal amount, 0 to ${MAX_AMOUNT}, at most 2 decimals: a string ("12.50") or a number (12.5)`);
-
-const amount = z.string().describe('A decimal string with 2 decimals, e.g. "12.50"');
-
-/** Currency codes the runtime knows (ISO 4217, active ones), so "USX" is refused. */
-const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
-const currencyCode = z
-  .string()
-  .regex(/^[A-Za-z]{3}$/, "Must be a three-letter ISO 4217 code")
-  .transform((code) => code.toUpperCase())
-  .refine((code) => CURRENCIES.has(code), "Not an ISO 4217 currency code")
-  .describe("ISO 4217 code, e.g. USD (either case; stored upper case)");
 
 export const listProductsQuery = pageQuery
   .extend({
@@ -48,7 +34,7 @@ const productFields = {
   name: trimmedText(200),
   description: z.string().trim().max(5000).nullable(),
   category: trimmedText(100).nullable(),
-  price: money,
+  price: decimalAmount({ integerDigits: 8 }),
   currency: currencyCode,
   sku: trimmedText(100).nullable().describe("Unique in the tenant"),
   imageUrl: httpUrl.nullable(),
@@ -77,7 +63,7 @@ export const updateProductBody = z
   .refine((body) => Object.keys(body).length > 0, "Give at least one field to change");
 
 export const product = createSelectSchema(products, {
-  price: amount,
+  price: decimalText,
   currency: (column) => column.describe("ISO 4217, upper case"),
 })
   .omit({ tenantId: true })

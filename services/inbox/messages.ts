@@ -8,6 +8,7 @@ import {
   contacts,
   conversations,
   type DeliveryStatus,
+  type MESSAGE_DIRECTIONS,
   type MESSAGE_SENDERS,
   messages,
 } from "../../db/schema";
@@ -16,7 +17,7 @@ import type { AuthenticatedCaller, Page, ServiceContext } from "../../shared/con
 import { AppError, conflictOn, notFound, unprocessable } from "../../shared/errors";
 import { childPage, correlated, listPage, type Sort } from "../../shared/pagination";
 import { stateMachine } from "../../shared/state-machine";
-import { appendEvents, type EventType } from "../platform/events";
+import { appendEvents, type EventType, type NewEvent } from "../platform/events";
 import { ACTIVE_STATUSES, activeConversationOf, insertConversation, type MessageRow } from "./conversations";
 import type {
   createMessageBody,
@@ -29,9 +30,10 @@ import { upstreamFailed } from "./whatsapp/graph";
 import { errorFieldsOf, outgoingOf, sendToMeta } from "./whatsapp/send";
 
 /**
- * Messages of every channel. A message is added with `appendMessage`, the one place its
- * conversation's counters move and `message:new` is announced; every route that adds one (POST
- * /api/messages, /api/chats/:id/messages, returns' /api/chat-messages) goes through it.
+ * Messages of every channel. Messages are added with `appendMessages` (one, `appendMessage`), the
+ * one place a conversation's counters move and `message:new` is announced; every route that adds
+ * one (POST /api/messages, /api/chats/:id/messages, returns' /api/chat-messages, sales' transcripts)
+ * goes through it.
  */
 
 const messageColumns = shownColumns(messages);
@@ -42,6 +44,7 @@ const DUPLICATE = {
 };
 
 type Sender = (typeof MESSAGE_SENDERS)[number];
+type Direction = (typeof MESSAGE_DIRECTIONS)[number];
 
 /**
  * Delivery moves forward only, whatever order a platform reports it in, up one precedence:
@@ -171,32 +174,43 @@ export interface MessageFields {
   timestamp?: Date;
 }
 
+const eventOf = (type: EventType, message: MessageRow): NewEvent => ({
+  type,
+  resourceType: "message",
+  resourceId: message.id,
+  payload: message,
+});
+
 const announce = (db: Database, tenantId: string, type: EventType, message: MessageRow) =>
-  appendEvents(db, tenantId, [{ type, resourceType: "message", resourceId: message.id, payload: message }]);
+  appendEvents(db, tenantId, [eventOf(type, message)]);
 
 /**
- * Adds a message to a conversation of the tenant, inside the caller's transaction: the conversation
- * is updated first (last message time, message count, unread count for inbound ones; the row stays
- * locked until commit, so counts never race), then the message inserted, then `message:new`
- * appended. Only an open or pending conversation takes messages: another is `inactive()` (a 422 by
- * default), none of the tenant's a 404. A reply is to a message of the same conversation (else 404).
+ * Adds messages to a conversation of the tenant, in the order given, inside the caller's
+ * transaction and in three statements whatever their number: the conversation is updated first
+ * (last message time, message count, unread count for inbound ones; the row stays locked until
+ * commit, so counts never race), then the messages inserted, then one `message:new` each appended,
+ * in order. Only an open or pending conversation takes messages: another is `inactive()` (a 422 by
+ * default), none of the tenant's a 404. A reply is to a message of the same conversation stored
+ * before the batch (else 404). An empty batch changes nothing.
  */
-export async function appendMessage(
+export async function appendMessages(
   tx: Database,
   tenantId: string,
   conversationId: string,
-  fields: MessageFields,
+  batch: readonly MessageFields[],
   options: { inactive?: () => AppError } = {},
-): Promise<MessageRow> {
-  const direction = fields.sender === "customer" ? "inbound" : "outbound";
-  const at = fields.timestamp ?? sql`now()`;
+): Promise<MessageRow[]> {
+  if (batch.length === 0) return [];
+  const directionOf = (fields: MessageFields): Direction => (fields.sender === "customer" ? "inbound" : "outbound");
+  const atOf = (fields: MessageFields) => fields.timestamp ?? sql`now()`;
+  const inbound = batch.filter((fields) => directionOf(fields) === "inbound").length;
   const ofConversation = and(eq(conversations.tenantId, tenantId), eq(conversations.id, conversationId));
   const [conversation] = await tx
     .update(conversations)
     .set({
-      lastMessageAt: sql`greatest(${conversations.lastMessageAt}, ${at})`,
-      messageCount: sql`${conversations.messageCount} + 1`,
-      ...(direction === "inbound" ? { unreadCount: sql`${conversations.unreadCount} + 1` } : {}),
+      lastMessageAt: sql`greatest(${conversations.lastMessageAt}, ${sql.join(batch.map(atOf), sql`, `)})`,
+      messageCount: sql`${conversations.messageCount} + ${batch.length}`,
+      ...(inbound > 0 ? { unreadCount: sql`${conversations.unreadCount} + ${inbound}` } : {}),
       updatedAt: sql`now()`,
     })
     .where(and(ofConversation, inArray(conversations.status, ACTIVE_STATUSES)))
@@ -209,27 +223,48 @@ export async function appendMessage(
           unprocessable("The conversation is resolved or closed: reopen it (status open) to add messages"))
       : notFound("Conversation");
   }
-  const [message] = await conflictOn(
+  // Postgres inserts a multi-row VALUES in order and answers RETURNING in that order: the batch's.
+  const stored = await conflictOn(
     tx
       .insert(messages)
-      .values({
-        ...fields,
-        tenantId,
-        conversationId,
-        channelId: conversation.channelId,
-        direction,
-        replyToId: fields.replyToId
-          ? sql`(select ${messages.id} from ${messages} where ${messages.tenantId} = ${tenantId}
-            and ${messages.conversationId} = ${conversationId} and ${messages.id} = ${fields.replyToId})`
-          : null,
-        ...stepTimes(fields.status, () => at),
-      })
+      .values(
+        batch.map((fields) => ({
+          ...fields,
+          tenantId,
+          conversationId,
+          channelId: conversation.channelId,
+          direction: directionOf(fields),
+          replyToId: fields.replyToId
+            ? sql`(select ${messages.id} from ${messages} where ${messages.tenantId} = ${tenantId}
+              and ${messages.conversationId} = ${conversationId} and ${messages.id} = ${fields.replyToId})`
+            : null,
+          ...stepTimes(fields.status, () => atOf(fields)),
+        })),
+      )
       .returning(messageColumns),
     DUPLICATE,
   );
+  if (batch.some((fields, i) => fields.replyToId && stored[i]?.replyToId === null)) {
+    throw notFound("Message replied to");
+  }
+  await appendEvents(
+    tx,
+    tenantId,
+    stored.map((message) => eventOf("message:new", message)),
+  );
+  return stored;
+}
+
+/** `appendMessages` of one message. */
+export async function appendMessage(
+  tx: Database,
+  tenantId: string,
+  conversationId: string,
+  fields: MessageFields,
+  options: { inactive?: () => AppError } = {},
+): Promise<MessageRow> {
+  const [message] = await appendMessages(tx, tenantId, conversationId, [fields], options);
   if (!message) throw new Error("message insert returned no row");
-  if (fields.replyToId && message.replyToId === null) throw notFound("Message replied to");
-  await announce(tx, tenantId, "message:new", message);
   return message;
 }
 

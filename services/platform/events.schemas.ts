@@ -24,9 +24,10 @@ const event = createSelectSchema(events, {
   seq: (column) => column.describe("Counts up from 1 per tenant, with no gaps, in the order the changes committed"),
   type: (column) =>
     column.describe(
-      "Spec 003's names: message:new, message:status, conversation:updated, order:created, order:updated",
+      "`<resource>:<change>`: spec 003's message:new, message:status, conversation:updated; order:created, order:updated; " +
+        "handoff:new, handoff:claimed, handoff:released, handoff:completed, handoff:expired",
     ),
-  resourceType: (column) => column.describe("What changed: message, conversation, order"),
+  resourceType: (column) => column.describe("What changed: message, conversation, order, handoff"),
   payload: z.record(z.string(), z.unknown()).describe("The resource as its own route answers it, after the change"),
 })
   .omit({ tenantId: true })

@@ -3,8 +3,11 @@ import type { Database } from "../../db/client";
 import { events, tenants } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 
-/** Spec 003's Socket.io event names, kept for the front ends that listen for them. */
-export type EventType = "message:new" | "message:status" | "conversation:updated" | "order:created" | "order:updated";
+/**
+ * `<resource>:<change>`: spec 003's Socket.io event names ("message:new", "conversation:updated"),
+ * kept for the front ends that listen for them; each module names its own the same way ("handoff:claimed").
+ */
+export type EventType = `${string}:${string}`;
 
 export interface NewEvent {
   type: EventType;

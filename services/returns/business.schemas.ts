@@ -2,7 +2,8 @@ import { z } from "zod";
 
 /**
  * Spec 000's clients name their business (`business_id`) on every call. Frontdesk knows it from the
- * credentials, so the field is optional; when given it must be the caller's own (business.ts).
+ * credentials, so the field is optional; when given it must be the caller's own
+ * (services/platform/business.ts).
  */
 export const ownBusinessFields = {
   businessId: z

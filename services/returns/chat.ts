@@ -16,7 +16,7 @@ import {
   type MessageRow,
 } from "../inbox/conversations";
 import { appendMessage, listMessages, type MessageFields } from "../inbox/messages";
-import { assertOwnBusiness } from "./business";
+import { assertOwnBusiness } from "../platform/business";
 import type {
   chatMessage,
   chatSession,

@@ -3,7 +3,7 @@ import type { Database } from "../../db/client";
 import { contacts, orderItems, orders, policies, products, tenants } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { notFound } from "../../shared/errors";
-import { assertOwnBusiness } from "./business";
+import { assertOwnBusiness } from "../platform/business";
 import type { EvaluateReturnInput, Evaluation } from "./evaluation.schemas";
 import { evaluate, type Fact, type ReturnFacts } from "./policy-engine";
 import { DEFAULT_POLICY_RULES, readRules } from "./policy-rules";

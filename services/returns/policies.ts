@@ -6,7 +6,7 @@ import type { Caller, ServiceContext, UserCaller } from "../../shared/context";
 import { conflict, isUniqueViolation, notFound, unprocessable } from "../../shared/errors";
 import { listPage } from "../../shared/pagination";
 import { recordAudit } from "../platform/audit";
-import { assertOwnBusiness } from "./business";
+import { assertOwnBusiness } from "../platform/business";
 import type {
   activatePolicyBody,
   aiPolicyQuery,

@@ -6,8 +6,8 @@ import { notFound } from "../../shared/errors";
 import { likePattern, listPage } from "../../shared/pagination";
 import { stateMachine } from "../../shared/state-machine";
 import { recordAudit } from "../platform/audit";
+import { assertOwnBusiness } from "../platform/business";
 import { consume, type Limit } from "../platform/rate-limit";
-import { assertOwnBusiness } from "./business";
 import { evaluateReturnForTenant } from "./evaluation";
 import type {
   CreateReturnRequestInput,

@@ -5,8 +5,13 @@ import type { AuthenticatedCaller, Caller } from "../context";
 import { forbidden, unauthorized } from "../errors";
 import { sha256, verifyAccessToken } from "./tokens";
 
-/** Who may call an operation: the public, or members with given roles and/or API keys with given scopes. */
-export type Access = "public" | { roles?: readonly Role[]; scopes?: readonly ApiKeyScope[] };
+/**
+ * Who may call an operation: the public, or members with given roles and/or API keys with given
+ * scopes. `anonymous` lets a request with no credentials at all through as the public as well (the
+ * handler decides what the public sees: spec 001's anonymous read of a business's listings);
+ * credentials that are sent are still checked, and a bad one is still a 401.
+ */
+export type Access = "public" | { roles?: readonly Role[]; scopes?: readonly ApiKeyScope[]; anonymous?: true };
 
 export const API_KEY_PREFIX = "fd_";
 
@@ -28,6 +33,7 @@ export async function authenticate(
   }
   const key = request.headers.get("x-api-key");
   if (key !== null) return authenticateApiKey(await database(), key);
+  if (access.anonymous) return { kind: "public" };
   throw unauthorized();
 }
 
@@ -49,7 +55,7 @@ async function authenticateApiKey(db: Database, key: string): Promise<Authentica
 }
 
 export function authorize(caller: Caller, access: Access): void {
-  if (access === "public") return;
+  if (access === "public" || (access.anonymous && caller.kind === "public")) return;
   if (caller.kind === "user") {
     if (access.roles && !access.roles.includes(caller.role)) throw forbidden();
   } else if (caller.kind === "apiKey") {

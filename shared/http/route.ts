@@ -19,7 +19,7 @@ export type Method = (typeof METHODS)[number];
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Public operations may be called by anyone; API keys reach only operations that name scopes. */
-type CallerFor<A extends Access> = A extends "public"
+type CallerFor<A extends Access> = A extends "public" | { anonymous: true }
   ? Caller
   : A extends { scopes: readonly ApiKeyScope[] }
     ? AuthenticatedCaller

@@ -249,13 +249,16 @@ function accessNote(access: Access): string {
       ? `Roles: ${access.roles.join(", ")}.`
       : "Not available to users.";
   const keys = access.scopes?.length ? `API key scopes: ${access.scopes.join(", ")}.` : "Not available to API keys.";
-  return `${roles} ${keys}`;
+  const anonymous = access.anonymous ? " With no credentials at all, the public (see above)." : "";
+  return `${roles} ${keys}${anonymous}`;
 }
 
 function securityOf(access: Access): Record<string, string[]>[] {
   if (access === "public") return [];
   const users = access.roles?.length === 0 ? [] : [{ bearerAuth: [] }];
-  return access.scopes?.length ? [...users, { apiKey: [] }] : users;
+  const schemes = access.scopes?.length ? [...users, { apiKey: [] }] : users;
+  // OpenAPI's "no credentials" alternative: an empty requirement.
+  return access.anonymous ? [...schemes, {}] : schemes;
 }
 
 function errorStatuses({ path, method, op }: Entry): number[] {

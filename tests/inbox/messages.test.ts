@@ -1,6 +1,6 @@
 import { asc, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../db/client";
+import { getDb, statementCounter } from "../../db/client";
 import { channels, contacts, conversations, events, messages } from "../../db/schema";
 import * as chatMessagesFn from "../../netlify/functions/inbox-chats-id-messages";
 import * as conversationsFn from "../../netlify/functions/inbox-conversations";
@@ -8,6 +8,8 @@ import * as messagesFn from "../../netlify/functions/inbox-messages";
 import * as messageFn from "../../netlify/functions/inbox-messages-id";
 import { type Account, addMember, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
+import { appendMessages, type MessageFields } from "../../services/inbox/messages";
+import { AppError } from "../../shared/errors";
 
 async function newConversation(account: Account, body: Record<string, unknown> = { channelType: "webchat" }) {
   const res = await call(conversationsFn, { method: "POST", token: account.accessToken, body });
@@ -472,5 +474,90 @@ describe("/api/chats/:id/messages (spec 002)", () => {
     });
     expect(hijack.status).toBe(404);
     expect(await conversationRow(conversation.id)).toMatchObject({ messageCount: 1 });
+  });
+});
+
+describe("appendMessages (a batch)", () => {
+  const at = (seconds: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, seconds));
+
+  it("stores the messages in the order given, moves the counters once and announces each, in three statements", async () => {
+    const owner = await registerTenant("msg-batch");
+    const conversation = await newConversation(owner);
+    const earlier = await send(owner, { conversationId: conversation.id, text: "Earlier" });
+    const eventsBefore = (await eventsOf(owner.tenantId)).length;
+    const batch: MessageFields[] = [
+      { sender: "customer", status: "delivered", contentType: "text", text: "one", timestamp: at(1) },
+      { sender: "ai", status: "read", contentType: "text", text: "two", timestamp: at(3) },
+      {
+        sender: "customer",
+        status: "delivered",
+        contentType: "text",
+        text: "three",
+        timestamp: at(2),
+        replyToId: earlier.body.data.id,
+      },
+    ];
+    const db = await getDb();
+    const { stored, statements } = await db.transaction(async (tx) => {
+      const before = statementCounter.count;
+      const stored = await appendMessages(tx, owner.tenantId, conversation.id, batch);
+      return { stored, statements: statementCounter.count - before };
+    });
+    expect(statements).toBe(3);
+    expect(stored.map(({ text, direction, timestamp }) => ({ text, direction, timestamp }))).toEqual([
+      { text: "one", direction: "inbound", timestamp: at(1) },
+      { text: "two", direction: "outbound", timestamp: at(3) },
+      { text: "three", direction: "inbound", timestamp: at(2) },
+    ]);
+    // Each message's steps are stamped at its own time; a reply resolves to the message replied to.
+    expect(stored[1]).toMatchObject({ sentAt: at(3), deliveredAt: at(3), readAt: at(3) });
+    expect(stored[2]?.replyToId).toBe(earlier.body.data.id);
+    const rows = await db.select().from(messages).where(eq(messages.conversationId, conversation.id));
+    expect(rows.map((row) => row.id).sort()).toEqual([earlier.body.data.id, ...stored.map((m) => m.id)].sort());
+    // Counted once for the batch: three more messages, two inbound; the last activity is the latest time, not the last given.
+    const row = await conversationRow(conversation.id);
+    expect(row).toMatchObject({ messageCount: 4, unreadCount: 2 });
+    expect(row?.lastMessageAt).toEqual(at(3));
+    const announced = (await eventsOf(owner.tenantId)).slice(eventsBefore);
+    expect(announced.map(({ type, resourceType, resourceId }) => ({ type, resourceType, resourceId }))).toEqual(
+      stored.map((message) => ({ type: "message:new", resourceType: "message", resourceId: message.id })),
+    );
+    expect(announced.map((event) => event.payload)).toEqual(JSON.parse(JSON.stringify(stored)));
+  });
+
+  it("writes nothing for a closed conversation, another tenant's or a reply elsewhere; an empty batch sends nothing", async () => {
+    const owner = await registerTenant("msg-batch-refused");
+    const other = await registerTenant("msg-batch-refused-other");
+    const open = await newConversation(owner);
+    const closed = await newConversation(owner, { channelType: "webchat", status: "closed" });
+    const elsewhere = await send(owner, { conversationId: (await newConversation(owner)).id, text: "elsewhere" });
+    const theirs = await newConversation(other);
+    const eventsBefore = (await eventsOf(owner.tenantId)).length;
+    const line = (text: string, fields: Partial<MessageFields> = {}): MessageFields => ({
+      sender: "customer",
+      status: "delivered",
+      contentType: "text",
+      text,
+      ...fields,
+    });
+    const db = await getDb();
+    const append = (conversationId: string, batch: MessageFields[]) =>
+      db
+        .transaction((tx) => appendMessages(tx, owner.tenantId, conversationId, batch))
+        .then(
+          () => 201,
+          (error) => (error instanceof AppError ? error.status : 500),
+        );
+    expect(await append(closed.id, [line("a"), line("b")])).toBe(422);
+    expect(await append(theirs.id, [line("a")])).toBe(404);
+    expect(await append(open.id, [line("a"), line("re", { replyToId: elsewhere.body.data.id })])).toBe(404);
+    expect(await conversationRow(open.id)).toMatchObject({ messageCount: 0, unreadCount: 0, lastMessageAt: null });
+    expect(await conversationRow(theirs.id)).toMatchObject({ messageCount: 0 });
+    expect(await db.$count(messages, eq(messages.conversationId, open.id))).toBe(0);
+    expect(await eventsOf(owner.tenantId)).toHaveLength(eventsBefore);
+
+    const before = statementCounter.count;
+    expect(await appendMessages(db, owner.tenantId, open.id, [])).toEqual([]);
+    expect(statementCounter.count).toBe(before);
   });
 });

@@ -1,0 +1,1 @@
+ALTER TABLE "users" ADD CONSTRAINT "users_tenantId_id_unique" UNIQUE("tenant_id","id");
