@@ -9,13 +9,26 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 
 type ColumnMap = Record<string, AnyPgColumn>;
 
-/** A row of a column map as one JSON value: the map's keys, numeric columns as text ("19.99", never a float). */
+/** A timestamp as a JS Date writes it in JSON (ISO 8601, UTC, milliseconds): what the API answers. */
+const isoUtc = (column: AnyPgColumn): SQL =>
+  sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * A row of a column map as one JSON value, written as the API answers it: the map's keys, numeric
+ * columns as text ("19.99", never a float), timestamps in ISO 8601 UTC. So it can also be stored as
+ * an event's payload as it is.
+ */
 export const jsonObjectOf = (columns: ColumnMap): SQL =>
   sql`json_build_object(${sql.join(
-    Object.entries(columns).map(
-      ([key, column]) =>
-        sql`${sql.raw(`'${key.replace(/'/g, "''")}'`)}, ${column.columnType === "PgNumeric" ? sql`${column}::text` : column}`,
-    ),
+    Object.entries(columns).map(([key, column]) => {
+      const value =
+        column.columnType === "PgNumeric"
+          ? sql`${column}::text`
+          : column.columnType === "PgTimestamp"
+            ? isoUtc(column)
+            : column;
+      return sql`${sql.raw(`'${key.replace(/'/g, "''")}'`)}, ${value}`;
+    }),
     sql`, `,
   )})`;
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { events, tenants } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
@@ -40,6 +40,36 @@ export async function appendEvents(db: Database, tenantId: string, batch: readon
     insert into ${events} (tenant_id, seq, type, resource_type, resource_id, payload)
     select ${tenantId}::uuid, bumped.last_event_seq + e.offset_from_last, e.type, e.resource_type, e.resource_id, e.payload
     from bumped, (values ${rows}) as e (offset_from_last, type, resource_type, resource_id, payload)`);
+}
+
+/**
+ * A change of rows (an INSERT or UPDATE ... RETURNING `tenant_id`, `id` and `payload`, the row as its
+ * route answers it) and one `type` event for each row it changed, in one statement, for any number of
+ * tenants: the WITH clause of a statement whose own SELECT reads `changed`. Events are numbered as
+ * appendEvents numbers them: each tenant's counter is bumped by its count, its row locked until the
+ * transaction ends (in id order, so two such statements cannot deadlock), and its events take the
+ * consecutive numbers below the new value, in id order.
+ */
+export function withEvents(change: SQLWrapper, event: { type: EventType; resourceType: string }): SQL {
+  // The change's SQL itself: a query builder embedded as it is would be parenthesised as a subquery.
+  return sql`with changed as (${change.getSQL()}),
+    counts as (select tenant_id, count(*)::int as n from changed group by tenant_id),
+    locked as materialized (
+      select ${tenants.id} from ${tenants} where ${tenants.id} in (select tenant_id from counts)
+      order by ${tenants.id} for update
+    ),
+    bumped as (
+      update ${tenants} set last_event_seq = last_event_seq + counts.n
+      from counts where ${tenants.id} = counts.tenant_id and ${tenants.id} in (select id from locked)
+      returning ${tenants.id} as tenant_id, ${tenants.lastEventSeq} as last_seq, counts.n
+    ),
+    inserted as (
+      insert into ${events} (tenant_id, seq, type, resource_type, resource_id, payload)
+      select changed.tenant_id,
+        bumped.last_seq - bumped.n + row_number() over (partition by changed.tenant_id order by changed.id),
+        ${event.type}, ${event.resourceType}, changed.id::text, changed.payload::jsonb
+      from changed join bumped on bumped.tenant_id = changed.tenant_id
+    )`;
 }
 
 /** One event as the feed answers it. */

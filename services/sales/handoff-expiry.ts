@@ -1,8 +1,9 @@
 import { inArray, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { handoffPackages } from "../../db/schema";
+import { withEvents } from "../platform/events";
 import { globalJob } from "../platform/jobs";
-import { announcing, changedRow, rowsOf } from "./handoffs";
+import { changedRow, rowsOf } from "./handoffs";
 
 /** Packages expired per statement: one batch's row locks and events stay small. */
 export const EXPIRY_BATCH = 1000;
@@ -12,7 +13,7 @@ const STOP_MARGIN_MS = 2_000;
 /**
  * One batch, in one statement, across tenants: the oldest due pending packages (on the partial
  * index handoff_packages_pending_expiry_index; rows another statement holds, such as a parallel run's, are skipped rather than waited for)
- * become `expired`, each with its handoff:expired event in its tenant's feed (`announcing`).
+ * become `expired`, each with its handoff:expired event in its tenant's feed (`withEvents`).
  */
 async function expireBatch(db: Database): Promise<number> {
   const due = sql`(select ${handoffPackages.id} from ${handoffPackages}
@@ -25,7 +26,7 @@ async function expireBatch(db: Database): Promise<number> {
     .returning(changedRow);
   const [row] = await rowsOf<{ expired: number }>(
     db,
-    sql`${announcing(change, "handoff:expired")} select count(*)::int as expired from changed`,
+    sql`${withEvents(change, { type: "handoff:expired", resourceType: "handoff" })} select count(*)::int as expired from changed`,
   );
   return row?.expired ?? 0;
 }

@@ -1,5 +1,5 @@
 import { and, eq, gt, inArray, or, type SQL, type SQLWrapper, sql } from "drizzle-orm";
-import { type AnyPgColumn, alias, type PgUpdateSetSource } from "drizzle-orm/pg-core";
+import { alias, type PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
 import {
@@ -7,7 +7,6 @@ import {
   conversations,
   detectedEntities,
   type EntityType,
-  events,
   type HandoffStatus,
   handoffPackages,
   messages,
@@ -15,14 +14,13 @@ import {
   prospectConversations,
   prospects,
   qualificationScores,
-  tenants,
 } from "../../db/schema";
 import { shownColumns } from "../../shared/columns";
 import type { AuthenticatedCaller, ServiceContext, UserCaller } from "../../shared/context";
 import { conflict, isForeignKeyViolation, notFound } from "../../shared/errors";
-import { fromJsonRows } from "../../shared/json-rows";
+import { fromJsonRows, jsonObjectOf } from "../../shared/json-rows";
 import { correlated, listPage } from "../../shared/pagination";
-import type { EventType } from "../platform/events";
+import { type EventType, withEvents } from "../platform/events";
 import { ownWorkOf, SALES_MANAGERS } from "./access";
 import {
   type AiScore,
@@ -47,7 +45,7 @@ import type { createHandoffBody, fromAppointmentBody, listHandoffsQuery } from "
  * A package is pending until a rep claims it, claimed until the claimer (or a manager) completes it
  * or releases it back to pending, and expired by the `handoff-expiry` job when nobody claimed it
  * within its time to live. Every change is announced in the tenant's events feed by the change's
- * own statement (`announcing`): handoff:new, handoff:claimed, handoff:released, handoff:completed
+ * own statement (`withEvents`): handoff:new, handoff:claimed, handoff:released, handoff:completed
  * (here) and handoff:expired (services/sales/handoff-expiry.ts), each with the package as the
  * routes answer it.
  *
@@ -58,78 +56,29 @@ import type { createHandoffBody, fromAppointmentBody, listHandoffsQuery } from "
 const handoffColumns = shownColumns(handoffPackages);
 type Handoff = Omit<typeof handoffPackages.$inferSelect, "tenantId">;
 
-/** Timestamps as a JS Date writes them in JSON (ISO 8601, UTC, milliseconds), so SQL-built JSON matches the API's. */
-const isoUtc = (column: SQLWrapper) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-/** A column map as one JSON object, as the API answers it: numeric as text ("12.50"), timestamps as isoUtc. */
-function jsonOf(columns: Record<string, AnyPgColumn>): SQL {
-  const fields = Object.entries(columns).map(([key, column]) => {
-    const value =
-      column.columnType === "PgTimestamp"
-        ? isoUtc(column)
-        : column.columnType === "PgNumeric"
-          ? sql`${column}::text`
-          : column;
-    return sql`${key}::text, ${value}`;
-  });
-  return sql`json_build_object(${sql.join(fields, sql`, `)})`;
-}
-
 /** A rep's view: the pending packages and their own. */
 function visibleTo(caller: AuthenticatedCaller): SQL | undefined {
   const rep = ownWorkOf(caller);
   return rep ? or(eq(handoffPackages.status, "pending"), eq(handoffPackages.claimedBy, rep)) : undefined;
 }
 
-/** What every change of packages returns, for `announcing`: the package's tenant, id and expiry, and its JSON. */
+/** What every change of packages returns, for `withEvents`: the package's tenant and id, and the package as the routes answer it. */
 export const changedRow = {
   tenantId: sql<string>`${handoffPackages.tenantId}`.as("tenant_id"),
   id: sql<string>`${handoffPackages.id}`.as("id"),
-  expiresAt: sql<string>`${handoffPackages.expiresAt}`.as("expires_at"),
-  payload: sql<Record<string, unknown>>`${jsonOf(handoffColumns)}`.as("payload"),
+  payload: sql<Record<string, unknown>>`${jsonObjectOf(handoffColumns)}`.as("payload"),
 };
-
-/**
- * A change of packages (an INSERT or UPDATE of handoff_packages returning `changedRow`) and a
- * `type` event for each package it changed, with the package as the routes answer it, in one
- * statement: a WITH clause whose `changed` the caller's SELECT reads. The events are numbered as
- * appendEvents (services/platform/events.ts) numbers them, for any number of tenants at once: each
- * tenant's counter is bumped by its count, its row locked until the statement commits (in id
- * order, so two such statements cannot deadlock), and its events take the consecutive numbers
- * below the new value, in expiry order.
- */
-export function announcing(change: SQLWrapper, type: EventType): SQL {
-  // The SQL itself: a query builder embedded as it is would be parenthesised as a subquery.
-  return sql`with changed as (${change.getSQL()}),
-    counts as (select tenant_id, count(*)::int as n from changed group by tenant_id),
-    locked as materialized (
-      select ${tenants.id} from ${tenants} where ${tenants.id} in (select tenant_id from counts)
-      order by ${tenants.id} for update
-    ),
-    bumped as (
-      update ${tenants} set last_event_seq = last_event_seq + counts.n
-      from counts where ${tenants.id} = counts.tenant_id and ${tenants.id} in (select id from locked)
-      returning ${tenants.id} as tenant_id, ${tenants.lastEventSeq} as last_seq, counts.n
-    ),
-    inserted as (
-      insert into ${events} (tenant_id, seq, type, resource_type, resource_id, payload)
-      select changed.tenant_id,
-        bumped.last_seq - bumped.n + row_number() over (partition by changed.tenant_id order by changed.expires_at, changed.id),
-        ${type}, 'handoff', changed.id::text, changed.payload::jsonb
-      from changed join bumped on bumped.tenant_id = changed.tenant_id
-    )`;
-}
 
 /** Rows of a raw statement: every driver answers them under `rows`. */
 export async function rowsOf<T>(db: Database, statement: SQL): Promise<T[]> {
   return ((await db.execute(statement)) as unknown as { rows: T[] }).rows;
 }
 
-/** Runs a change of one package with its event (`announcing`); the package as the routes answer it, or undefined. */
+/** Runs a change of one package with its event (`withEvents`); the package as the routes answer it, or undefined. */
 async function announce(db: Database, change: SQLWrapper, type: EventType): Promise<Handoff | undefined> {
   const [row] = await rowsOf<{ payload: Record<string, unknown> }>(
     db,
-    sql`${announcing(change, type)} select payload from changed`,
+    sql`${withEvents(change, { type, resourceType: "handoff" })} select payload from changed`,
   );
   return row && fromJsonRows(handoffColumns, [row.payload])[0];
 }
@@ -209,7 +158,7 @@ const latestEntitiesOf = (tenantId: SQLWrapper, prospectId: SQLWrapper) =>
 
 /** The prospect's latest AI score, or null. */
 const latestScoreOf = (tenantId: SQLWrapper, prospectId: SQLWrapper) =>
-  correlated(sql<AiScore | null>`(select ${jsonOf({
+  correlated(sql<AiScore | null>`(select ${jsonObjectOf({
     overall: qualificationScores.overall,
     budget: qualificationScores.budget,
     timeline: qualificationScores.timeline,
@@ -235,7 +184,7 @@ function suggestionsFor(
   const order = (from: string) => sql.raw(`${from}same_type desc, ${from}bedroom_gap, ${from}price_gap, ${from}id`);
   return correlated(sql<
     Listing[]
-  >`(select coalesce(json_agg(${jsonOf(listingColumns)} order by ${order("ranked.")}), '[]'::json)
+  >`(select coalesce(json_agg(${jsonObjectOf(listingColumns)} order by ${order("ranked.")}), '[]'::json)
     from (select ${properties.id} as id,
         coalesce(${properties.type} = ${wanted.type}, false) as same_type,
         abs(${properties.bedrooms} - ${wanted.bedrooms}) as bedroom_gap,
@@ -307,7 +256,10 @@ async function gatherForAppointment(ctx: ServiceContext, appointmentId: string) 
         target: sql`coalesce(${prospects.budget}, ${viewed.priceMin})`,
         excluded: appointments.propertyId,
       }),
-      existing: correlated(sql<Record<string, unknown> | null>`(select ${jsonOf(handoffColumns)} from ${handoffPackages}
+      existing: correlated(sql<Record<
+        string,
+        unknown
+      > | null>`(select ${jsonObjectOf(handoffColumns)} from ${handoffPackages}
         where ${handoffPackages.tenantId} = ${appointments.tenantId} and ${handoffPackages.appointmentId} = ${appointments.id})`),
     })
     .from(appointments)
@@ -394,7 +346,7 @@ export async function createHandoff(ctx: ServiceContext, input: z.infer<typeof c
         ids.length > 0
           ? correlated(sql<
               Listing[]
-            >`(select coalesce(json_agg(${jsonOf(listingColumns)}), '[]'::json) from ${properties}
+            >`(select coalesce(json_agg(${jsonObjectOf(listingColumns)}), '[]'::json) from ${properties}
               where ${properties.tenantId} = ${prospects.tenantId} and ${inArray(properties.id, ids)})`)
           : sql<Listing[]>`'[]'::json`,
       aiScore: input.qualificationScore ? sql<null>`null` : latestScoreOf(prospects.tenantId, prospects.id),
