@@ -1,3 +1,4 @@
+import { INBOX_READERS, INBOX_WRITERS } from "../../services/inbox/access";
 import { listMessagesOfChat, postMessageToChat } from "../../services/inbox/messages";
 import { chatMessage, createChatMessageBody, listChatMessagesQuery } from "../../services/inbox/messages.schemas";
 import { errorResponse } from "../../shared/http/errors";
@@ -11,8 +12,9 @@ export default route(config, {
     summary: "A chat's messages (spec 002)",
     description:
       "GET /api/messages?conversationId= for this chat: newest first; before/after a message id to page a long " +
-      "history at constant cost. Each message also carries spec 002's messageId, chatId, senderType and content.",
-    access: { scopes: ["read"] },
+      "history at constant cost. Each message also carries spec 002's messageId, chatId, senderType and content. " +
+      "A sales_rep reads their own prospects' conversations through GET /api/prospects/:id/conversations instead.",
+    access: { roles: INBOX_READERS, scopes: ["read"] },
     params: idParams.strict(),
     query: listChatMessagesQuery,
     response: chatMessage,
@@ -27,8 +29,9 @@ export default route(config, {
       "window anything but a template is a 422 OUTSIDE_SERVICE_WINDOW); an inbound one (senderType CUSTOMER) is " +
       "stored delivered. A resolved or closed chat is a 422. Announced as message:new. A retry with the same " +
       "Idempotency-Key answers the first response, a 502 included, and sends nothing again (as POST /api/messages, " +
-      "whose description says what the key's transaction holds).",
-    access: { scopes: ["write", "ai-agent"] },
+      "whose description says what the key's transaction holds). " +
+      "QA supervisors and compliance officers only read.",
+    access: { roles: INBOX_WRITERS, scopes: ["write", "ai-agent"] },
     idempotent: true,
     params: idParams.strict(),
     body: createChatMessageBody,

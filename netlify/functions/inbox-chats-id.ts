@@ -1,3 +1,4 @@
+import { INBOX_READERS, INBOX_WRITERS } from "../../services/inbox/access";
 import { deleteConversation, getChat, updateChat } from "../../services/inbox/conversations";
 import {
   chat,
@@ -16,8 +17,9 @@ export default route(config, {
     summary: "One chat (spec 002) with its customer and recent messages",
     description:
       "GET /api/conversations/:id with spec 002's chatId, customerId and userId beside Frontdesk's names; a user's " +
-      "read clears the unread count and marks WhatsApp messages read at Meta as that does.",
-    access: { scopes: ["read"] },
+      "read clears the unread count and marks WhatsApp messages read at Meta as that does. " +
+      "A sales_rep reads their own prospects' conversations through GET /api/prospects/:id/conversations instead.",
+    access: { roles: INBOX_READERS, scopes: ["read"] },
     params: conversationIdParams,
     query: getConversationQuery,
     response: chatDetail,
@@ -25,8 +27,10 @@ export default route(config, {
   }),
   PUT: operation({
     summary: "Update a chat (spec 002)",
-    description: "PATCH /api/conversations/:id under spec 002's names (userId for assigneeId).",
-    access: { scopes: ["write", "ai-agent"] },
+    description:
+      "PATCH /api/conversations/:id under spec 002's names (userId for assigneeId). " +
+      "QA supervisors and compliance officers only read.",
+    access: { roles: INBOX_WRITERS, scopes: ["write", "ai-agent"] },
     params: conversationIdParams,
     body: updateConversationBody,
     response: chat,

@@ -1,3 +1,4 @@
+import { INBOX_READERS, INBOX_WRITERS } from "../../services/inbox/access";
 import { createChat, listChats } from "../../services/inbox/conversations";
 import {
   chat,
@@ -14,8 +15,9 @@ export default route(config, {
     summary: "List chats (spec 002): the tenant's conversations",
     description:
       "GET /api/conversations under spec 002's names: customerId for contactId and userId for assigneeId, in the " +
-      "query and (beside Frontdesk's) in each chat, with chatId for id.",
-    access: { scopes: ["read"] },
+      "query and (beside Frontdesk's) in each chat, with chatId for id. " +
+      "A sales_rep reads their own prospects' conversations through GET /api/prospects/:id/conversations instead.",
+    access: { roles: INBOX_READERS, scopes: ["read"] },
     query: listConversationsQuery,
     response: chatListItem,
     paginated: true,
@@ -23,8 +25,10 @@ export default route(config, {
   }),
   POST: operation({
     summary: "Start a chat (spec 002)",
-    description: "POST /api/conversations under spec 002's names (customerId, userId, platformType).",
-    access: { scopes: ["write", "ai-agent"] },
+    description:
+      "POST /api/conversations under spec 002's names (customerId, userId, platformType). " +
+      "QA supervisors and compliance officers only read.",
+    access: { roles: INBOX_WRITERS, scopes: ["write", "ai-agent"] },
     body: createConversationBody,
     response: chat,
     status: 201,

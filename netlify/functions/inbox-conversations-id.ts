@@ -1,3 +1,4 @@
+import { INBOX_READERS, INBOX_WRITERS } from "../../services/inbox/access";
 import { deleteConversation, getConversation, updateConversation } from "../../services/inbox/conversations";
 import {
   conversation,
@@ -17,8 +18,9 @@ export default route(config, {
     description:
       "The most recent messages (?messages=, default 20, at most 100), oldest first. A user reading it clears its " +
       "unread count (an API key's read does not) and, on a WhatsApp number, marks the latest inbound message read " +
-      "at Meta once answered (the customer sees blue ticks; a failure there is logged, not answered).",
-    access: { scopes: ["read"] },
+      "at Meta once answered (the customer sees blue ticks; a failure there is logged, not answered). " +
+      "A sales_rep reads their own prospects' conversations through GET /api/prospects/:id/conversations instead.",
+    access: { roles: INBOX_READERS, scopes: ["read"] },
     params: conversationIdParams,
     query: getConversationQuery,
     response: conversationDetail,
@@ -28,8 +30,9 @@ export default route(config, {
     summary: "Assign, set status, tags, subject or AI fields",
     description:
       "assigneeId (or assignedTo) is a user of the tenant, or null; status moves freely between open, pending, " +
-      "resolved and closed. Announced as conversation:updated.",
-    access: { scopes: ["write", "ai-agent"] },
+      "resolved and closed. Announced as conversation:updated. " +
+      "QA supervisors and compliance officers only read.",
+    access: { roles: INBOX_WRITERS, scopes: ["write", "ai-agent"] },
     params: conversationIdParams,
     body: updateConversationBody,
     response: conversation,

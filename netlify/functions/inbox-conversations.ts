@@ -1,3 +1,4 @@
+import { INBOX_READERS, INBOX_WRITERS } from "../../services/inbox/access";
 import { createConversation, listConversations } from "../../services/inbox/conversations";
 import {
   conversation,
@@ -15,8 +16,9 @@ export default route(config, {
     description:
       "Most recently active first, each with its contact's name, phone and email. Filter by status (one or " +
       "several), channelType, channelId, assigneeId or unassigned=true, contactId, tag, isTest, search (contact " +
-      "name, phone or email, or subject) and from/to on updatedAt.",
-    access: { scopes: ["read"] },
+      "name, phone or email, or subject) and from/to on updatedAt. " +
+      "A sales_rep reads their own prospects' conversations through GET /api/prospects/:id/conversations instead.",
+    access: { roles: INBOX_READERS, scopes: ["read"] },
     query: listConversationsQuery,
     response: conversationListItem,
     paginated: true,
@@ -26,8 +28,9 @@ export default route(config, {
     summary: "Start a conversation (or record one, spec 001)",
     description:
       "channelType, or a channelId of the tenant (the conversation takes the channel's type; another type given " +
-      "is a 422). A contactId, channelId or assigneeId outside the tenant is a 404. Announced as conversation:updated.",
-    access: { scopes: ["write", "ai-agent"] },
+      "is a 422). A contactId, channelId or assigneeId outside the tenant is a 404. Announced as conversation:updated. " +
+      "QA supervisors and compliance officers only read.",
+    access: { roles: INBOX_WRITERS, scopes: ["write", "ai-agent"] },
     body: createConversationBody,
     response: conversation,
     status: 201,

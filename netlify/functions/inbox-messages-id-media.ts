@@ -1,3 +1,4 @@
+import { INBOX_READERS } from "../../services/inbox/access";
 import { messageIdParams } from "../../services/inbox/messages.schemas";
 import { messageMedia } from "../../services/inbox/whatsapp/media";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
@@ -12,8 +13,9 @@ export default route(config, {
       "arrives, with its own Content-Type and Content-Length (none when Meta sent it compressed): its Meta media " +
       "id is resolved through Graph (GET /{media-id}, then the URL that answers, with the number's token, which no " +
       "answer carries). A message without Meta media is a 404; Meta's refusal a 502 UPSTREAM_FAILED with Graph's " +
-      "status and code in details.",
-    access: { scopes: ["read"] },
+      "status and code in details. " +
+      "A sales_rep reads their own prospects' conversations through GET /api/prospects/:id/conversations instead.",
+    access: { roles: INBOX_READERS, scopes: ["read"] },
     params: messageIdParams,
     produces: "application/octet-stream",
     errors: ["UNPROCESSABLE", "UPSTREAM_FAILED"],

@@ -1,3 +1,4 @@
+import { INBOX_READERS, INBOX_WRITERS } from "../../services/inbox/access";
 import { deleteMessage, getMessage, updateMessage } from "../../services/inbox/messages";
 import { message, messageIdParams, updateMessageBody } from "../../services/inbox/messages.schemas";
 import { ADMINS } from "../../shared/auth/roles";
@@ -8,7 +9,9 @@ export const config: RouteConfig = { path: "/api/messages/:id" };
 export default route(config, {
   GET: operation({
     summary: "One message",
-    access: { scopes: ["read"] },
+    description:
+      "A sales_rep reads their own prospects' conversations through GET /api/prospects/:id/conversations instead.",
+    access: { roles: INBOX_READERS, scopes: ["read"] },
     params: messageIdParams,
     response: message,
     handler: ({ ctx, params }) => getMessage(ctx, params.id),
@@ -18,8 +21,9 @@ export default route(config, {
     description:
       "Text, metadata and platformMessageId; status moves forward only (queued → sent → delivered → read, or " +
       "failed with its error fields): another move is a 422 naming the allowed ones. A status change is " +
-      "announced as message:status.",
-    access: { scopes: ["write", "ai-agent"] },
+      "announced as message:status. " +
+      "QA supervisors and compliance officers only read.",
+    access: { roles: INBOX_WRITERS, scopes: ["write", "ai-agent"] },
     params: messageIdParams,
     body: updateMessageBody,
     response: message,

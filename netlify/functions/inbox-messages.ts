@@ -1,3 +1,4 @@
+import { INBOX_READERS, INBOX_WRITERS } from "../../services/inbox/access";
 import { createMessage, listTenantMessages } from "../../services/inbox/messages";
 import { createMessageBody, listMessagesQuery, message } from "../../services/inbox/messages.schemas";
 import { errorResponse } from "../../shared/http/errors";
@@ -11,8 +12,9 @@ export default route(config, {
     description:
       "The tenant's messages, or one conversation's (conversationId), newest first. Filter by direction, sender, " +
       "status, contentType and from/to. `before`/`after` a message id read the page before it (newest first) or " +
-      "after it (oldest first): a long conversation costs the same on page 1 and page 500.",
-    access: { scopes: ["read"] },
+      "after it (oldest first): a long conversation costs the same on page 1 and page 500. " +
+      "A sales_rep reads their own prospects' conversations through GET /api/prospects/:id/conversations instead.",
+    access: { roles: INBOX_READERS, scopes: ["read"] },
     query: listMessagesQuery,
     response: message,
     paginated: true,
@@ -34,8 +36,9 @@ export default route(config, {
       "(up to 7 s), holding the key and the conversation's row locked, so a concurrent retry waits and is answered " +
       "the first response, and other messages to that conversation wait too. Should the function die after Meta " +
       "accepted the message but before that transaction commits, nothing is kept (key included) and a retry sends " +
-      "again: at least once under a crash.",
-    access: { scopes: ["write", "ai-agent"] },
+      "again: at least once under a crash. " +
+      "QA supervisors and compliance officers only read.",
+    access: { roles: INBOX_WRITERS, scopes: ["write", "ai-agent"] },
     idempotent: true,
     body: createMessageBody,
     response: message,

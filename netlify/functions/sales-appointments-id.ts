@@ -1,6 +1,6 @@
 import { SALES_MANAGERS, SALES_READERS, SALES_TEAM } from "../../services/sales/access";
 import { deleteAppointment, getAppointment, updateAppointment } from "../../services/sales/appointments";
-import { appointment, updateAppointmentBody } from "../../services/sales/appointments.schemas";
+import { appointment, MAX_YEARS_AHEAD, updateAppointmentBody } from "../../services/sales/appointments.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { idParams } from "../../shared/schemas";
 
@@ -11,12 +11,13 @@ const update = operation({
   description:
     "scheduled → completed | no_show | rescheduled; rescheduled → completed | no_show | rescheduled; completed " +
     "and no_show are final. Any other move is 422 naming the allowed ones. Rescheduling takes status " +
-    "rescheduled with the new scheduledAt, together (either alone is 400; a time in the past is 422). A new " +
+    "rescheduled with the new scheduledAt, together (either alone is 400; a time in the past is 422, more than " +
+    `${MAX_YEARS_AHEAD} years ahead 400: a viewing is booked at most ${MAX_YEARS_AHEAD} years ahead). A new ` +
     "time, durationMinutes or assignedRepId of an appointment still to happen is checked against the rep's " +
     "other appointments: an overlap is 409. propertyId (null clears it) and assignedRepId (a user with a rep " +
     "role) are resolved in the tenant (404). notes and location take null to clear. PUT is taken as PATCH. " +
     "Roles: owner, admin, sales_manager; a sales_rep only their own appointments (another's is 404) and cannot " +
-    "change assignedRepId (403).",
+    "change assignedRepId (403, whether or not that rep exists).",
   access: { roles: SALES_TEAM, scopes: ["write", "ai-agent"] },
   params: idParams,
   body: updateAppointmentBody,

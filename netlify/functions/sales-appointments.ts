@@ -1,6 +1,11 @@
 import { SALES_READERS, SALES_TEAM } from "../../services/sales/access";
 import { createAppointment, listAppointments } from "../../services/sales/appointments";
-import { appointment, createAppointmentBody, listAppointmentsQuery } from "../../services/sales/appointments.schemas";
+import {
+  appointment,
+  createAppointmentBody,
+  listAppointmentsQuery,
+  MAX_YEARS_AHEAD,
+} from "../../services/sales/appointments.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
 export const config: RouteConfig = { path: "/api/appointments" };
@@ -25,11 +30,13 @@ export default route(config, {
       "prospectId, propertyId and conversationId (a sales conversation of that prospect) are resolved in the " +
       "tenant: unknown, or another tenant's, is 404. assignedRepId defaults to the prospect's assignee and must be " +
       "a user with a rep role (sales_rep, sales_manager; else 404); with neither, 422. scheduledAt in the past is " +
-      "422. A rep is never booked into two overlapping appointments: scheduled and rescheduled ones hold " +
+      `422; more than ${MAX_YEARS_AHEAD} years ahead is 400 (a viewing is booked at most ${MAX_YEARS_AHEAD} years ahead). ` +
+      "A rep is never booked into two overlapping appointments: scheduled and rescheduled ones hold " +
       "[scheduledAt, scheduledAt + durationMinutes), completed and no_show ones do not, and back-to-back slots " +
       "(10:00–11:00, 11:00–12:00) do not overlap; an overlap is 409 naming the appointment in the way. The " +
       "prospect moves to appointment_set if it was new, contacted or qualified. Honours Idempotency-Key. Roles: " +
-      "owner, admin, sales_manager; a sales_rep only for their own prospects and themselves (another rep is 404).",
+      "owner, admin, sales_manager; a sales_rep only for their own prospects (another's is 404) and only " +
+      "themselves: naming another rep is 403, whether or not that id exists.",
     access: { roles: SALES_TEAM, scopes: ["write", "ai-agent"] },
     body: createAppointmentBody,
     response: appointment,

@@ -15,7 +15,9 @@ export default route(config, {
       `contacting with a claim that expired unreported — each to this caller alone for ${CLAIM_MINUTES} minutes: ` +
       "status contacting, attempts + 1, lastAttemptAt, claimedUntil and runId set, with the prospect's contact " +
       "details. Concurrent calls get disjoint leads. A lead whose expired claim was its last attempt becomes " +
-      "exhausted instead. Report each attempt with POST /api/prospects/:id/conversations and its queuedLeadId. " +
+      "exhausted instead. Report each attempt within its claim with POST /api/prospects/:id/conversations, " +
+      "its queuedLeadId and queuedLeadAttempt (the lead's attempts as handed out here); a report after the claim " +
+      "expired is refused (409), as the lead may have been handed out again. " +
       "A run not running is 409; a campaign not active hands out nothing (an empty list). " +
       "Roles: owner, admin, sales_manager; API keys with the ai-agent scope.",
     access: { roles: SALES_MANAGERS, scopes: ["ai-agent"] },

@@ -36,11 +36,12 @@ export default route(config, {
       `one is given, each list at most ${MAX_RECORDS}:\n\n` +
       "- `actions`: what it did (type, description, payload, occurredAt: now when left out);\n" +
       "- `entities`: what it heard (type, value, confidence). Those below fill the prospect's field only while it is " +
-      "empty, never over a value a person (or an earlier entity) set; a value that does not read as the field's is " +
-      "kept as the entity alone. Several of one type: the last that reads wins.\n\n" +
+      "empty, never over a value a person (or an earlier entity) set; a value that does not read as the field's, or " +
+      "that PATCH /api/prospects/:id would refuse (a city over 100 characters, a timeline over 200), is kept as the " +
+      "entity alone, never cut to fit. Several of one type: the last that fills wins.\n\n" +
       "| entity | prospect field | reads |\n| --- | --- | --- |\n" +
       '| budget | budget | "2,000,000", "2000000", "2.5M", "500k", "1.2 million", "3bn" (at most cents, below 10^12) |\n' +
-      "| timeline | timeline | as said |\n| city | city | as said |\n" +
+      "| timeline | timeline | as said, at most 200 characters |\n| city | city | as said, at most 100 characters |\n" +
       '| property_type | preferredPropertyType | villa, apartment, penthouse, townhouse, any case, plural ("Villas") |\n' +
       '| bedrooms | bedrooms | an integer 0–100 ("3", "3 bedrooms", "3BR") |\n\n' +
       "- `score`: a qualification score (overall, budget, timeline, intent, engagement: 0–100; notes);\n" +

@@ -1,6 +1,6 @@
 import { SALES_TEAM } from "../../services/sales/access";
 import { HANDOFF_RULES } from "../../services/sales/handoff-generator";
-import { handoffFromAppointment } from "../../services/sales/handoffs";
+import { announcedAs, handoffFromAppointment } from "../../services/sales/handoffs";
 import { fromAppointmentBody, handoff } from "../../services/sales/handoffs.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
@@ -13,10 +13,12 @@ export default route(config, {
       "Builds spec 001's package from the appointment, its property, its prospect, the prospect's conversation (the " +
       "appointment's, else the latest), latest detected entities and latest AI score, and the tenant's available " +
       "listings. Deterministic: the same data gives the same package; only expiresAt (creation time + ttlHours, " +
-      "default 48) depends on when. An appointment has at most one package: the first request creates it (201, " +
-      "announced as handoff:new in the events feed); any later one, parallel ones included, answers that same " +
-      "package unchanged (200). A sales_rep may generate one only for an appointment assigned to them; another's, " +
-      "or another tenant's, is a 404. Roles: owner, admin, sales_manager, sales_rep.\n\n" +
+      "default 48) depends on when. An appointment has at most one package: the first request creates it (201); " +
+      "any later one, parallel ones included, answers that same package unchanged (200), as GET /api/handoffs/:id " +
+      "shows it to the caller: to a sales_rep, a package another rep claimed is a 409 (This appointment's hand-off " +
+      "is claimed by another rep), and one expired unclaimed a 409 too. A sales_rep may generate one only for an " +
+      "appointment assigned to them; another's, or another tenant's, is a 404. " +
+      `${announcedAs("handoff:new")} Roles: owner, admin, sales_manager, sales_rep.\n\n` +
       `The rules:\n\n${HANDOFF_RULES}`,
     access: { roles: SALES_TEAM, scopes: ["write", "ai-agent"] },
     body: fromAppointmentBody,

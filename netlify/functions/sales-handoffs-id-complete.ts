@@ -1,5 +1,5 @@
 import { SALES_TEAM } from "../../services/sales/access";
-import { completeHandoff } from "../../services/sales/handoffs";
+import { announcedAs, completeHandoff } from "../../services/sales/handoffs";
 import { handoff } from "../../services/sales/handoffs.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { idParams } from "../../shared/schemas";
@@ -12,7 +12,7 @@ export default route(config, {
     description:
       "claimed → completed (final), completedAt set, by the rep who claimed it or a manager (owner, admin, " +
       "sales_manager); another rep's package is a 404 to a sales_rep. A package not claimed is a 409 naming its " +
-      "status. Announced as handoff:completed in the events feed. Roles: owner, admin, sales_manager, sales_rep.",
+      `status. ${announcedAs("handoff:completed")} Roles: owner, admin, sales_manager, sales_rep.`,
     access: { roles: SALES_TEAM },
     params: idParams,
     response: handoff,

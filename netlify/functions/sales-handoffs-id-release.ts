@@ -1,6 +1,6 @@
 import { SALES_TEAM } from "../../services/sales/access";
-import { releaseHandoff } from "../../services/sales/handoffs";
-import { handoff } from "../../services/sales/handoffs.schemas";
+import { announcedAs, releaseHandoff } from "../../services/sales/handoffs";
+import { DEFAULT_TTL_HOURS, handoff } from "../../services/sales/handoffs.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { idParams } from "../../shared/schemas";
 
@@ -12,8 +12,9 @@ export default route(config, {
     description:
       "claimed → pending, claimedBy and claimedAt cleared, by the rep who claimed it or a manager (owner, admin, " +
       "sales_manager); another rep's package is a 404 to a sales_rep. A package not claimed is a 409 naming its " +
-      "status. It keeps its expiresAt: past it, the next handoff-expiry run expires it. Announced as " +
-      "handoff:released in the events feed. Roles: owner, admin, sales_manager, sales_rep.",
+      `status. Its expiresAt becomes the later of its own and now + ${DEFAULT_TTL_HOURS} hours (the default time ` +
+      "to live), so it can be claimed again before the handoff-expiry job expires it. The prospect stays assigned " +
+      `to the rep who claimed it. ${announcedAs("handoff:released")} Roles: owner, admin, sales_manager, sales_rep.`,
     access: { roles: SALES_TEAM },
     params: idParams,
     response: handoff,

@@ -1,5 +1,5 @@
 import { SALES_READERS, SALES_TEAM } from "../../services/sales/access";
-import { createHandoff, listHandoffs } from "../../services/sales/handoffs";
+import { announcedAs, createHandoff, listHandoffs } from "../../services/sales/handoffs";
 import { createHandoffBody, handoff, listHandoffsQuery } from "../../services/sales/handoffs.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 
@@ -24,8 +24,7 @@ export default route(config, {
       "The prospect's name, phone, email and WhatsApp are copied from the prospect; a sales_rep may create one only " +
       "for a prospect assigned to them. conversationId must be a sales conversation of that prospect, and every " +
       "suggestedPropertyIds a property of the tenant: otherwise 404, like an unknown prospect. The package is pending " +
-      "for ttlHours (default 48) and announced as handoff:new in the events feed. " +
-      "Roles: owner, admin, sales_manager, sales_rep.",
+      `for ttlHours (default 48). ${announcedAs("handoff:new")} Roles: owner, admin, sales_manager, sales_rep.`,
     access: { roles: SALES_TEAM, scopes: ["write", "ai-agent"] },
     body: createHandoffBody,
     response: handoff,

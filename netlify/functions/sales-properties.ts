@@ -1,5 +1,5 @@
 import { PROPERTY_MANAGERS } from "../../services/sales/access";
-import { createProperty, listProperties } from "../../services/sales/properties";
+import { createProperty, listProperties, PUBLIC_LISTING_READS } from "../../services/sales/properties";
 import {
   createPropertyBody,
   listPropertiesQuery,
@@ -20,9 +20,11 @@ export default route(config, {
       'finds "Villa" and "mari" finds "Marina"). Members and API keys read every listing of their own tenant as ' +
       "Property; a businessId other than their own is a 404. Spec 001's anonymous read: with no credentials at all, " +
       "`businessId` (or `business_id`) is required (else 401) and only that business's available listings are " +
-      "answered, as PublicProperty (what a listing site shows); an unknown business has none. Credentials that are " +
-      "sent are checked as ever: a bad one is a 401, whatever businessId says.",
+      "answered, as PublicProperty (what a listing site shows); an unknown business has none. Anonymous reads are " +
+      `limited to ${PUBLIC_LISTING_READS.max} per ${PUBLIC_LISTING_READS.windowSeconds} seconds per client IP, ` +
+      "across businesses (then 429 with Retry-After); members and API keys are not limited. Credentials that are sent are checked as ever: a bad one is a 401, whatever businessId says.",
     access: { scopes: ["read", "ai-agent"], anonymous: true },
+    rateLimited: true,
     query: listPropertiesQuery,
     response: propertyListItem,
     paginated: true,

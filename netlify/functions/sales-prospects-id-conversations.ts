@@ -5,6 +5,7 @@ import {
   listProspectConversationsQuery,
   prospectConversation,
 } from "../../services/sales/conversations.schemas";
+import { CLAIM_MINUTES } from "../../services/sales/leads";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 import { idParams } from "../../shared/schemas";
 
@@ -38,9 +39,13 @@ export default route(config, {
       "- `messages`, the transcript (at most 500, each later than the one before), become the conversation's inbox " +
       "messages in that order, stored as delivered (a customer's inbound, the AI's and an agent's outbound);\n" +
       "- the prospect's status moves from `new` to `contacted` (any other status stays);\n" +
-      "- `queuedLeadId`, a campaign's lead of this prospect being contacted (another's or an unknown one: 404; one " +
-      "in any other status: 409), links the conversation to the lead's campaign and run, and records the attempt " +
-      "(the claim counted it): `result` becomes the outcome and the claim is released;\n\n" +
+      "- `queuedLeadId` with `queuedLeadAttempt` (together or not at all), a campaign's lead of this prospect and " +
+      "its attempts as POST /api/campaign-runs/:id/next-leads handed it out, reports on that claim: it links the " +
+      "conversation to the lead's campaign and run and records the attempt (the claim counted it): `result` becomes " +
+      `the outcome and the claim is released. Report within the claim (${CLAIM_MINUTES} minutes): another's lead or an unknown ` +
+      "one is 404; one in any other status than contacting, or whose claim expired (the lead may have been handed " +
+      "out again, to a caller on the line now), is 409 and changes nothing: record the conversation without " +
+      "queuedLeadId;\n\n" +
       "| outcome | lead becomes |\n| --- | --- |\n" +
       "| connected, qualified, appointment_booked, callback_requested, not_interested, wrong_number | `done` |\n" +
       "| voicemail, no_answer, busy, failed, or none, with attempts ≥ the campaign's maxAttempts | `exhausted` |\n" +

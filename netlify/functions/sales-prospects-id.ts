@@ -37,8 +37,9 @@ export default route(config, {
   DELETE: operation({
     summary: "Delete a prospect",
     description:
-      "Its appointments, conversations' links, hand-offs, queued leads and AI records go with it. Roles: owner, " +
-      "admin, sales_manager; API keys with write.",
+      "Erases the prospect with everything of theirs, in one statement: their conversations (transcripts and " +
+      "messages included), appointments, hand-offs, queued leads and AI records. Roles: owner, admin, " +
+      "sales_manager; API keys with write.",
     access: { roles: SALES_MANAGERS, scopes: ["write"] },
     params: idParams,
     status: 204,

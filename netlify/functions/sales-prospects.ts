@@ -9,9 +9,10 @@ export default route(config, {
   GET: operation({
     summary: "List prospects",
     description:
-      "Newest first; filter by status, city (any case), assignedTo (also `assigned_to`) and search (full-text over " +
-      "name, email and phone numbers: words as prefixes, or a phone number's leading digits as typed). A sales rep " +
-      "sees only the prospects assigned to them. Roles: owner, admin, sales_manager, sales_rep, qa_supervisor, " +
+      "Newest first; filter by status, city (any case), assignedTo (also `assigned_to`: a rep's id, or `none` for " +
+      "the prospects nobody is assigned) and search (full-text over name, email and phone numbers: words as " +
+      "prefixes, or a phone number's leading digits as typed). A sales rep sees only the prospects assigned to " +
+      "them, so `assignedTo=none` answers them an empty list. Roles: owner, admin, sales_manager, sales_rep, qa_supervisor, " +
       "compliance_officer; API keys with read or ai-agent.",
     access: { roles: SALES_READERS, scopes: ["read", "ai-agent"] },
     query: listProspectsQuery,

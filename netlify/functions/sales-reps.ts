@@ -1,4 +1,5 @@
-import { listReps, REP_READERS } from "../../services/sales/reps";
+import { REP_READERS } from "../../services/sales/access";
+import { listReps } from "../../services/sales/reps";
 import { listRepsQuery, salesRep } from "../../services/sales/reps.schemas";
 import { operation, type RouteConfig, route } from "../../shared/http/route";
 

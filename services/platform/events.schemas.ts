@@ -28,7 +28,12 @@ const event = createSelectSchema(events, {
         "handoff:new, handoff:claimed, handoff:released, handoff:completed, handoff:expired",
     ),
   resourceType: (column) => column.describe("What changed: message, conversation, order, handoff"),
-  payload: z.record(z.string(), z.unknown()).describe("The resource as its own route answers it, after the change"),
+  payload: z
+    .record(z.string(), z.unknown())
+    .describe(
+      "The resource as its own route answers it, after the change; for a resource not every member may read " +
+        "(a hand-off), only its state: read the rest through its route",
+    ),
 })
   .omit({ tenantId: true })
   .meta({ id: "Event" });

@@ -13,7 +13,10 @@ export interface NewEvent {
   type: EventType;
   resourceType: string;
   resourceId: string;
-  /** What a front end needs to show the change without another request: the resource as a route answers it. */
+  /**
+   * What a front end needs to show the change: the resource as a route answers it; for a resource not
+   * every member may read (a hand-off), only its state, the rest read through its route.
+   */
   payload: Record<string, unknown>;
 }
 
@@ -43,8 +46,8 @@ export async function appendEvents(db: Database, tenantId: string, batch: readon
 }
 
 /**
- * A change of rows (an INSERT or UPDATE ... RETURNING `tenant_id`, `id` and `payload`, the row as its
- * route answers it) and one `type` event for each row it changed, in one statement, for any number of
+ * A change of rows (an INSERT or UPDATE ... RETURNING `tenant_id`, `id` and `payload`, as NewEvent's)
+ * and one `type` event for each row it changed, in one statement, for any number of
  * tenants: the WITH clause of a statement whose own SELECT reads `changed`. Events are numbered as
  * appendEvents numbers them: each tenant's counter is bumped by its count, its row locked until the
  * transaction ends (in id order, so two such statements cannot deadlock), and its events take the

@@ -16,6 +16,12 @@ export const SALES_MANAGERS = ["owner", "admin", "sales_manager"] as const satis
 export const SALES_TEAM = [...SALES_MANAGERS, "sales_rep"] as const satisfies readonly Role[];
 /** Read the sales team's work without changing it: the team, QA supervisors and compliance officers. */
 export const SALES_READERS = [...SALES_TEAM, "qa_supervisor", "compliance_officer"] as const satisfies readonly Role[];
+/** Read the team (GET /api/reps): the managers, QA supervisors and compliance officers; a rep sees only their own work. */
+export const REP_READERS = [
+  ...SALES_MANAGERS,
+  "qa_supervisor",
+  "compliance_officer",
+] as const satisfies readonly Role[];
 /** Manage the listings: the managers and operations. */
 export const PROPERTY_MANAGERS = [...SALES_MANAGERS, "operations"] as const satisfies readonly Role[];
 /** Roles whose users can be given prospects, appointments and routing rules' turns. */

@@ -10,7 +10,7 @@ import {
   prospectConversations,
   qualificationScores,
 } from "../../db/schema";
-import { anyCaseEnum, isoDateInput, jsonObject, trimmedText } from "../../shared/schemas";
+import { anyCaseEnum, decimalText, isoDateInput, jsonObject, trimmedText } from "../../shared/schemas";
 import { conversationFields } from "./conversations.schemas";
 
 /**
@@ -99,7 +99,7 @@ export const recordAgentActivityBody = z
 /** The prospect's fields detected entities fill. */
 export const prospectFields = z
   .object({
-    budget: z.string().nullable().describe('A decimal string, e.g. "2000000.00"'),
+    budget: decimalText.nullable(),
     timeline: z.string().nullable(),
     city: z.string().nullable(),
     preferredPropertyType: z.enum(PROPERTY_TYPES).nullable(),

@@ -20,6 +20,7 @@ import { correlated } from "../../shared/pagination";
 import { updateConversation } from "../inbox/conversations";
 import { ownWorkOf } from "./access";
 import { ACTIVITY_LIMITS, type prospectFields, type recordAgentActivityBody } from "./agent-activity.schemas";
+import { updateProspectBody } from "./prospects.schemas";
 
 /**
  * What the AI agent records during a sales conversation (spec 001's agent actions, detected
@@ -32,8 +33,6 @@ const pc = prospectConversations;
 type ProspectFields = z.infer<typeof prospectFields>;
 type FilledField = keyof ProspectFields;
 
-/** The largest budget prospects.budget (numeric(14,2)) holds. */
-const MAX_BUDGET = 10n ** 12n;
 const MULTIPLIERS: Record<string, number> = {
   "": 0,
   k: 3,
@@ -51,7 +50,7 @@ const BUDGET = /^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*([a-z]*)$/;
  * A budget as people say it, as the decimal string prospects.budget stores: "2,000,000", "2000000",
  * "2m", "2.5M", "500k", "1.2 million". Digits are shifted, never multiplied as floats, so "1.15m" is
  * exactly 1150000. Anything else (a range, a currency, more than cents) is undefined: kept as the
- * entity, not put on the prospect.
+ * entity, not put on the prospect. How large a budget may be is the prospects API's bound (fillsOf).
  */
 function parseBudget(value: string): string | undefined {
   const match = BUDGET.exec(value.trim().toLowerCase());
@@ -63,7 +62,6 @@ function parseBudget(value: string): string | undefined {
   const decimals = fraction.length - shift;
   if (decimals > 2) return undefined;
   const cents = BigInt(digits) * 10n ** BigInt(2 - decimals);
-  if (cents >= MAX_BUDGET * 100n) return undefined;
   return `${cents / 100n}.${(cents % 100n).toString().padStart(2, "0")}`;
 }
 
@@ -73,11 +71,10 @@ function parsePropertyType(value: string): PropertyType | undefined {
   return PROPERTY_TYPES.find((type) => word === type || word === `${type}s`);
 }
 
-/** "3", "3 bedrooms", "3BR" → 3; outside 0–100 or anything else, undefined. */
+/** "3", "3 bedrooms", "3BR" → 3; anything else undefined. How many is the prospects API's bound (fillsOf). */
 function parseBedrooms(value: string): number | undefined {
   const match = /^(\d{1,3})\s*(?:bedrooms?|beds?|br|bhk)?$/i.exec(value.trim());
-  const count = match ? Number(match[1]) : undefined;
-  return count !== undefined && count <= 100 ? count : undefined;
+  return match ? Number(match[1]) : undefined;
 }
 
 const asText = (value: string) => value;
@@ -109,13 +106,19 @@ type Body = z.infer<typeof recordAgentActivityBody>;
  */
 const inOrder = sql`clock_timestamp()`;
 
-/** The values entities give the prospect's fields: per field, the last entity of its type that reads as one. */
+/**
+ * The values entities give the prospect's fields: per field, the last entity of its type that reads
+ * as one and that the prospects API takes for it (a person's PATCH, so an entity never stores what
+ * a person could not: a 500-character "city" stays the entity alone rather than being cut to fit).
+ */
 function fillsOf(entities: Body["entities"] = []): Partial<ProspectFields> {
-  const fills: Partial<Record<FilledField, string | number>> = {};
+  const fills: Partial<Record<FilledField, unknown>> = {};
   for (const entity of entities) {
     const fill = FILLS[entity.type];
     const value = fill?.parse(entity.value);
-    if (fill && value !== undefined) fills[fill.field] = value;
+    if (!fill || value === undefined) continue;
+    const taken = updateProspectBody.safeParse({ [fill.field]: value });
+    if (taken.success) fills[fill.field] = taken.data[fill.field];
   }
   return fills as Partial<ProspectFields>;
 }

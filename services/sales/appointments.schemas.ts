@@ -14,7 +14,17 @@ export const MAX_DURATION_MINUTES = 1440;
 
 const status = anyCaseEnum(APPOINTMENT_STATUSES);
 const durationMinutes = z.number().int().min(5).max(MAX_DURATION_MINUTES).describe("5 to 1440 minutes");
-const scheduledAt = isoDateInput.describe("When it starts: an ISO 8601 date-time with offset, in the future");
+/** How far ahead a viewing is booked at most; it also keeps every appointment's end a storable instant. */
+export const MAX_YEARS_AHEAD = 5;
+const scheduledAt = isoDateInput
+  .refine((start) => {
+    const latest = new Date();
+    latest.setUTCFullYear(latest.getUTCFullYear() + MAX_YEARS_AHEAD);
+    return start <= latest;
+  }, `Must be at most ${MAX_YEARS_AHEAD} years ahead: a viewing is booked at most ${MAX_YEARS_AHEAD} years ahead`)
+  .describe(
+    `When it starts: an ISO 8601 date-time with offset, in the future and at most ${MAX_YEARS_AHEAD} years ahead`,
+  );
 const notes = z.string().trim().max(5000);
 const location = trimmedText(500);
 
@@ -39,7 +49,9 @@ export const createAppointmentBody = z
     assignedRepId: z
       .uuid()
       .optional()
-      .describe("A user of the tenant with a rep role (sales_rep, sales_manager); defaults to the prospect's assignee"),
+      .describe(
+        "A user of the tenant with a rep role (sales_rep, sales_manager); defaults to the prospect's assignee. A sales rep may name only themselves (403)",
+      ),
     scheduledAt,
     durationMinutes: durationMinutes.default(60),
     location: location.optional(),

@@ -38,7 +38,8 @@ import {
 
 /**
  * Appointments (spec 001's viewings). Every statement filters by the caller's tenant, and a sales
- * rep's by their own id as well: another rep's appointment or prospect is a 404 to them.
+ * rep's by their own id as well: another rep's appointment or prospect is a 404 to them; naming
+ * another rep as the assignee is a 403 (a permission matter, as on prospects).
  *
  * A rep is never in two appointments at once. Of a rep's appointments only those still to happen
  * (`scheduled`, `rescheduled`) hold their time, over [scheduledAt, scheduledAt + durationMinutes):
@@ -139,8 +140,10 @@ export async function getAppointment(ctx: ServiceContext, id: string) {
 export async function createAppointment(ctx: ServiceContext, input: z.infer<typeof createAppointmentBody>) {
   const { tenantId } = ctx.caller;
   const own = ownWorkOf(ctx.caller);
-  // A sales rep books only themselves: any other rep is as unknown to them as another rep's prospect.
-  if (own && input.assignedRepId !== undefined && input.assignedRepId !== own) throw notFound("Rep");
+  // A sales rep books only themselves; refused before any lookup, so it tells nothing of whether the id exists.
+  if (own && input.assignedRepId !== undefined && input.assignedRepId !== own) {
+    throw forbidden("A sales rep books appointments only for themselves; a sales manager can book another rep");
+  }
   if (input.scheduledAt.getTime() <= Date.now()) throw unprocessable(PAST);
 
   const bookable = and(
@@ -213,7 +216,7 @@ export async function createAppointment(ctx: ServiceContext, input: z.infer<type
  * Moves an appointment through `appointmentStatuses` and/or changes its fields, under a lock on its
  * row. A new time, duration or rep of an appointment still to happen is checked against the rep's
  * other appointments under the rep's lock (409 naming the one it would overlap). A sales rep changes
- * only their own and cannot reassign one (403).
+ * only their own and cannot reassign one (403, before any lookup).
  */
 export async function updateAppointment(ctx: ServiceContext, id: string, input: z.infer<typeof updateAppointmentBody>) {
   const { tenantId } = ctx.caller;

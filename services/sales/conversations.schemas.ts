@@ -1,9 +1,10 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
-import { CONVERSATION_OUTCOMES, MESSAGE_DIRECTIONS, prospectConversations, SALES_CHANNELS } from "../../db/schema";
+import { CONVERSATION_OUTCOMES, MESSAGE_DIRECTIONS, prospectConversations } from "../../db/schema";
 import { anyCaseEnum, booleanQuery, isoDateInput, pageQuery, trimmedText } from "../../shared/schemas";
 import { conversation } from "../inbox/conversations.schemas";
 import { withAliases } from "../platform/spec-aliases";
+import { salesChannel } from "./prospects.schemas";
 
 /**
  * Request and response shapes of a prospect's conversations (spec 001's conversation records): an
@@ -11,7 +12,6 @@ import { withAliases } from "../platform/spec-aliases";
  * the record's fields; answers use Frontdesk's names.
  */
 
-const salesChannel = anyCaseEnum(SALES_CHANNELS);
 const conversationOutcome = anyCaseEnum(CONVERSATION_OUTCOMES);
 
 /**
@@ -94,7 +94,15 @@ export const createProspectConversationBody = withAliases(
       queuedLeadId: z
         .uuid()
         .optional()
-        .describe("The campaign's lead this conversation is an attempt of: a lead of this prospect being contacted"),
+        .describe(
+          "The campaign's lead this conversation is an attempt of: a lead of this prospect claimed by next-leads, whose claim has not expired",
+        ),
+      queuedLeadAttempt: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe("With queuedLeadId: the lead's attempts as next-leads handed it out, naming the claim reported on"),
     })
     .strict(),
   {
@@ -106,7 +114,10 @@ export const createProspectConversationBody = withAliases(
     queued_lead_id: "queuedLeadId",
   },
   "spec 001",
-);
+).refine((body) => (body.queuedLeadId === undefined) === (body.queuedLeadAttempt === undefined), {
+  message: "queuedLeadId and queuedLeadAttempt come together: the lead and the claim of it the conversation reports on",
+  path: ["queuedLeadAttempt"],
+});
 
 export const prospectConversation = conversation
   .extend(

@@ -1,4 +1,4 @@
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { and, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
 import {
@@ -103,23 +103,31 @@ export async function listProspectConversations(
 /** Outcomes that end a queued lead's attempts: the person was reached, or can never be. */
 const FINAL_OUTCOMES: readonly ConversationOutcome[] = [...CONNECTED_OUTCOMES, "wrong_number"];
 
+/** The claim a report names: the queued lead and its attempt as next-leads handed it out. */
+interface Claim {
+  leadId: string;
+  attempt: number;
+}
+
 /**
  * Records a campaign lead's attempt (the claim that moved it to `contacting` counted it, and set its
  * run): a final outcome makes it `done`; any other (or none) requeues it `retryDelayMinutes` later,
  * or makes it `exhausted` once its attempts reach the campaign's `maxAttempts`. One conditional
- * UPDATE: only a lead of this prospect being contacted moves; the error path tells none (404) from
- * one in another state (409).
+ * UPDATE: only a lead of this prospect being contacted under the claim named, still live, moves. A
+ * claim that expired may have been handed out again, whose caller is on the line now: its report
+ * must not end that attempt. The error path tells none (404) from a lead in another state or
+ * under another claim (409).
  */
 async function recordLeadAttempt(
   tx: Database,
   tenantId: string,
   prospectId: string,
-  leadId: string,
+  claim: Claim,
   outcome: ConversationOutcome | undefined,
 ) {
   const ofLead = and(
     eq(queuedLeads.tenantId, tenantId),
-    eq(queuedLeads.id, leadId),
+    eq(queuedLeads.id, claim.leadId),
     eq(queuedLeads.prospectId, prospectId),
   );
   const final = outcome !== undefined && FINAL_OUTCOMES.includes(outcome);
@@ -141,17 +149,33 @@ async function recordLeadAttempt(
       and(
         ofLead,
         eq(queuedLeads.status, "contacting"),
+        eq(queuedLeads.attempts, claim.attempt),
+        gt(queuedLeads.claimedUntil, sql`now()`),
         eq(campaigns.tenantId, queuedLeads.tenantId),
         eq(campaigns.id, queuedLeads.campaignId),
       ),
     )
     .returning({ campaignId: queuedLeads.campaignId, runId: queuedLeads.runId });
   if (lead) return lead;
-  // The error path only: no such lead of this prospect, or one not being contacted.
-  const [current] = await tx.select({ status: queuedLeads.status }).from(queuedLeads).where(ofLead);
+  // The error path only: no such lead of this prospect, one not being contacted, or not under this live claim.
+  const [current] = await tx
+    .select({ status: queuedLeads.status, attempts: queuedLeads.attempts })
+    .from(queuedLeads)
+    .where(ofLead);
   if (!current) throw notFound("Queued lead of this prospect");
+  if (current.status !== "contacting") {
+    throw conflict(
+      `The queued lead is ${current.status}, not contacting: only a lead being contacted records an attempt`,
+    );
+  }
+  if (current.attempts !== claim.attempt) {
+    throw conflict(
+      `The lead is at attempt ${current.attempts}, not ${claim.attempt}: the claim on this lead expired and it was ` +
+        "handed out again; record the conversation without queuedLeadId",
+    );
+  }
   throw conflict(
-    `The queued lead is ${current.status}, not contacting: only a lead being contacted records an attempt`,
+    "The claim on this lead expired (the lead may be handed out again); record the conversation without queuedLeadId",
   );
 }
 
@@ -169,7 +193,7 @@ export async function createProspectConversation(
   input: z.infer<typeof createProspectConversationBody>,
 ) {
   const { tenantId } = ctx.caller;
-  const { channel, isLive, messages = [], queuedLeadId, ...fields } = input;
+  const { channel, isLive, messages = [], queuedLeadId, queuedLeadAttempt, ...fields } = input;
   return ctx.db.transaction(async (tx) => {
     const becomesContacted = eq(prospects.status, "new");
     const [prospect] = await tx
@@ -181,9 +205,16 @@ export async function createProspectConversation(
       .where(workableProspect(ctx.caller, prospectId))
       .returning({ id: prospects.id });
     if (!prospect) throw notFound("Prospect");
-    const lead = queuedLeadId
-      ? await recordLeadAttempt(tx, tenantId, prospectId, queuedLeadId, fields.outcome)
-      : undefined;
+    const lead =
+      queuedLeadId && queuedLeadAttempt
+        ? await recordLeadAttempt(
+            tx,
+            tenantId,
+            prospectId,
+            { leadId: queuedLeadId, attempt: queuedLeadAttempt },
+            fields.outcome,
+          )
+        : undefined;
     const conversation = await insertConversation(tx, tenantId, { ...fields, channelType: channel });
     await tx.insert(pc).values({
       conversationId: conversation.id,

@@ -3,7 +3,7 @@ import type { Database } from "../../db/client";
 import { handoffPackages } from "../../db/schema";
 import { withEvents } from "../platform/events";
 import { globalJob } from "../platform/jobs";
-import { changedRow, rowsOf } from "./handoffs";
+import { eventRow, rowsOf } from "./handoffs";
 
 /** Packages expired per statement: one batch's row locks and events stay small. */
 export const EXPIRY_BATCH = 1000;
@@ -23,7 +23,7 @@ async function expireBatch(db: Database): Promise<number> {
     .update(handoffPackages)
     .set({ status: "expired", updatedAt: sql`now()` })
     .where(inArray(handoffPackages.id, due))
-    .returning(changedRow);
+    .returning(eventRow);
   const [row] = await rowsOf<{ expired: number }>(
     db,
     sql`${withEvents(change, { type: "handoff:expired", resourceType: "handoff" })} select count(*)::int as expired from changed`,

@@ -46,8 +46,20 @@ export interface Listing {
   status: (typeof PROPERTY_STATUSES)[number];
 }
 
-/** What the package keeps of a suggested listing (db/schema/sales.ts handoff_packages.suggested_properties). */
-export type SuggestedProperty = Omit<Listing, "status">;
+/** The listing's fields a package keeps (the snapshot in handoff_packages.suggested_properties). */
+const SNAPSHOT_FIELDS = [
+  "id",
+  "name",
+  "city",
+  "type",
+  "bedrooms",
+  "priceMin",
+  "priceMax",
+  "currency",
+] as const satisfies readonly (keyof Listing)[];
+
+/** What the package keeps of a suggested listing. */
+export type SuggestedProperty = Pick<Listing, (typeof SNAPSHOT_FIELDS)[number]>;
 
 export interface ConversationFacts {
   id: string;
@@ -232,25 +244,8 @@ export function conversationContextOf(conversation: ConversationFacts): string {
   return lines.join("\n");
 }
 
-export const snapshotOf = ({
-  id,
-  name,
-  city,
-  type,
-  bedrooms,
-  priceMin,
-  priceMax,
-  currency,
-}: Listing): SuggestedProperty => ({
-  id,
-  name,
-  city,
-  type,
-  bedrooms,
-  priceMin,
-  priceMax,
-  currency,
-});
+export const snapshotOf = (listing: Listing) =>
+  Object.fromEntries(SNAPSHOT_FIELDS.map((field) => [field, listing[field]])) as SuggestedProperty;
 
 /** Each need's value: the prospect's own field (what a person entered wins), else the latest entity of its type. */
 type KnownNeeds = Record<(typeof NEEDS)[number][0], string | null>;

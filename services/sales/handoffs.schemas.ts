@@ -1,16 +1,17 @@
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { HANDOFF_PRIORITIES, HANDOFF_STATUSES, handoffPackages, PROPERTY_TYPES, SALES_CHANNELS } from "../../db/schema";
-import { anyCaseEnum, pageQuery, trimmedText } from "../../shared/schemas";
+import { anyCaseEnum, decimalText, pageQuery, trimmedText } from "../../shared/schemas";
 import { withAliases } from "../platform/spec-aliases";
+import { salesChannel } from "./prospects.schemas";
 
 /**
  * Request and response shapes of hand-off packages (spec 001). Inputs are strict (an unknown field
  * is a 400) and take spec 001's snake_case names beside the camelCase ones.
  */
 
-/** A package's time to live when the request names none. */
-const DEFAULT_TTL_HOURS = 48;
+/** A package's time to live when the request names none, and at least what a released one has left. */
+export const DEFAULT_TTL_HOURS = 48;
 
 const ttlHours = z
   .number()
@@ -21,7 +22,6 @@ const ttlHours = z
     `Hours the package waits to be claimed before the handoff-expiry job expires it (1–720; default ${DEFAULT_TTL_HOURS})`,
   );
 
-const salesChannel = anyCaseEnum(SALES_CHANNELS);
 const score = z.number().int().min(0).max(100);
 
 export const listHandoffsQuery = withAliases(
@@ -103,8 +103,8 @@ const suggestedProperty = z
     city: z.string(),
     type: z.enum(PROPERTY_TYPES),
     bedrooms: z.number().int(),
-    priceMin: z.string().describe('A decimal string, e.g. "1250000.00"'),
-    priceMax: z.string().nullable(),
+    priceMin: decimalText,
+    priceMax: decimalText.nullable(),
     currency: z.string(),
   })
   .meta({ id: "HandoffSuggestedProperty" });

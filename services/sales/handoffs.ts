@@ -21,7 +21,7 @@ import { conflict, isForeignKeyViolation, notFound } from "../../shared/errors";
 import { fromJsonRows, jsonObjectOf } from "../../shared/json-rows";
 import { correlated, listPage } from "../../shared/pagination";
 import { type EventType, withEvents } from "../platform/events";
-import { ownWorkOf, SALES_MANAGERS } from "./access";
+import { ownWorkOf, REP_ROLES, SALES_MANAGERS } from "./access";
 import {
   type AiScore,
   aiScoreOf,
@@ -38,7 +38,12 @@ import {
   snapshotOf,
   TRANSCRIPT_TAIL,
 } from "./handoff-generator";
-import type { createHandoffBody, fromAppointmentBody, listHandoffsQuery } from "./handoffs.schemas";
+import {
+  type createHandoffBody,
+  DEFAULT_TTL_HOURS,
+  type fromAppointmentBody,
+  type listHandoffsQuery,
+} from "./handoffs.schemas";
 
 /**
  * Hand-off packages (spec 001): what a human rep needs to take a prospect over from the AI agent.
@@ -46,8 +51,8 @@ import type { createHandoffBody, fromAppointmentBody, listHandoffsQuery } from "
  * or releases it back to pending, and expired by the `handoff-expiry` job when nobody claimed it
  * within its time to live. Every change is announced in the tenant's events feed by the change's
  * own statement (`withEvents`): handoff:new, handoff:claimed, handoff:released, handoff:completed
- * (here) and handoff:expired (services/sales/handoff-expiry.ts), each with the package as the
- * routes answer it.
+ * (here) and handoff:expired (services/sales/handoff-expiry.ts), each with the package's state
+ * (`eventColumns`), never its content.
  *
  * A sales rep sees the pending packages (to claim them) and those they claimed; another's is as
  * unknown to them as another tenant's (404).
@@ -62,11 +67,45 @@ function visibleTo(caller: AuthenticatedCaller): SQL | undefined {
   return rep ? or(eq(handoffPackages.status, "pending"), eq(handoffPackages.claimedBy, rep)) : undefined;
 }
 
-/** What every change of packages returns, for `withEvents`: the package's tenant and id, and the package as the routes answer it. */
-export const changedRow = {
+/**
+ * What a package's event carries: its state, never its content. Every member of the tenant reads the
+ * feed, while a rep may not see another rep's package (visibleTo), so the prospect's contact details,
+ * the needs and the conversation stay behind the routes: a front end reads the package through them.
+ */
+const eventColumns = {
+  id: handoffPackages.id,
+  status: handoffPackages.status,
+  priority: handoffPackages.priority,
+  prospectId: handoffPackages.prospectId,
+  appointmentId: handoffPackages.appointmentId,
+  claimedBy: handoffPackages.claimedBy,
+  claimedAt: handoffPackages.claimedAt,
+  expiresAt: handoffPackages.expiresAt,
+  createdAt: handoffPackages.createdAt,
+  updatedAt: handoffPackages.updatedAt,
+};
+
+/** The routes' descriptions of a change's event: what its payload holds, and where the package is read. */
+export const announcedAs = (type: EventType) =>
+  `Announced as ${type} in the events feed, with the package's state only (${Object.keys(eventColumns).join(", ")}): ` +
+  "no personal data, since every member of the tenant reads the feed; the package is read at GET /api/handoffs/:id, " +
+  "which applies a rep's visibility.";
+
+/** What a change of packages returns for `withEvents`: the package's tenant and id, and its event's payload. */
+export const eventRow = {
   tenantId: sql<string>`${handoffPackages.tenantId}`.as("tenant_id"),
   id: sql<string>`${handoffPackages.id}`.as("id"),
-  payload: sql<Record<string, unknown>>`${jsonObjectOf(handoffColumns)}`.as("payload"),
+  payload: sql<Record<string, unknown>>`${jsonObjectOf(eventColumns)}`.as("payload"),
+};
+
+/**
+ * What a route's change returns: beside `eventRow`, the package as the route answers it (`handoff`)
+ * and its prospect (`prospect_id`, which a claim assigns to the claimer).
+ */
+const changedRow = {
+  ...eventRow,
+  handoff: sql<Record<string, unknown>>`${jsonObjectOf(handoffColumns)}`.as("handoff"),
+  prospectId: sql<string>`${handoffPackages.prospectId}`.as("prospect_id"),
 };
 
 /** Rows of a raw statement: every driver answers them under `rows`. */
@@ -74,13 +113,48 @@ export async function rowsOf<T>(db: Database, statement: SQL): Promise<T[]> {
   return ((await db.execute(statement)) as unknown as { rows: T[] }).rows;
 }
 
-/** Runs a change of one package with its event (`withEvents`); the package as the routes answer it, or undefined. */
-async function announce(db: Database, change: SQLWrapper, type: EventType): Promise<Handoff | undefined> {
-  const [row] = await rowsOf<{ payload: Record<string, unknown> }>(
+/**
+ * Runs a change of one package (returning `changedRow`) with its event (`withEvents`), in one
+ * statement; the package as the routes answer it, or undefined. `alongside` adds WITH items to
+ * that statement: further writes of the same change, which read `changed` (a data-modifying WITH
+ * cannot be nested inside `changed` itself), so they happen exactly when the change does.
+ */
+async function announce(
+  db: Database,
+  change: SQLWrapper,
+  type: EventType,
+  alongside?: SQL,
+): Promise<Handoff | undefined> {
+  const [row] = await rowsOf<{ handoff: Record<string, unknown> }>(
     db,
-    sql`${withEvents(change, { type, resourceType: "handoff" })} select payload from changed`,
+    sql`${withEvents(change, { type, resourceType: "handoff" })}${alongside ? sql`, ${alongside}` : sql``}
+      select handoff from changed`,
   );
-  return row && fromJsonRows(handoffColumns, [row.payload])[0];
+  return row && fromJsonRows(handoffColumns, [row.handoff])[0];
+}
+
+/** A package as the caller may see it: the package, or only its status when visibleTo hides it. */
+type Seen = { status: HandoffStatus; handoff: Record<string, unknown> | null };
+
+function seenBy(caller: AuthenticatedCaller) {
+  const visible = visibleTo(caller);
+  const handoff = jsonObjectOf(handoffColumns);
+  return sql<Seen>`json_build_object('status', ${handoffPackages.status},
+    'handoff', ${visible ? sql`case when ${visible} then ${handoff} end` : handoff})`;
+}
+
+/**
+ * The appointment's existing package, answered with the visibility of GET /api/handoffs/:id: a rep
+ * may not see it once another rep claimed it (409, not 404: the appointment is theirs), nor once
+ * it expired unclaimed.
+ */
+function existingPackage({ status, handoff }: Seen): Handoff {
+  if (handoff) return fromJsonRows(handoffColumns, [handoff])[0]!;
+  throw conflict(
+    status === "expired"
+      ? "This appointment's hand-off has expired"
+      : "This appointment's hand-off is claimed by another rep",
+  );
 }
 
 /** Newest first; filters status, priority, claimedBy, prospectId. One statement. */
@@ -217,8 +291,9 @@ const prospectFacts = {
 const viewed = alias(properties, "viewed");
 
 /**
- * Everything the appointment's package is made from, and its package if it has one, in one
- * statement; undefined when the caller may not see the appointment (a rep: only their own).
+ * Everything the appointment's package is made from, and its package if it has one (as the caller
+ * may see it), in one statement; undefined when the caller may not see the appointment (a rep: only
+ * their own).
  */
 async function gatherForAppointment(ctx: ServiceContext, appointmentId: string) {
   const rep = ownWorkOf(ctx.caller);
@@ -256,10 +331,7 @@ async function gatherForAppointment(ctx: ServiceContext, appointmentId: string) 
         target: sql`coalesce(${prospects.budget}, ${viewed.priceMin})`,
         excluded: appointments.propertyId,
       }),
-      existing: correlated(sql<Record<
-        string,
-        unknown
-      > | null>`(select ${jsonObjectOf(handoffColumns)} from ${handoffPackages}
+      existing: correlated(sql<Seen | null>`(select ${seenBy(ctx.caller)} from ${handoffPackages}
         where ${handoffPackages.tenantId} = ${appointments.tenantId} and ${handoffPackages.appointmentId} = ${appointments.id})`),
     })
     .from(appointments)
@@ -289,10 +361,11 @@ async function stillThere<T>(write: Promise<T>, what: string): Promise<T> {
 
 /**
  * POST /api/handoffs/from-appointment: the appointment's package, generated (handoff-generator.ts)
- * from one statement's read, and inserted with its handoff:new event by a second (`announcing`); or
+ * from one statement's read, and inserted with its handoff:new event by a second (`announce`); or
  * the package it already has (`created: false`), answered by the first. The INSERT does nothing on
  * the (tenant, appointment) unique index when a parallel request inserted first, and a third
- * statement then reads that one: never two packages, never two events.
+ * statement then reads that one: never two packages, never two events. An existing package is
+ * answered only as GET /api/handoffs/:id would show it to the caller (existingPackage).
  */
 export async function handoffFromAppointment(
   ctx: ServiceContext,
@@ -301,7 +374,7 @@ export async function handoffFromAppointment(
   const { tenantId } = ctx.caller;
   const source = await gatherForAppointment(ctx, input.appointmentId);
   if (!source) throw notFound("Appointment");
-  if (source.existing) return { handoff: fromJsonRows(handoffColumns, [source.existing])[0]!, created: false };
+  if (source.existing) return { handoff: existingPackage(source.existing), created: false };
   const content = generateHandoff({
     ...source,
     appointment: { ...source.appointment, scheduledAt: source.appointment.scheduledAt.toISOString() },
@@ -315,11 +388,11 @@ export async function handoffFromAppointment(
   if (created) return { handoff: created, created: true };
   // A parallel request's package, committed before the INSERT gave way to it: this statement sees it.
   const [existing] = await ctx.db
-    .select(handoffColumns)
+    .select({ seen: seenBy(ctx.caller) })
     .from(handoffPackages)
     .where(and(eq(handoffPackages.tenantId, tenantId), eq(handoffPackages.appointmentId, input.appointmentId)));
   if (!existing) throw notFound("Appointment");
-  return { handoff: existing, created: false };
+  return { handoff: existingPackage(existing.seen), created: false };
 }
 
 /**
@@ -417,6 +490,8 @@ const MOVES: Record<
     done: string;
     event: EventType;
     set(userId: string): PgUpdateSetSource<typeof handoffPackages>;
+    /** More writes of the same statement (announce's `alongside`). */
+    alongside?(ctx: ServiceContext<UserCaller>): SQL | undefined;
   }
 > = {
   claim: {
@@ -424,12 +499,20 @@ const MOVES: Record<
     done: "claimed",
     event: "handoff:claimed",
     set: (userId) => ({ status: "claimed", claimedBy: userId, claimedAt: sql`now()` }),
+    alongside: takeProspect,
   },
   release: {
     from: "claimed",
     done: "released",
     event: "handoff:released",
-    set: () => ({ status: "pending", claimedBy: null, claimedAt: null }),
+    // Pending again, for at least a default time to live: past its old expiresAt it could never be
+    // claimed again, only expired by the next handoff-expiry run.
+    set: () => ({
+      status: "pending",
+      claimedBy: null,
+      claimedAt: null,
+      expiresAt: sql`greatest(${handoffPackages.expiresAt}, ${expiresIn(DEFAULT_TTL_HOURS)})`,
+    }),
   },
   complete: {
     from: "claimed",
@@ -441,14 +524,38 @@ const MOVES: Record<
 type Move = keyof typeof MOVES;
 
 /**
- * One conditional UPDATE moves the package and appends its event, in one statement (`announcing`);
+ * A claim's second write: the claimer takes the prospect over, since a sales rep sees only the
+ * prospects assigned to them and a package is no use without its prospect and conversations. As a
+ * reassignment by hand (PATCH /api/prospects/:id), it no longer names the routing rule that routed
+ * it; a prospect already the claimer's is left as it is. It reads the claim's `changed`, so the
+ * prospect moves when, and only when, the claim does, in the claim's own statement. Only a rep
+ * role is given prospects (REP_ROLES), as everywhere: an owner's or admin's claim leaves the
+ * assignment as it is. A release does not take the prospect back: the rep keeps what they worked on.
+ */
+function takeProspect({ db, caller }: ServiceContext<UserCaller>): SQL | undefined {
+  if (!(REP_ROLES as readonly string[]).includes(caller.role)) return undefined;
+  const update = db
+    .update(prospects)
+    .set({ assignedTo: caller.userId, routingRuleId: null, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(prospects.tenantId, caller.tenantId),
+        eq(prospects.id, sql`(select prospect_id from changed)`),
+        sql`${prospects.assignedTo} is distinct from ${caller.userId}`,
+      ),
+    );
+  return sql`taken as (${update.getSQL()})`;
+}
+
+/**
+ * One conditional UPDATE moves the package and appends its event, in one statement (`announce`);
  * when it matched nothing, one read says why: 404 when the caller may not see it, else 409
  * naming its status. A claim's loser learns it lost (409) even though the package, now another
  * rep's, is no longer theirs to see.
  */
 async function move(ctx: ServiceContext<UserCaller>, id: string, name: Move) {
   const { tenantId, userId, role } = ctx.caller;
-  const { from, event, set } = MOVES[name];
+  const { from, event, set, alongside } = MOVES[name];
   const mine = and(eq(handoffPackages.tenantId, tenantId), eq(handoffPackages.id, id));
   const byClaimerOrManager = (SALES_MANAGERS as readonly string[]).includes(role)
     ? undefined
@@ -464,7 +571,7 @@ async function move(ctx: ServiceContext<UserCaller>, id: string, name: Move) {
       ),
     )
     .returning(changedRow);
-  const moved = await announce(ctx.db, update, event);
+  const moved = await announce(ctx.db, update, event, alongside?.(ctx));
   if (moved) return moved;
   const [current] = await ctx.db
     .select({ status: handoffPackages.status, claimedBy: handoffPackages.claimedBy })

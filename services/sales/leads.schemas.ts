@@ -49,6 +49,10 @@ export const queuedLeadsResult = z
 /** A lead handed to the caller to contact now, with what it takes to reach the prospect. */
 export const claimedLead = lead
   .extend({
+    attempts: z
+      .number()
+      .int()
+      .describe("The attempt this claim is, counted by it: report it as queuedLeadAttempt with the conversation"),
     prospect: createSelectSchema(prospects, { preferredChannel: z.enum(SALES_CHANNELS).nullable() }).pick({
       name: true,
       email: true,

@@ -12,11 +12,15 @@ import type { listLeadsQuery, nextLeadsBody, queueLeadsBody } from "./leads.sche
 /**
  * A campaign's queued leads (spec 001): prospects queued to be contacted, handed out by a running
  * run to one caller at a time. The outcome of an attempt is recorded with the conversation it made
- * (POST /api/prospects/:id/conversations with its queuedLeadId), which moves the lead on.
+ * (POST /api/prospects/:id/conversations with its queuedLeadId and the claim's attempt), which
+ * moves the lead on, but only while that claim holds.
  */
 
-/** How long a claimed lead is held for its caller: a claim never reported is handed out again after it. */
-export const CLAIM_MINUTES = 15;
+/**
+ * How long a claimed lead is held for its caller, who reports the attempt within it: a claim not
+ * reported by then is handed out again, and its late report is refused. Long enough for a call.
+ */
+export const CLAIM_MINUTES = 60;
 
 /** Campaigns whose queue takes prospects: a paused or completed one queues nothing. */
 const QUEUEING = ["draft", "active"] as const;
@@ -152,7 +156,7 @@ const prospectContact = {
  * queued whose next attempt is due, and those whose claim expired unreported, soonest due first,
  * locked FOR UPDATE SKIP LOCKED, so concurrent callers get disjoint leads and never wait on one
  * another. Each claimed lead becomes `contacting`, held for CLAIM_MINUTES, with its attempt counted
- * and the run noted; a lead whose expired claim was its last attempt is `exhausted` instead (it
+ * (`attempts`, which names the claim its report must carry) and the run noted; a lead whose expired claim was its last attempt is `exhausted` instead (it
  * takes a place in the limit). The campaign row is read under a share lock, so a pause waits for the
  * claims in flight and none follows it. A run not running is a 409; a campaign not active hands out
  * nothing (an empty list).

@@ -24,7 +24,15 @@ const price = decimalAmount({ integerDigits: 12 });
 
 const propertyType = anyCaseEnum(PROPERTY_TYPES);
 const propertyStatus = anyCaseEnum(PROPERTY_STATUSES);
-const bedrooms = z.coerce.number().int().min(0).max(100);
+/**
+ * A bedroom count in a query string: digits only, so an empty `?minBedrooms=` is a 400 rather than
+ * the 0 `z.coerce.number()` would make of it (and "1e1", "0x4" or " 4" are refused, not read as numbers).
+ */
+const bedrooms = z
+  .string()
+  .regex(/^[0-9]+$/, "Must be a whole number")
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(100));
 
 export const listPropertiesQuery = withAliases(
   pageQuery

@@ -6,6 +6,7 @@ import type { Caller, ServiceContext } from "../../shared/context";
 import { conflict, isForeignKeyViolation, notFound, sqlState, unauthorized, unprocessable } from "../../shared/errors";
 import { listPage } from "../../shared/pagination";
 import { assertOwnBusiness } from "../platform/business";
+import { consume, type Limit } from "../platform/rate-limit";
 import type { createPropertyBody, listPropertiesQuery, updatePropertyBody } from "./properties.schemas";
 import { textSearch } from "./search";
 
@@ -55,18 +56,26 @@ function filtersOf(query: ListQuery): (SQL | undefined)[] {
   ];
 }
 
+/**
+ * Anonymous list reads per client IP, whichever business they name: a listing site's visitor pages
+ * through far fewer, a scraper is slowed. Members and keys are not counted: they are known.
+ */
+export const PUBLIC_LISTING_READS: Limit = { max: 120, windowSeconds: 60 };
+
 const newestFirst = { by: [properties.createdAt, properties.id], direction: "desc" } as const;
 
 /**
  * Newest first, one statement. A member (or key) reads their own tenant's listings; `businessId`,
  * when they give it, must be their own (another is a 404, as an unknown one). With no credentials
  * at all, `businessId` names the business, and only its available listings are read, with the
- * public fields alone (an unknown business has none); without it, 401.
+ * public fields alone (an unknown business has none); without it, 401. Anonymous reads are rate
+ * limited per IP (PUBLIC_LISTING_READS), counted in a statement of their own.
  */
 export async function listProperties(ctx: ServiceContext<Caller>, query: ListQuery) {
   const { caller } = ctx;
   if (caller.kind === "public") {
     if (!query.businessId) throw unauthorized("Sign in, or give businessId to read a business's available listings");
+    await consume(ctx.db, `public-listings:${ctx.ip}`, PUBLIC_LISTING_READS);
     const page = await listPage(ctx.db, {
       table: properties,
       columns: publicColumns,

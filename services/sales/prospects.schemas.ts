@@ -23,7 +23,10 @@ export const listProspectsQuery = withAliases(
     .extend({
       status: prospectStatus.optional(),
       city: trimmedText(100).optional().describe("The city, any case"),
-      assignedTo: z.uuid().optional().describe("The rep the prospects are assigned to"),
+      assignedTo: z
+        .union([z.literal("none"), z.uuid()])
+        .optional()
+        .describe('The rep the prospects are assigned to, or "none" for those nobody has'),
       search: trimmedText(200)
         .optional()
         .describe(

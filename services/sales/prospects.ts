@@ -1,6 +1,6 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { prospects } from "../../db/schema";
+import { conversations, prospectConversations, prospects } from "../../db/schema";
 import { shownColumns } from "../../shared/columns";
 import type { ServiceContext } from "../../shared/context";
 import { conflictOn, forbidden, isForeignKeyViolation, notFound } from "../../shared/errors";
@@ -13,7 +13,7 @@ import type {
   ProspectInput,
   updateProspectBody,
 } from "./prospects.schemas";
-import { insertRoutedProspects, lockActiveRules } from "./routing";
+import { insertRoutedProspects, serializeBatchRouting } from "./routing";
 import { textSearch } from "./search";
 
 /**
@@ -67,7 +67,10 @@ async function assigning<T>(
   return conflictOn(written, EMAIL_TAKEN).catch(repGone);
 }
 
-/** Newest first; filters by status, city (any case), assignee and text search. One statement. */
+/**
+ * Newest first; filters by status, city (any case), assignee ("none": the unassigned, a sales rep
+ * then seeing none, as nothing unassigned is theirs) and text search. One statement.
+ */
 export function listProspects(ctx: ServiceContext, query: z.infer<typeof listProspectsQuery>) {
   const rep = ownWorkOf(ctx.caller);
   const where = and(
@@ -75,7 +78,11 @@ export function listProspects(ctx: ServiceContext, query: z.infer<typeof listPro
     rep ? eq(prospects.assignedTo, rep) : undefined,
     query.status ? eq(prospects.status, query.status) : undefined,
     query.city ? sql`lower(${prospects.city}) = ${query.city.toLowerCase()}` : undefined,
-    query.assignedTo ? eq(prospects.assignedTo, query.assignedTo) : undefined,
+    query.assignedTo === "none"
+      ? isNull(prospects.assignedTo)
+      : query.assignedTo
+        ? eq(prospects.assignedTo, query.assignedTo)
+        : undefined,
     query.search ? textSearch(prospects.searchVector, "simple", query.search) : undefined,
   );
   return listPage(ctx.db, {
@@ -132,18 +139,51 @@ export function updateProspect(ctx: ServiceContext, id: string, input: z.infer<t
   });
 }
 
-/** What a prospect has (appointments, conversations, hand-offs, queued leads, what the AI recorded) goes with it. */
+/**
+ * Erases a prospect and everything of theirs, in one statement: the inbox conversations linked to
+ * them (transcripts, messages) are deleted beside the prospect, and the foreign keys' cascades take
+ * the rest (the links, appointments, hand-offs, queued leads, what the AI recorded). Both deletes
+ * read the links as they were before the statement. An appointment's key on its link has no action
+ * of its own, a check Postgres makes at the statement's end: the appointment, cascaded away from the
+ * prospect in the same statement, is gone by then (tests/sales/prospects.test.ts proves it).
+ */
 export async function deleteProspect(ctx: ServiceContext, id: string) {
-  const [row] = await ctx.db.delete(prospects).where(visible(ctx, id)).returning({ id: prospects.id });
+  const { tenantId } = ctx.caller;
+  const gone = ctx.db
+    .$with("gone")
+    .as(ctx.db.delete(prospects).where(visible(ctx, id)).returning({ id: prospects.id }));
+  const transcripts = ctx.db.$with("transcripts").as(
+    ctx.db
+      .delete(conversations)
+      .where(
+        and(
+          eq(conversations.tenantId, tenantId),
+          inArray(
+            conversations.id,
+            ctx.db
+              .select({ id: prospectConversations.conversationId })
+              .from(prospectConversations)
+              .where(
+                and(
+                  eq(prospectConversations.tenantId, tenantId),
+                  inArray(prospectConversations.prospectId, ctx.db.select({ id: gone.id }).from(gone)),
+                ),
+              ),
+          ),
+        ),
+      )
+      .returning({ id: conversations.id }),
+  );
+  const [row] = await ctx.db.with(gone, transcripts).select({ id: gone.id }).from(gone);
   if (!row) throw notFound("Prospect");
 }
 
 /**
  * Imports up to 1,000 prospects in one transaction of at most three statements: the assignees given
- * are checked in the tenant, the active rules locked (in id order, so concurrent imports queue rather
- * than deadlock), and every new prospect inserted and routed, exactly as a single create routes one,
- * in one statement. A prospect whose email the tenant has already, or an earlier one of the request
- * has, is skipped.
+ * are checked in the tenant, the tenant's routing taken for the batch (concurrent imports queue
+ * rather than deadlock: serializeBatchRouting), and every new prospect inserted and routed, exactly
+ * as a single create routes one, in one statement. A prospect whose email the tenant has already,
+ * or an earlier one of the request has, is skipped.
  */
 export async function importProspects(
   ctx: ServiceContext,
@@ -156,7 +196,7 @@ export async function importProspects(
         { ...ctx, db: tx },
         body.prospects.flatMap((item) => item.assignedTo ?? []),
       );
-      await lockActiveRules(tx, tenantId);
+      await serializeBatchRouting(tx, tenantId);
       return insertRoutedProspects(tx, tenantId, body.prospects, { skipExisting: true });
     }),
     "A prospect with one of these emails was added meanwhile; import them again",

@@ -4,16 +4,13 @@ import { prospects, salesReps, users } from "../../db/schema";
 import type { ServiceContext } from "../../shared/context";
 import { notFound } from "../../shared/errors";
 import { correlated, listPage } from "../../shared/pagination";
-import { REP_ROLES, SALES_MANAGERS } from "./access";
+import { REP_ROLES } from "./access";
 import type { listRepsQuery } from "./reps.schemas";
 
 /**
  * The sales team as routing sees it: the tenant's users with a rep role, each active unless a manager
  * said otherwise (a `sales_reps` row; none means active). Routing rules pass inactive reps over.
  */
-
-/** Who reads the team: managers, QA supervisors and compliance officers; a rep sees only their own work. */
-export const REP_READERS = [...SALES_MANAGERS, "qa_supervisor", "compliance_officer"] as const;
 
 /** Whether the user of the enclosing query's `users` row takes new prospects. */
 export const repIsActive: SQL<boolean> = sql<boolean>`coalesce((

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database } from "../../db/client";
 import { prospects, routingRules, users } from "../../db/schema";
@@ -40,7 +40,7 @@ const REP_ROLE_LIST = sql.join(
  * index refuses it. Answers the inserted rows with each one's position in `items`.
  *
  * Called with one prospect, the statement locks at most one rule, so creates at once cannot
- * deadlock; a batch that may route to several rules must hold them first (lockActiveRules).
+ * deadlock; a batch that may route to several rules must queue first (serializeBatchRouting).
  */
 export async function insertRoutedProspects(
   db: Database,
@@ -147,16 +147,16 @@ export async function insertRoutedProspects(
 }
 
 /**
- * Locks the tenant's active rules in id order, for a batch that routes to several: two batches
- * then queue rather than each holding a rule the other waits for.
+ * Queues a batch that may route to several rules behind the tenant's other batches, until its
+ * transaction ends. A batch's insert bumps its rules in whatever order the plan reaches them, so
+ * two batches at once could each hold a rule the other waits for. Locking the rules beforehand
+ * in id order would miss a rule activated or created between that lock and the insert, which the
+ * insert then bumps out of order; one transaction-scoped lock per tenant covers every rule the
+ * insert can bump, whenever it came to be. A single create bumps one rule and waits for nothing
+ * after, so it needs no such lock and cannot close a cycle with a batch.
  */
-export async function lockActiveRules(db: Database, tenantId: string): Promise<void> {
-  await db
-    .select({ id: routingRules.id })
-    .from(routingRules)
-    .where(and(eq(routingRules.tenantId, tenantId), eq(routingRules.isActive, true)))
-    .orderBy(asc(routingRules.id))
-    .for("update");
+export async function serializeBatchRouting(db: Database, tenantId: string): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`routing:${tenantId}`}, 0))`);
 }
 
 /** In the order they are tried: priority, then id. One statement. */

@@ -12,6 +12,14 @@ function toAppError(error: unknown): AppError | undefined {
       return new AppError("CONFLICT", "A record with these values already exists");
     case "23503":
       return new AppError("CONFLICT", "The record refers to, or is referred to by, another record");
+    // Postgres gave up one of two transactions that waited on each other: nothing of it was
+    // written, and the same request again succeeds.
+    case "40P01":
+    case "40001":
+      return new AppError(
+        "CONFLICT",
+        "The request collided with a concurrent change and was not applied; send it again",
+      );
     default:
       return undefined;
   }

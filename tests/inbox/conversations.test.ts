@@ -403,6 +403,45 @@ describe("DELETE /api/conversations/:id", () => {
   });
 });
 
+describe("inbox roles", () => {
+  // A sales rep's conversations are read through the sales routes, which hide other reps' prospects.
+  it("refuses a sales_rep; lets a qa_supervisor read but not write, changing nothing", async () => {
+    const owner = await registerTenant("conv-roles");
+    const rep = await addMember(owner, "sales_rep");
+    const qa = await addMember(owner, "qa_supervisor");
+    const conversation = await newConversation(owner);
+    const path = `/api/conversations/${conversation.id}`;
+
+    const repList = await call(conversationsFn, { token: rep.accessToken });
+    expect(repList.status).toBe(403);
+    expect(repList.text).not.toContain(conversation.id);
+    expect((await call(conversationFn, { path, token: rep.accessToken })).status).toBe(403);
+
+    const qaList = await call(conversationsFn, { token: qa.accessToken });
+    expect(qaList.status, qaList.text).toBe(200);
+    expect(ids(qaList)).toEqual([conversation.id]);
+    expect((await call(conversationFn, { path, token: qa.accessToken })).status).toBe(200);
+    const qaPatch = await call(conversationFn, {
+      method: "PATCH",
+      path,
+      token: qa.accessToken,
+      body: { status: "closed" },
+    });
+    expect(qaPatch.status).toBe(403);
+    const qaMessage = await call(messagesFn, {
+      method: "POST",
+      token: qa.accessToken,
+      body: { conversationId: conversation.id, text: "Reviewed" },
+    });
+    expect(qaMessage.status).toBe(403);
+
+    const db = await getDb();
+    const [row] = await db.select().from(conversations).where(eq(conversations.id, conversation.id));
+    expect(row?.status).toBe("open");
+    expect(await db.$count(messages, eq(messages.conversationId, conversation.id))).toBe(0);
+  });
+});
+
 describe("/api/chats (spec 002)", () => {
   it("serves conversations under spec 002's names", async () => {
     const owner = await registerTenant("chats");

@@ -198,6 +198,25 @@ describe("POST /api/conversations/:id/agent-activity", () => {
     expect((await storedProspect(prospect.id))?.budget).toBe("1500000.00");
   });
 
+  it("keeps a city longer than the prospects API takes as the entity alone: an earlier one that fits fills", async () => {
+    const { prospect, conversationId } = await salesConversation(owner);
+    const long = `Dubai ${"Marina ".repeat(20)}`.trim();
+    const res = await post(conversationId, {
+      entities: [
+        { type: "city", value: "Dubai" },
+        { type: "city", value: long },
+      ],
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data).toMatchObject({ filled: ["city"], prospect: { city: "Dubai" } });
+    expect((await storedProspect(prospect.id))?.city).toBe("Dubai");
+    const kept = await (await getDb())
+      .select({ value: detectedEntities.value })
+      .from(detectedEntities)
+      .where(eq(detectedEntities.conversationId, conversationId));
+    expect(kept.map((entity) => entity.value).sort()).toEqual(["Dubai", long].sort());
+  });
+
   it.each([
     ["2,000,000", "2000000.00"],
     ["2000000", "2000000.00"],
@@ -245,6 +264,11 @@ describe("POST /api/conversations/:id/agent-activity", () => {
     ["bedrooms", "three", { bedrooms: null }],
     ["timeline", "within 6 months", { timeline: "within 6 months" }],
     ["city", "Ras Al Khaimah", { city: "Ras Al Khaimah" }],
+    // The prospects API's caps: 100 characters of city, 200 of timeline; a longer value is never cut to fit.
+    ["city", "C".repeat(100), { city: "C".repeat(100) }],
+    ["city", "C".repeat(101), { city: null }],
+    ["timeline", "T".repeat(200), { timeline: "T".repeat(200) }],
+    ["timeline", "T".repeat(201), { timeline: null }],
     ["name", "Pat", { city: null, timeline: null }],
   ])("reads the %s %j into the prospect as %j", async (type, value, expected) => {
     const { prospect, conversationId } = await salesConversation(owner);

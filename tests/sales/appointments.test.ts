@@ -18,6 +18,7 @@ import * as appointmentsFn from "../../netlify/functions/sales-appointments";
 import * as appointmentFn from "../../netlify/functions/sales-appointments-id";
 import { type Account, addMember, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
 import { type CallOptions, call } from "../../scripts/dev/http";
+import { MAX_YEARS_AHEAD } from "../../services/sales/appointments.schemas";
 
 type Appointment = {
   id: string;
@@ -41,6 +42,13 @@ const at = (day: number, time: string) =>
   new Date(Date.parse(`2031-01-01T${time}:00.000Z`) + day * 86_400_000).toISOString();
 
 const appointmentPath = (id: string) => `/api/appointments/${id}`;
+
+/** `days` days after MAX_YEARS_AHEAD years from now: the edge of how far ahead a viewing is booked. */
+function yearsAhead(days: number) {
+  const date = new Date();
+  date.setUTCFullYear(date.getUTCFullYear() + MAX_YEARS_AHEAD);
+  return new Date(date.getTime() + days * 86_400_000).toISOString();
+}
 
 /** Statements of a transaction: node-postgres and Neon count its BEGIN and COMMIT, PGlite does not. */
 const inTransaction = async (n: number) => n + ((await getDatabase()).driver === "pglite" ? 0 : 2);
@@ -171,6 +179,12 @@ describe("POST /api/appointments", () => {
     expect(await db.select().from(appointments).where(eq(appointments.prospectId, prospectId))).toEqual([]);
   });
 
+  it("books up to 5 years ahead", async () => {
+    const prospectId = await newProspect(owner, { assignedTo: rep.userId });
+    const scheduledAt = yearsAhead(-2);
+    expect((await booked(manager, { prospectId, scheduledAt, durationMinutes: 1440 })).scheduledAt).toBe(scheduledAt);
+  });
+
   it.each([
     ["a 4-minute appointment", { durationMinutes: 4 }],
     ["a 1441-minute appointment", { durationMinutes: 1441 }],
@@ -179,6 +193,9 @@ describe("POST /api/appointments", () => {
     ["a date-time without offset", { scheduledAt: "2031-01-05T10:00:00" }],
     ["a month 13", { scheduledAt: "2031-13-05T10:00:00Z" }],
     ["a year past 9999", { scheduledAt: "+275760-09-13T00:00:00Z" }],
+    // Its end would be past the year 9999, which Postgres refuses: never a 500.
+    ["the last half hour of 9999", { scheduledAt: "9999-12-31T23:30:00Z", durationMinutes: 60 }],
+    ["a day more than 5 years ahead", { scheduledAt: yearsAhead(1) }],
     ["a prospectId that is not a uuid", { prospectId: "42" }],
     ["an unknown channel", { sourceChannel: "fax" }],
     ["an empty location", { location: "  " }],
@@ -416,9 +433,23 @@ describe("PATCH/PUT /api/appointments/:id", () => {
     ["an empty body", {}],
     ["an unknown status", { status: "cancelled" }],
     ["an unknown field", { prospectId: randomUUID() }],
+    ["a reschedule to the last half hour of 9999", { status: "rescheduled", scheduledAt: "9999-12-31T23:30:00Z" }],
+    ["a reschedule a day more than 5 years ahead", { status: "rescheduled", scheduledAt: yearsAhead(1) }],
   ])("refuses %s with 400", async (_name, body) => {
     const res = await patch(manager, randomUUID(), body);
     expect(res.status, res.text).toBe(400);
+  });
+
+  it("reschedules up to 5 years ahead, and refuses a day more with 400, keeping the appointment", async () => {
+    const appointment = await booked(manager, { prospectId, scheduledAt: at(38, "10:00") });
+    const far = await patch(manager, appointment.id, { status: "rescheduled", scheduledAt: yearsAhead(1) });
+    expect(far.status, far.text).toBe(400);
+    expect(far.body.error.details[0]).toMatchObject({ path: "body.scheduledAt" });
+    expect(await statusOf(appointment.id)).toBe("scheduled");
+    const edge = yearsAhead(-1);
+    const res = await patch(manager, appointment.id, { status: "rescheduled", scheduledAt: edge });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data.scheduledAt).toBe(edge);
   });
 
   it("answers 422 for a reschedule into the past", async () => {
@@ -598,15 +629,14 @@ describe("roles", () => {
     ).toBe(201);
   });
 
-  it("a sales rep cannot book another rep's prospect, nor another rep: 404, as if unknown", async () => {
+  it("a sales rep cannot book another rep's prospect (404, as if unknown), nor another rep (403, known or not)", async () => {
     const forTheirs = await book(rep, { prospectId: theirProspect, scheduledAt: at(72, "10:00") });
     expect(forTheirs.status, forTheirs.text).toBe(404);
-    const forOtherRep = await book(rep, {
-      prospectId: myProspect,
-      assignedRepId: otherRep.userId,
-      scheduledAt: at(72, "10:00"),
-    });
-    expect(forOtherRep.status, forOtherRep.text).toBe(404);
+    for (const assignedRepId of [otherRep.userId, randomUUID()]) {
+      const forOtherRep = await book(rep, { prospectId: myProspect, assignedRepId, scheduledAt: at(72, "10:00") });
+      expect(forOtherRep.status, forOtherRep.text).toBe(403);
+      expect(forOtherRep.body.error.code).toBe("FORBIDDEN");
+    }
     const rows = await db
       .select()
       .from(appointments)
@@ -620,8 +650,10 @@ describe("roles", () => {
     expect((await patch(rep, theirs.id, { notes: "Mine now" })).status).toBe(404);
     expect((await call(appointmentFn, { path: appointmentPath(mine.id), token: rep.accessToken })).status).toBe(200);
     expect((await patch(rep, mine.id, { notes: "Keys at reception" })).status).toBe(200);
-    const reassign = await patch(rep, mine.id, { assignedRepId: otherRep.userId });
-    expect(reassign.status, reassign.text).toBe(403);
+    for (const assignedRepId of [otherRep.userId, randomUUID()]) {
+      const reassign = await patch(rep, mine.id, { assignedRepId });
+      expect(reassign.status, reassign.text).toBe(403);
+    }
     const [row] = await db.select().from(appointments).where(eq(appointments.id, mine.id));
     expect(row).toMatchObject({ assignedRepId: rep.userId, notes: "Keys at reception" });
   });

@@ -15,9 +15,11 @@ import * as campaignsFn from "../../netlify/functions/sales-campaigns";
 import * as campaignFn from "../../netlify/functions/sales-campaigns-id";
 import * as leadsFn from "../../netlify/functions/sales-campaigns-id-leads";
 import * as runsFn from "../../netlify/functions/sales-campaigns-id-runs";
+import * as conversationsFn from "../../netlify/functions/sales-prospects-id-conversations";
 import { type Account, addMember, createApiKey, registerTenant } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
 import { campaignStatuses } from "../../services/sales/campaigns";
+import { CLAIM_MINUTES } from "../../services/sales/leads";
 
 type Campaign = {
   id: string;
@@ -769,7 +771,7 @@ describe("POST /api/campaign-runs/:id/next-leads", () => {
     return { campaignId: campaign.id, runId: await startRun(campaign.id), prospectIds };
   }
 
-  it("claims due leads for 15 minutes, counting the attempt, with the prospect's contact details, in one statement", async () => {
+  it("claims due leads for an hour, counting the attempt, with the prospect's contact details, in one statement", async () => {
     const { campaignId, runId, prospectIds } = await queueWithRun(3);
     const db = await getDb();
     // Not due yet, and already done: neither is handed out.
@@ -797,8 +799,9 @@ describe("POST /api/campaign-runs/:id/next-leads", () => {
     expect(lead.prospect.whatsapp).toMatch(/^\+97155/);
     expect(lead).not.toHaveProperty("tenantId");
     const held = Date.parse(lead.claimedUntil) - Date.now();
-    expect(held).toBeGreaterThan(14 * 60_000);
-    expect(held).toBeLessThanOrEqual(15 * 60_000);
+    expect(CLAIM_MINUTES).toBe(60);
+    expect(held).toBeGreaterThan(59 * 60_000);
+    expect(held).toBeLessThanOrEqual(60 * 60_000);
     expect(Date.parse(lead.lastAttemptAt)).toBeGreaterThan(Date.now() - 60_000);
 
     const rest = await claim(runId, 50);
@@ -828,6 +831,41 @@ describe("POST /api/campaign-runs/:id/next-leads", () => {
       .where(eq(queuedLeads.id, first!.id));
     const again = await claim(runId, 5);
     expect(again.body.data).toMatchObject([{ id: first!.id, status: "contacting", attempts: 2 }]);
+  });
+
+  it("takes only the live claim's report: the first caller's late one is 409 and changes nothing", async () => {
+    const { runId } = await queueWithRun(1);
+    const [first] = (await claim(runId, 5)).body.data as Lead[];
+    const db = await getDb();
+    await db
+      .update(queuedLeads)
+      .set({ claimedUntil: sql`now() - interval '1 second'` })
+      .where(eq(queuedLeads.id, first!.id));
+    const [second] = (await claim(runId, 5)).body.data as Lead[];
+    expect(second).toMatchObject({ id: first!.id, attempts: 2 });
+    const report = (attempt: number) =>
+      call(conversationsFn, {
+        method: "POST",
+        path: `/api/prospects/${first!.prospectId}/conversations`,
+        apiKey: agentKey,
+        body: { channel: "phone", outcome: "connected", queuedLeadId: first!.id, queuedLeadAttempt: attempt },
+      });
+    const stored = async () => (await db.select().from(queuedLeads).where(eq(queuedLeads.id, first!.id)))[0];
+    const claimed = await stored();
+
+    const late = await report(1);
+    expect(late.status, late.text).toBe(409);
+    expect(late.body.error.message).toMatch(/claim on this lead expired.*without queuedLeadId/);
+    expect(await stored()).toEqual(claimed);
+    const linked = await db
+      .select()
+      .from(prospectConversations)
+      .where(eq(prospectConversations.queuedLeadId, first!.id));
+    expect(linked).toEqual([]);
+
+    const current = await report(2);
+    expect(current.status, current.text).toBe(201);
+    expect(await stored()).toMatchObject({ status: "done", attempts: 2, result: "connected", claimedUntil: null });
   });
 
   it("exhausts a lead whose expired claim was its last attempt instead of handing it out", async () => {

@@ -187,7 +187,10 @@ describe("POST /api/prospects/:id/conversations", () => {
     ["an outcome spec 001 does not list", { outcome: "maybe" }],
     ["an AI confidence above 1", { aiConfidence: 1.5 }],
     ["a negative duration", { durationSeconds: -1 }],
-    ["a bad queued lead id", { queuedLeadId: "lead-1" }],
+    ["a bad queued lead id", { queuedLeadId: "lead-1", queuedLeadAttempt: 1 }],
+    ["a queued lead id without its attempt", { queuedLeadId: crypto.randomUUID() }],
+    ["an attempt without its queued lead", { queuedLeadAttempt: 1 }],
+    ["attempt 0", { queuedLeadId: crypto.randomUUID(), queuedLeadAttempt: 0 }],
     [
       "a customer's message sent outbound",
       { messages: [{ sender: "customer", direction: "outbound", text: "Hi", timestamp: "2030-01-01T00:00:00Z" }] },
@@ -362,7 +365,11 @@ describe("a campaign's queued lead", () => {
     "with outcome %s at attempt %i becomes %s, linking the conversation to its campaign and run",
     async (outcome, attempts, status) => {
       const { prospect, campaign, run, lead } = await leadOf(owner, { attempts });
-      const conversation = await record(owner, prospect.id, { queuedLeadId: lead.id, outcome });
+      const conversation = await record(owner, prospect.id, {
+        queuedLeadId: lead.id,
+        queuedLeadAttempt: attempts,
+        outcome,
+      });
       expect(conversation).toMatchObject({ campaignId: campaign.id, campaignRunId: run?.id, queuedLeadId: lead.id });
       const after = await storedLead(lead.id);
       expect(after).toMatchObject({ status, attempts, result: outcome ?? null, claimedUntil: null, runId: run?.id });
@@ -379,7 +386,7 @@ describe("a campaign's queued lead", () => {
   ])("with %s and attempts left is queued again retryDelayMinutes later", async (_name, outcome) => {
     const { prospect, lead } = await leadOf(owner, { attempts: 2 });
     const before = Date.now();
-    await record(owner, prospect.id, { queuedLeadId: lead.id, outcome });
+    await record(owner, prospect.id, { queuedLeadId: lead.id, queuedLeadAttempt: 2, outcome });
     const after = await storedLead(lead.id);
     expect(after).toMatchObject({ status: "queued", attempts: 2, result: outcome ?? null, claimedUntil: null });
     const wait = (after?.nextAttemptAt.getTime() ?? 0) - before;
@@ -395,7 +402,7 @@ describe("a campaign's queued lead", () => {
         method: "POST",
         path: path(prospect.id),
         token: owner.accessToken,
-        body: { channel: "phone", queuedLeadId: lead.id, outcome: "connected" },
+        body: { channel: "phone", queuedLeadId: lead.id, queuedLeadAttempt: lead.attempts, outcome: "connected" },
       });
       expect(res.status, res.text).toBe(409);
       expect(res.body.error.code).toBe("CONFLICT");
@@ -409,6 +416,30 @@ describe("a campaign's queued lead", () => {
     },
   );
 
+  it.each([
+    ["after its claim expired", { claimedUntil: new Date(Date.now() - 1000) }, 1, /^The claim on this lead expired/],
+    ["of an earlier claim", { attempts: 2 }, 1, /^The lead is at attempt 2, not 1: the claim on this lead expired/],
+    ["of a later claim than the lead's", {}, 2, /^The lead is at attempt 1, not 2/],
+  ])("answers 409 for a report %s, recording nothing", async (_name, lead, attempt, message) => {
+    const { prospect, lead: before } = await leadOf(owner, lead);
+    const res = await call(conversationsFn, {
+      method: "POST",
+      path: path(prospect.id),
+      token: owner.accessToken,
+      body: { channel: "phone", queuedLeadId: before.id, queuedLeadAttempt: attempt, outcome: "connected" },
+    });
+    expect(res.status, res.text).toBe(409);
+    expect(res.body.error.message).toMatch(message);
+    expect(res.body.error.message).toMatch(/record the conversation without queuedLeadId$/);
+    expect(await storedLead(before.id)).toEqual(before);
+    expect((await storedProspect(prospect.id))?.status).toBe("new");
+    const linked = await (await getDb())
+      .select()
+      .from(prospectConversations)
+      .where(eq(prospectConversations.prospectId, prospect.id));
+    expect(linked).toEqual([]);
+  });
+
   it("answers 404 for another prospect's lead, an unknown one and another tenant's", async () => {
     const { lead: othersLead } = await leadOf(owner);
     const { lead: theirs } = await leadOf(other);
@@ -418,7 +449,7 @@ describe("a campaign's queued lead", () => {
         method: "POST",
         path: path(prospect.id),
         token: owner.accessToken,
-        body: { channel: "phone", queuedLeadId },
+        body: { channel: "phone", queuedLeadId, queuedLeadAttempt: 1 },
       });
       expect(res.status).toBe(404);
     }
@@ -434,7 +465,7 @@ describe("a campaign's queued lead", () => {
           method: "POST",
           path: path(prospect.id),
           token: owner.accessToken,
-          body: { channel: "phone", queuedLeadId: lead.id, outcome: "connected" },
+          body: { channel: "phone", queuedLeadId: lead.id, queuedLeadAttempt: 1, outcome: "connected" },
         }),
       ),
     );

@@ -23,6 +23,8 @@ import * as handoffFn from "../../netlify/functions/sales-handoffs-id";
 import * as claimFn from "../../netlify/functions/sales-handoffs-id-claim";
 import * as completeFn from "../../netlify/functions/sales-handoffs-id-complete";
 import * as releaseFn from "../../netlify/functions/sales-handoffs-id-release";
+import * as prospectFn from "../../netlify/functions/sales-prospects-id";
+import * as prospectConversationsFn from "../../netlify/functions/sales-prospects-id-conversations";
 import { type Account, addMember, createApiKey, registerTenant, unique } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
 import { EXPIRY_BATCH, handoffExpiry } from "../../services/sales/handoff-expiry";
@@ -134,6 +136,24 @@ async function eventsAbout(account: Account, id: string, type?: string) {
     (event) => event.resourceId === id && (type === undefined || event.type === type),
   );
 }
+
+/**
+ * What a hand-off's event carries: the package's state, and nothing of its content (the prospect's
+ * contact details, needs, conversation), since every member of the tenant reads the feed.
+ */
+const STATE_FIELDS = [
+  "id",
+  "status",
+  "priority",
+  "prospectId",
+  "appointmentId",
+  "claimedBy",
+  "claimedAt",
+  "expiresAt",
+  "createdAt",
+  "updatedAt",
+];
+const stateOf = (handoff: Handoff) => Object.fromEntries(STATE_FIELDS.map((field) => [field, handoff[field]]));
 
 const listing = (row: typeof properties.$inferSelect): Listing => ({
   id: row.id,
@@ -360,7 +380,7 @@ describe("POST /api/handoffs/from-appointment", () => {
     const created = answers.find((res) => res.status === 201)!.body.data;
     const news = await eventsAbout(owner, created.id, "handoff:new");
     expect(news).toHaveLength(1);
-    expect(news[0]?.payload).toEqual(created);
+    expect(news[0]?.payload).toEqual(stateOf(created));
   });
 
   it("without a conversation or a property: no context, the prospect's city, a derived score", async () => {
@@ -410,6 +430,41 @@ describe("POST /api/handoffs/from-appointment", () => {
     const byKey = await call(fromAppointmentFn, { method: "POST", apiKey: key, body: { appointmentId: theirs.id } });
     expect(byKey.status, byKey.text).toBe(201);
     expect(byKey.body.data.createdBy).toBeNull();
+  });
+
+  it("answers a rep the existing package only as GET /api/handoffs/:id shows it: another rep's claim is a 409", async () => {
+    const theirs = await insertProspect(owner, { phone: "+971500000077", assignedTo: repA.userId });
+    const appointment = await insertAppointment(owner, theirs.id, { assignedRepId: repA.userId });
+    const created = await fromAppointment(repA, { appointmentId: appointment.id });
+    expect(created.status, created.text).toBe(201);
+    const { id } = created.body.data;
+    expect((await fromAppointment(repA, { appointmentId: appointment.id })).status).toBe(200);
+
+    expect((await move(repB, "claim", id)).status).toBe(200);
+    expect((await call(handoffFn, { path: `/api/handoffs/${id}`, token: repA.accessToken })).status).toBe(404);
+    const hidden = await fromAppointment(repA, { appointmentId: appointment.id });
+    expect(hidden.status).toBe(409);
+    expect(hidden.body.error).toMatchObject({
+      code: "CONFLICT",
+      message: "This appointment's hand-off is claimed by another rep",
+    });
+    expect(hidden.text).not.toContain("+971500000077");
+    expect(hidden.statements).toBe(1);
+    // A manager sees every package.
+    const byManager = await fromAppointment(manager, { appointmentId: appointment.id });
+    expect(byManager.status).toBe(200);
+    expect(byManager.body.data).toMatchObject({ id, claimedBy: repB.userId, prospectPhone: "+971500000077" });
+
+    // Released, it is pending, and the appointment's rep's to see again.
+    expect((await move(repB, "release", id)).status).toBe(200);
+    const pending = await fromAppointment(repA, { appointmentId: appointment.id });
+    expect(pending.status).toBe(200);
+    expect(pending.body.data).toMatchObject({ id, status: "pending", claimedBy: null });
+    // Expired unclaimed, it is no rep's to see.
+    await db.update(handoffPackages).set({ status: "expired" }).where(eq(handoffPackages.id, id));
+    const expired = await fromAppointment(repA, { appointmentId: appointment.id });
+    expect(expired.status).toBe(409);
+    expect(expired.body.error.message).toBe("This appointment's hand-off has expired");
   });
 
   it("answers 404 for an unknown or another tenant's appointment, 403 to a reader, 400 to a bad body", async () => {
@@ -489,8 +544,10 @@ describe("POST /api/handoffs", () => {
       "Manual Villa",
     ]);
     expect(Date.parse(created.expiresAt) - Date.parse(created.createdAt)).toBe(48 * 3_600_000);
-    const [news] = await eventsAbout(owner, created.id, "handoff:new");
-    expect(news?.payload).toEqual(created);
+    // Any member reads the feed, another rep too: the event has no personal data.
+    const [news] = await eventsAbout(repB, created.id, "handoff:new");
+    expect(news?.payload).toEqual(stateOf(created));
+    expect(JSON.stringify(news)).not.toContain(prospect.whatsapp);
   });
 
   it("takes spec 001's snake_case names, a given score, ttlHours, and a rep's own prospect", async () => {
@@ -612,9 +669,15 @@ describe("claim, release, complete", () => {
     expect(lost.body.error).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/already claimed/) });
     const [row] = await db.select().from(handoffPackages).where(eq(handoffPackages.id, handoff.id));
     expect(row).toMatchObject({ status: "claimed", claimedBy: winner.userId });
+    // The prospect (no one's before) is the winner's if their role is given prospects; no loser's.
+    const [taken] = await db
+      .select({ assignedTo: prospects.assignedTo })
+      .from(prospects)
+      .where(eq(prospects.id, prospectId));
+    expect(taken?.assignedTo).toBe(["sales_rep", "sales_manager"].includes(winner.role) ? winner.userId : null);
     const claimed = await eventsAbout(owner, handoff.id, "handoff:claimed");
     expect(claimed).toHaveLength(1);
-    expect(claimed[0]?.payload).toEqual(won[0]?.body.data);
+    expect(claimed[0]?.payload).toEqual(stateOf(won[0]?.body.data));
   });
 
   it("says why a claim is refused: claimed by you, expired, completed; unknown or another tenant's is 404", async () => {
@@ -645,6 +708,70 @@ describe("claim, release, complete", () => {
     expect((await move(other, "claim", (await fresh()).id)).status).toBe(404);
   });
 
+  it("gives the prospect to a rep who claims, in the claim's statement; a release does not take it back", async () => {
+    const ruleId = randomUUID();
+    const routed = await insertProspect(owner, {
+      name: "Routed Buyer",
+      assignedTo: repA.userId,
+      routingRuleId: ruleId,
+    });
+    const conversation = await insertConversation(owner, routed.id);
+    const handoff = await createManual(owner, { prospectId: routed.id });
+    const prospectAs = (account: Account) =>
+      call(prospectFn, { path: `/api/prospects/${routed.id}`, token: account.accessToken });
+    const conversationsAs = (account: Account) =>
+      call(prospectConversationsFn, { path: `/api/prospects/${routed.id}/conversations`, token: account.accessToken });
+    expect((await prospectAs(repB)).status).toBe(404);
+    expect((await conversationsAs(repB)).status).toBe(404);
+
+    const claimed = await move(repB, "claim", handoff.id);
+    expect(claimed.status, claimed.text).toBe(200);
+    // The claim, its event and the prospect's new rep: one statement.
+    expect(claimed.statements).toBe(1);
+    const taken = await prospectAs(repB);
+    expect(taken.status, taken.text).toBe(200);
+    expect(taken.body.data).toMatchObject({ assignedTo: repB.userId, routingRuleId: null });
+    const talks = await conversationsAs(repB);
+    expect(talks.status, talks.text).toBe(200);
+    expect(talks.body.data.map((talk: { id: string }) => talk.id)).toEqual([conversation.id]);
+    expect((await prospectAs(repA)).status).toBe(404);
+
+    expect((await move(repB, "release", handoff.id)).status).toBe(200);
+    expect((await prospectAs(repB)).body.data.assignedTo).toBe(repB.userId);
+    // An owner is given no prospects: their claim leaves it with the rep.
+    expect((await move(owner, "claim", handoff.id)).status).toBe(200);
+    expect((await prospectAs(repB)).body.data.assignedTo).toBe(repB.userId);
+
+    // A prospect already the claimer's keeps the rule that routed it to them.
+    const mine = await insertProspect(owner, { assignedTo: repA.userId, routingRuleId: ruleId });
+    const own = await createManual(owner, { prospectId: mine.id });
+    expect((await move(repA, "claim", own.id)).status).toBe(200);
+    const [kept] = await db.select().from(prospects).where(eq(prospects.id, mine.id));
+    expect(kept).toMatchObject({ assignedTo: repA.userId, routingRuleId: ruleId, updatedAt: mine.updatedAt });
+  });
+
+  it("gives a released package at least the default time to live again, so it can be claimed again", async () => {
+    const late = await fresh();
+    expect((await move(repA, "claim", late.id)).status).toBe(200);
+    await db
+      .update(handoffPackages)
+      .set({ expiresAt: sql`now() - interval '1 hour'` })
+      .where(eq(handoffPackages.id, late.id));
+    const released = await move(repA, "release", late.id);
+    expect(released.status, released.text).toBe(200);
+    // The statement's now(), which updatedAt is too, plus 48 hours.
+    const { expiresAt, updatedAt } = released.body.data;
+    expect(Date.parse(expiresAt) - Date.parse(updatedAt)).toBe(48 * 3_600_000);
+    expect((await move(repB, "claim", late.id)).status).toBe(200);
+
+    // A package with longer to live keeps its own expiresAt.
+    const long = await createManual(owner, { prospectId, ttlHours: 720 });
+    expect((await move(repA, "claim", long.id)).status).toBe(200);
+    const kept = await move(repA, "release", long.id);
+    expect(kept.status).toBe(200);
+    expect(kept.body.data.expiresAt).toBe(long.expiresAt);
+  });
+
   it("releases back to pending by the claimer or a manager; another rep cannot see it (404)", async () => {
     const handoff = await fresh();
     expect((await move(repA, "claim", handoff.id)).status).toBe(200);
@@ -661,7 +788,9 @@ describe("claim, release, complete", () => {
     expect(byManager.status, byManager.text).toBe(200);
     expect(byManager.body.data.claimedBy).toBeNull();
     const releasedEvents = await eventsAbout(owner, handoff.id, "handoff:released");
-    expect(releasedEvents.map((event) => event.payload)).toEqual([released.body.data, byManager.body.data]);
+    expect(releasedEvents.map((event) => event.payload)).toEqual(
+      [released.body.data, byManager.body.data].map(stateOf),
+    );
   });
 
   it("completes by the claimer or a manager; a completed package moves no more", async () => {
@@ -859,9 +988,9 @@ describe("the handoff-expiry job", () => {
     expect((await statusOf(fresh.id)).status).toBe("pending");
     expect((await statusOf(claimed.id)).status).toBe("claimed");
 
-    // The event carries the package exactly as the route answers it.
+    // The event carries the package's state as the route answers it.
     const expiredEvents = await eventsAbout(first, old.id, "handoff:expired");
-    expect(expiredEvents.map((event) => event.payload)).toEqual([expiredOld]);
+    expect(expiredEvents.map((event) => event.payload)).toEqual([stateOf(expiredOld)]);
     expect(await eventsAbout(first, fresh.id, "handoff:expired")).toEqual([]);
 
     // Each tenant's numbers run on with no gap or repeat, and its counter is the last of them.

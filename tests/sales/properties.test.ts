@@ -7,6 +7,7 @@ import * as propertiesFn from "../../netlify/functions/sales-properties";
 import * as propertyFn from "../../netlify/functions/sales-properties-id";
 import { type Account, addMember, createApiKey, registerTenant } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
+import { PUBLIC_LISTING_READS } from "../../services/sales/properties";
 
 type Property = {
   id: string;
@@ -240,6 +241,14 @@ describe("GET /api/properties", () => {
     ["a price that is not an amount", { minPrice: "cheap" }],
     ["minPrice above maxPrice", { minPrice: "2", maxPrice: "1" }],
     ["101 bedrooms", { minBedrooms: 101 }],
+    ["an empty minBedrooms", { minBedrooms: "" }],
+    ["an empty maxBedrooms", { maxBedrooms: "" }],
+    ["a bedroom count in exponent notation", { minBedrooms: "1e1" }],
+    ["a negative bedroom count", { maxBedrooms: "-1" }],
+    ["an empty minPrice", { minPrice: "" }],
+    ["an empty maxPrice", { maxPrice: "" }],
+    ["an empty limit", { limit: "" }],
+    ["an empty page", { page: "" }],
     ["minBedrooms above maxBedrooms", { minBedrooms: 4, maxBedrooms: 3 }],
     ["a businessId that is not a uuid", { businessId: "acme" }],
     ["an unknown filter", { sort: "price" }],
@@ -299,7 +308,8 @@ describe("GET /api/properties", () => {
         features: ["Private pool", "Sea view"],
       });
       expect(res.body.pagination.total).toBe(2);
-      expect(res.statements).toBe(1);
+      // The rate limit's count, then the read.
+      expect(res.statements).toBe(2);
     });
 
     it("applies the filters within the available listings", async () => {
@@ -323,6 +333,33 @@ describe("GET /api/properties", () => {
       const res = await call(propertiesFn, { query: { city: "dubai" } });
       expect(res.status).toBe(401);
       expect(res.body.error.code).toBe("UNAUTHORIZED");
+    });
+
+    it(`limits anonymous reads to ${PUBLIC_LISTING_READS.max} a window per IP, whatever the business; members and keys are not limited`, async () => {
+      const ip = "198.51.100.14";
+      const anonymous = (businessId: string) => call(propertiesFn, { ip, query: { businessId } });
+      const allowed = await Promise.all(
+        Array.from({ length: PUBLIC_LISTING_READS.max }, (_, index) =>
+          anonymous(index % 2 ? agency.tenantId : randomUUID()),
+        ),
+      );
+      expect(allowed.map((res) => res.status)).toEqual(allowed.map(() => 200));
+      const refused = await anonymous(agency.tenantId);
+      expect(refused.status).toBe(429);
+      expect(refused.body.error.code).toBe("RATE_LIMITED");
+      const retryAfter = Number(refused.headers.get("retry-after"));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(PUBLIC_LISTING_READS.windowSeconds);
+      expect(refused.text).not.toContain("Marina");
+      // Another business from the same IP is counted alike; another IP is not.
+      expect((await anonymous(randomUUID())).status).toBe(429);
+      expect((await call(propertiesFn, { query: { businessId: agency.tenantId } })).status).toBe(200);
+      // Members and keys calling from that IP are known, so never counted.
+      const member = await call(propertiesFn, { ip, token: agency.accessToken });
+      expect(member.status, member.text).toBe(200);
+      expect(member.statements).toBe(1);
+      const { key } = await createApiKey(agency, ["read"]);
+      expect((await call(propertiesFn, { ip, apiKey: key })).status).toBe(200);
     });
 
     it("still checks credentials that are sent: a bad token or key with a businessId is 401", async () => {

@@ -1,7 +1,19 @@
-import { eq } from "drizzle-orm";
+import { randomUUID } from "node:crypto";
+import { eq, inArray } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
-import { prospects } from "../../db/schema";
+import {
+  agentActions,
+  agentPlanSteps,
+  appointments,
+  conversations,
+  detectedEntities,
+  handoffPackages,
+  messages,
+  prospectConversations,
+  prospects,
+  qualificationScores,
+} from "../../db/schema";
 import * as prospectsFn from "../../netlify/functions/sales-prospects";
 import * as prospectFn from "../../netlify/functions/sales-prospects-id";
 import * as rulesFn from "../../netlify/functions/sales-routing-rules";
@@ -233,6 +245,8 @@ describe("GET /api/prospects", () => {
     ["city with spaces", { city: "abu dhabi" }, ["lena"]],
     ["assignedTo", { assignedTo: "repB" }, ["omar"]],
     ["spec 001's assigned_to", { assigned_to: "repA" }, ["maria"]],
+    ["assignedTo none: the unassigned", { assignedTo: "none" }, ["lena"]],
+    ["assigned_to none with a filter", { assigned_to: "none", city: "dubai" }, []],
     ["search by a part of the name", { search: "gar" }, ["maria"]],
     ["search by two word prefixes, any case", { search: "OMAR hadd" }, ["omar"]],
     ["search by email", { search: "omar.haddad@mail.example.test" }, ["omar"]],
@@ -271,6 +285,10 @@ describe("GET /api/prospects", () => {
     { offset: -1 },
     { status: "won" },
     { assignedTo: "not-a-uuid" },
+    { assignedTo: "NONE" },
+    { assignedTo: "" },
+    { limit: "" },
+    { page: "" },
     { city: "" },
     { search: "x".repeat(201) },
     { sort: "name" },
@@ -288,6 +306,10 @@ describe("GET /api/prospects", () => {
     expect(asking.body.data).toEqual([]);
     const searching = await call(prospectsFn, { token: repB.accessToken, query: { search: "maria" } });
     expect(searching.body.data).toEqual([]);
+    // Nothing unassigned is a rep's own: an empty list, as for another rep's.
+    const unassigned = await call(prospectsFn, { token: repA.accessToken, query: { assignedTo: "none" } });
+    expect(unassigned.status).toBe(200);
+    expect(unassigned.body.data).toEqual([]);
   });
 
   it("lets QA supervisors, compliance officers and read keys read every prospect; not an agent", async () => {
@@ -295,6 +317,8 @@ describe("GET /api/prospects", () => {
     for (const reader of readers) {
       const res = await call(prospectsFn, { token: reader.accessToken });
       expect(res.body.data).toHaveLength(3);
+      const unassigned = await call(prospectsFn, { token: reader.accessToken, query: { assignedTo: "none" } });
+      expect(ids(unassigned.body.data)).toEqual([list.lena?.id]);
     }
     for (const scope of ["read", "ai-agent"] as const) {
       const { key } = await createApiKey(shop, [scope]);
@@ -477,6 +501,101 @@ describe("/api/prospects/:id", () => {
     expect(deleted.statements).toBe(1);
     expect(await stored(created.id)).toBeUndefined();
     expect((await call(prospectFn, { method: "DELETE", path: target, token: owner.accessToken })).status).toBe(404);
+  });
+
+  it("erases the prospect's conversations, messages, appointments, hand-offs and AI records; another prospect's stay", async () => {
+    const db = await getDb();
+    const tenantId = owner.tenantId;
+    const going = await newProspect(owner, { name: "Erased" });
+    const staying = await newProspect(owner, { name: "Kept" });
+    const talk = async (prospectId: string) => {
+      const conversationId = randomUUID();
+      await db.insert(conversations).values({ id: conversationId, tenantId, channelType: "phone", transcript: "Hi" });
+      await db
+        .insert(messages)
+        .values({ tenantId, conversationId, direction: "inbound", sender: "customer", text: "Hi" });
+      await db.insert(prospectConversations).values({ conversationId, tenantId, prospectId });
+      const record = { tenantId, conversationId, prospectId };
+      await db.insert(agentActions).values({ ...record, type: "called" });
+      await db.insert(detectedEntities).values({ ...record, type: "budget", value: "2M" });
+      await db.insert(qualificationScores).values({ ...record, overall: 70 });
+      await db.insert(agentPlanSteps).values({ ...record, position: 0, description: "Call back" });
+      // Booked in the conversation: appointments' key on the link has no cascade of its own.
+      const [appointment] = await db
+        .insert(appointments)
+        .values({ tenantId, prospectId, conversationId, scheduledAt: new Date("2031-01-01T10:00:00Z") })
+        .returning();
+      await db.insert(handoffPackages).values({
+        tenantId,
+        prospectId,
+        conversationId,
+        appointmentId: appointment?.id,
+        prospectName: "Pat",
+        priority: "high",
+        reason: "Booked",
+        summary: "Booked a viewing",
+        qualificationScore: { overall: 70 },
+        expiresAt: new Date("2031-01-01T00:00:00Z"),
+      });
+      return conversationId;
+    };
+    const goneTalks = [await talk(going.id), await talk(going.id)];
+    const keptTalk = await talk(staying.id);
+    const left = async (conversationIds: string[], prospectId: string) => ({
+      conversations: await db.select().from(conversations).where(inArray(conversations.id, conversationIds)),
+      messages: await db.select().from(messages).where(inArray(messages.conversationId, conversationIds)),
+      links: await db
+        .select()
+        .from(prospectConversations)
+        .where(inArray(prospectConversations.conversationId, conversationIds)),
+      appointments: await db.select().from(appointments).where(eq(appointments.prospectId, prospectId)),
+      handoffs: await db.select().from(handoffPackages).where(eq(handoffPackages.prospectId, prospectId)),
+      actions: await db.select().from(agentActions).where(eq(agentActions.prospectId, prospectId)),
+      entities: await db.select().from(detectedEntities).where(eq(detectedEntities.prospectId, prospectId)),
+      scores: await db.select().from(qualificationScores).where(eq(qualificationScores.prospectId, prospectId)),
+      steps: await db.select().from(agentPlanSteps).where(eq(agentPlanSteps.prospectId, prospectId)),
+    });
+    const counts = async (conversationIds: string[], prospectId: string) =>
+      Object.fromEntries(
+        Object.entries(await left(conversationIds, prospectId)).map(([table, rows]) => [table, rows.length]),
+      );
+    expect(await counts(goneTalks, going.id)).toEqual({
+      conversations: 2,
+      messages: 2,
+      links: 2,
+      appointments: 2,
+      handoffs: 2,
+      actions: 2,
+      entities: 2,
+      scores: 2,
+      steps: 2,
+    });
+
+    const deleted = await call(prospectFn, { method: "DELETE", path: path(going.id), token: owner.accessToken });
+    expect(deleted.status, deleted.text).toBe(204);
+    expect(deleted.statements).toBe(1);
+    expect(await counts(goneTalks, going.id)).toEqual({
+      conversations: 0,
+      messages: 0,
+      links: 0,
+      appointments: 0,
+      handoffs: 0,
+      actions: 0,
+      entities: 0,
+      scores: 0,
+      steps: 0,
+    });
+    expect(await counts([keptTalk], staying.id)).toEqual({
+      conversations: 1,
+      messages: 1,
+      links: 1,
+      appointments: 1,
+      handoffs: 1,
+      actions: 1,
+      entities: 1,
+      scores: 1,
+      steps: 1,
+    });
   });
 
   it("refuses a path id that is not a UUID with 400", async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../db/client";
@@ -10,6 +11,7 @@ import * as rulesFn from "../../netlify/functions/sales-routing-rules";
 import * as ruleFn from "../../netlify/functions/sales-routing-rules-id";
 import { type Account, addMember, createApiKey, registerTenant } from "../../scripts/dev/fixtures";
 import { call } from "../../scripts/dev/http";
+import { serializeBatchRouting } from "../../services/sales/routing";
 
 type Rule = { id: string; name: string; priority: number; assignmentCount: number; repIds: string[] };
 type Routed = { id: string; assignedTo: string | null; routingRuleId: string | null };
@@ -281,6 +283,45 @@ describe("POST /api/prospects/import", () => {
     expect(results.map((res) => res.status)).toEqual([200, 200, 200, 200]);
     const riyadh = results.flatMap((res) => res.body.data.prospects.filter((_: unknown, i: number) => i % 2 === 0));
     expect(tally(riyadh)).toEqual(Object.fromEntries(byId(crew).map((id) => [id, 40])));
+  });
+
+  it("queues an import behind the tenant's routing lock, then routes by the rules as they are, new ones included", async () => {
+    const tenant = await registerTenant("routing-import-queue");
+    const [rep] = await reps(tenant, 1);
+    const db = await getDb();
+    const ruleId = randomUUID();
+    let taken = () => {};
+    let release = () => {};
+    const lockTaken = new Promise<void>((resolve) => {
+      taken = resolve;
+    });
+    // Another import's transaction: it holds the lock and adds a rule that commits with it.
+    const holding = db.transaction(async (tx) => {
+      await serializeBatchRouting(tx, tenant.tenantId);
+      await tx
+        .insert(routingRules)
+        .values({ id: ruleId, tenantId: tenant.tenantId, name: "Added meanwhile", repIds: [rep?.userId ?? ""] });
+      taken();
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    await lockTaken;
+    let answered = false;
+    const importing = call(importFn, {
+      method: "POST",
+      token: tenant.accessToken,
+      body: { prospects: [{ name: "Queued" }] },
+    }).finally(() => {
+      answered = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toBe(false);
+    release();
+    await holding;
+    const res = await importing;
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data.prospects[0]).toMatchObject({ routingRuleId: ruleId, assignedTo: rep?.userId });
   });
 
   it.each([
