@@ -101,10 +101,11 @@ const prospectColumns = {
 type Body = z.infer<typeof recordAgentActivityBody>;
 
 /**
- * The time of a record a body lists without one: the clock's, read row by row, not the
- * transaction's (the same for every row), so a body's records are listed in the order given.
+ * The time of the `index`th record a body lists without one: the clock's, read row by row, not the
+ * transaction's (the same for every row), plus `index` microseconds, so a body's records are listed
+ * in the order given even on a clock too coarse to tell them apart (PGlite's).
  */
-const inOrder = sql`clock_timestamp()`;
+const inOrder = (index: number) => sql`clock_timestamp() + ${index} * interval '1 microsecond'`;
 
 /**
  * The values entities give the prospect's fields: per field, the last entity of its type that reads
@@ -174,12 +175,14 @@ export async function recordAgentActivity(ctx: ServiceContext, conversationId: s
     if (actions.length > 0) {
       await tx
         .insert(agentActions)
-        .values(actions.map((action) => ({ ...action, ...owned, occurredAt: action.occurredAt ?? inOrder })));
+        .values(
+          actions.map((action, index) => ({ ...action, ...owned, occurredAt: action.occurredAt ?? inOrder(index) })),
+        );
     }
     if (entities.length > 0) {
       await tx
         .insert(detectedEntities)
-        .values(entities.map((entity) => ({ ...entity, ...owned, detectedAt: inOrder })));
+        .values(entities.map((entity, index) => ({ ...entity, ...owned, detectedAt: inOrder(index) })));
     }
     if (score) await tx.insert(qualificationScores).values({ ...score, ...owned });
     if (planSteps.length > 0) {
